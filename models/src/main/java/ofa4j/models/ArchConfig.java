@@ -1,0 +1,238 @@
+package ofa4j.models;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One subnet of a {@link SearchSpace}: a kernel and expand ratio for every block slot, a depth
+ * per stage and an input resolution. Slots beyond a stage's depth are kept (so that mutation and
+ * crossover work on fixed-length genes, as in OFA) but do not affect the network: {@link #key()},
+ * {@link #activeBlocks(SearchSpace)} and the encoding ignore them.
+ *
+ * <p>JSON form (stable field order, one field per elastic dimension):
+ *
+ * <pre>{@code
+ * {"resolution": 28, "depths": [4, 4, 4, 4], "kernel_sizes": [7, ...], "expand_ratios": [6, ...]}
+ * }</pre>
+ *
+ * @param blocks choices of the {@code stages x maxDepth} block slots, stage-major
+ * @param depths depth of each stage
+ * @param resolution input resolution in pixels
+ */
+public record ArchConfig(List<BlockChoice> blocks, List<Integer> depths, int resolution) {
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+
+    /** Copies the lists. */
+    public ArchConfig {
+        blocks = List.copyOf(blocks);
+        depths = List.copyOf(depths);
+    }
+
+    /**
+     * Returns the choices of the blocks that run (stage by stage, the first {@code depth} slots).
+     *
+     * @param space the space this config belongs to (gives the slots per stage)
+     * @return the active choices in execution order
+     */
+    public List<BlockChoice> activeBlocks(SearchSpace space) {
+        int maxDepth = blocks.size() / depths.size();
+        List<BlockChoice> out = new ArrayList<>();
+        for (int s = 0; s < depths.size(); s++) {
+            for (int j = 0; j < depths.get(s); j++) {
+                out.add(blocks.get(s * maxDepth + j));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A stable, readable key naming the network this config builds: equal keys mean equal networks
+     * (choices of skipped slots are left out). Example: {@code r28-k7e6.k3e4|k5e3.k5e3.k7e6|...}.
+     *
+     * @return the key
+     */
+    public String key() {
+        int maxDepth = blocks.size() / depths.size();
+        StringBuilder sb = new StringBuilder("r").append(resolution).append('-');
+        for (int s = 0; s < depths.size(); s++) {
+            if (s > 0) {
+                sb.append('|');
+            }
+            for (int j = 0; j < depths.get(s); j++) {
+                BlockChoice b = blocks.get(s * maxDepth + j);
+                if (j > 0) {
+                    sb.append('.');
+                }
+                sb.append('k').append(b.kernel()).append('e').append(b.expand());
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Returns a copy whose skipped slots hold the choice of the stage's last active block, so that
+     * configs building the same network become equal.
+     *
+     * @return the canonical config
+     */
+    public ArchConfig canonical() {
+        int maxDepth = blocks.size() / depths.size();
+        List<BlockChoice> out = new ArrayList<>(blocks);
+        for (int s = 0; s < depths.size(); s++) {
+            BlockChoice last = blocks.get(s * maxDepth + depths.get(s) - 1);
+            for (int j = depths.get(s); j < maxDepth; j++) {
+                out.set(s * maxDepth + j, last);
+            }
+        }
+        return new ArchConfig(out, depths, resolution);
+    }
+
+    /**
+     * Returns this config as a JSON object (fields: resolution, depths, kernel_sizes,
+     * expand_ratios).
+     *
+     * @return the JSON tree
+     */
+    public JsonObject toJsonTree() {
+        JsonObject o = new JsonObject();
+        o.addProperty("resolution", resolution);
+        JsonArray d = new JsonArray();
+        depths.forEach(d::add);
+        o.add("depths", d);
+        JsonArray ks = new JsonArray();
+        JsonArray es = new JsonArray();
+        for (BlockChoice b : blocks) {
+            ks.add(b.kernel());
+            es.add(b.expand());
+        }
+        o.add("kernel_sizes", ks);
+        o.add("expand_ratios", es);
+        return o;
+    }
+
+    /**
+     * Returns this config as pretty-printed JSON.
+     *
+     * @return the JSON text
+     */
+    public String toJson() {
+        return GSON.toJson(toJsonTree());
+    }
+
+    /**
+     * Returns this config as one-line JSON.
+     *
+     * @return the JSON text
+     */
+    public String toCompactJson() {
+        return toJsonTree().toString();
+    }
+
+    /**
+     * Parses the JSON form written by {@link #toJson()}.
+     *
+     * @param json the text
+     * @return the config (not yet validated against a space)
+     * @throws IllegalArgumentException naming the missing or malformed field
+     */
+    public static ArchConfig fromJson(String json) {
+        JsonElement e;
+        try {
+            e = JsonParser.parseString(json);
+        } catch (JsonParseException ex) {
+            throw new IllegalArgumentException("architecture JSON is malformed: " + ex.getMessage(), ex);
+        }
+        if (!e.isJsonObject()) {
+            throw new IllegalArgumentException("architecture JSON must be an object, found " + abbreviate(json));
+        }
+        return fromJsonTree(e.getAsJsonObject());
+    }
+
+    /**
+     * Reads a config from a JSON object.
+     *
+     * @param o the object
+     * @return the config (not yet validated against a space)
+     * @throws IllegalArgumentException naming the missing or malformed field
+     */
+    public static ArchConfig fromJsonTree(JsonObject o) {
+        int res = intField(o, "resolution");
+        List<Integer> depths = intList(o, "depths");
+        List<Integer> ks = intList(o, "kernel_sizes");
+        List<Integer> es = intList(o, "expand_ratios");
+        if (ks.size() != es.size()) {
+            throw new IllegalArgumentException(
+                    "architecture JSON: kernel_sizes has "
+                            + ks.size()
+                            + " entries but expand_ratios has "
+                            + es.size());
+        }
+        if (depths.isEmpty() || ks.size() % depths.size() != 0) {
+            throw new IllegalArgumentException(
+                    "architecture JSON: "
+                            + ks.size()
+                            + " block choices cannot be split evenly over "
+                            + depths.size()
+                            + " stages");
+        }
+        List<BlockChoice> blocks = new ArrayList<>(ks.size());
+        for (int i = 0; i < ks.size(); i++) {
+            blocks.add(new BlockChoice(ks.get(i), es.get(i)));
+        }
+        return new ArchConfig(blocks, depths, res);
+    }
+
+    private static int intField(JsonObject o, String name) {
+        JsonElement e = o.get(name);
+        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new IllegalArgumentException(
+                    "architecture JSON needs an integer field '" + name + "', found " + e);
+        }
+        double v = e.getAsDouble();
+        if (v != Math.rint(v)) {
+            throw new IllegalArgumentException(
+                    "architecture JSON field '" + name + "' must be an integer, found " + v);
+        }
+        return (int) v;
+    }
+
+    private static List<Integer> intList(JsonObject o, String name) {
+        JsonElement e = o.get(name);
+        if (e == null || !e.isJsonArray()) {
+            throw new IllegalArgumentException(
+                    "architecture JSON needs an array field '" + name + "', found " + e);
+        }
+        List<Integer> out = new ArrayList<>();
+        for (JsonElement x : e.getAsJsonArray()) {
+            if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber()
+                    || x.getAsDouble() != Math.rint(x.getAsDouble())) {
+                throw new IllegalArgumentException(
+                        "architecture JSON field '" + name + "' must hold integers, found " + x);
+            }
+            out.add(x.getAsInt());
+        }
+        return out;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 60 ? s.substring(0, 60) + "..." : s;
+    }
+
+    /**
+     * OFA-style description of the active blocks, e.g. {@code r28 K7E6 K3E4 | K5E3 ...}.
+     *
+     * @return a short description
+     */
+    @Override
+    public String toString() {
+        return key();
+    }
+}

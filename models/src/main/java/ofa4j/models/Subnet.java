@@ -1,0 +1,337 @@
+package ofa4j.models;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A standalone subnet: its space, its architecture and plain float tensors for every weight, with
+ * batch norm kept (not folded). It no longer needs the supernet: the kernel transformations are
+ * applied and every tensor is cut to the subnet's size.
+ *
+ * <p>Tensor names, for the layers of {@link SearchSpace#layers(ArchConfig)} (block {@code i} is
+ * the {@code i}-th entry of kind BLOCK, 0 being the fixed first block). A BN named {@code P} is four
+ * tensors {@code P.gamma}, {@code P.beta}, {@code P.mean}, {@code P.var} of shape {@code [C]}:
+ *
+ * <pre>
+ * stem.conv.weight            [C, inChannels, 3, 3]        stem.bn
+ * blocks.i.expand.weight      [H, I, 1, 1] (expand != 1)   blocks.i.expand.bn
+ * blocks.i.dw.weight          [H, 1, k, k]                 blocks.i.dw.bn
+ * blocks.i.se.reduce.weight   [R, H, 1, 1]  blocks.i.se.reduce.bias  [R]   (SE only)
+ * blocks.i.se.expand.weight   [H, R, 1, 1]  blocks.i.se.expand.bias  [H]
+ * blocks.i.project.weight     [O, H, 1, 1]                 blocks.i.project.bn
+ * final_expand.conv.weight    [F, lastWidth, 1, 1]         final_expand.bn
+ * feature_mix.weight          [M, F]
+ * classifier.weight           [classes, M]   classifier.bias [classes]
+ * </pre>
+ *
+ * <p>Batch norm computes {@code gamma * (x - mean) / sqrt(var + bnEps) + beta}. Inputs are images
+ * scaled to [0, 1] then normalised per channel with {@link #INPUT_MEAN_KEY} / {@link
+ * #INPUT_STD_KEY} from {@link #metadata()} when present.
+ *
+ * @param space the search space
+ * @param arch the subnet's architecture
+ * @param tensors every weight, by name, in the order of {@link #layout(SearchSpace, ArchConfig)}
+ * @param bnEps batch-norm epsilon
+ * @param metadata free-form provenance (checkpoint checksum, seed, input normalisation...)
+ */
+public record Subnet(
+        SearchSpace space, ArchConfig arch, Map<String, Tensor> tensors, double bnEps, Map<String, String> metadata) {
+
+    /** Metadata key of the per-channel input mean, comma separated. */
+    public static final String INPUT_MEAN_KEY = "input.mean";
+
+    /** Metadata key of the per-channel input standard deviation, comma separated. */
+    public static final String INPUT_STD_KEY = "input.std";
+
+    private static final byte[] MAGIC = "OFA4JSUB".getBytes(StandardCharsets.US_ASCII);
+    private static final int FORMAT_VERSION = 1;
+
+    /** Copies the maps and checks that names and shapes match the layout. */
+    public Subnet {
+        space.validate(arch);
+        tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
+        metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+        checkLayout(space, arch, tensors);
+    }
+
+    /**
+     * Returns the names and shapes every subnet of {@code arch} must have, in layer order.
+     *
+     * @param space the space
+     * @param arch the architecture
+     * @return name to shape
+     */
+    public static Map<String, int[]> layout(SearchSpace space, ArchConfig arch) {
+        Map<String, int[]> m = new LinkedHashMap<>();
+        int blockIdx = 0;
+        for (LayerSpec l : space.layers(arch)) {
+            switch (l.kind()) {
+                case STEM:
+                    m.put("stem.conv.weight", new int[] {l.outChannels(), l.inChannels(), l.kernel(), l.kernel()});
+                    bn(m, "stem.bn", l.outChannels());
+                    break;
+                case BLOCK:
+                    String p = "blocks." + blockIdx++ + ".";
+                    int h = l.hiddenChannels();
+                    if (l.expand() != 1) {
+                        m.put(p + "expand.weight", new int[] {h, l.inChannels(), 1, 1});
+                        bn(m, p + "expand.bn", h);
+                    }
+                    m.put(p + "dw.weight", new int[] {h, 1, l.kernel(), l.kernel()});
+                    bn(m, p + "dw.bn", h);
+                    if (l.se()) {
+                        int r = l.seChannels();
+                        m.put(p + "se.reduce.weight", new int[] {r, h, 1, 1});
+                        m.put(p + "se.reduce.bias", new int[] {r});
+                        m.put(p + "se.expand.weight", new int[] {h, r, 1, 1});
+                        m.put(p + "se.expand.bias", new int[] {h});
+                    }
+                    m.put(p + "project.weight", new int[] {l.outChannels(), h, 1, 1});
+                    bn(m, p + "project.bn", l.outChannels());
+                    break;
+                case FINAL_EXPAND:
+                    m.put("final_expand.conv.weight", new int[] {l.outChannels(), l.inChannels(), 1, 1});
+                    bn(m, "final_expand.bn", l.outChannels());
+                    break;
+                case FEATURE_MIX:
+                    m.put("feature_mix.weight", new int[] {l.outChannels(), l.inChannels()});
+                    break;
+                case CLASSIFIER:
+                    m.put("classifier.weight", new int[] {l.outChannels(), l.inChannels()});
+                    m.put("classifier.bias", new int[] {l.outChannels()});
+                    break;
+                default:
+                    throw new IllegalStateException("unknown layer kind " + l.kind());
+            }
+        }
+        return m;
+    }
+
+    private static void bn(Map<String, int[]> m, String prefix, int c) {
+        for (String s : new String[] {"gamma", "beta", "mean", "var"}) {
+            m.put(prefix + "." + s, new int[] {c});
+        }
+    }
+
+    private static void checkLayout(SearchSpace space, ArchConfig arch, Map<String, Tensor> tensors) {
+        Map<String, int[]> want = layout(space, arch);
+        for (Map.Entry<String, int[]> e : want.entrySet()) {
+            Tensor t = tensors.get(e.getKey());
+            if (t == null) {
+                throw new IllegalArgumentException(
+                        "subnet " + arch.key() + " lacks tensor '" + e.getKey() + "' of shape "
+                                + Arrays.toString(e.getValue()));
+            }
+            if (!Arrays.equals(t.shape(), e.getValue())) {
+                throw new IllegalArgumentException(
+                        "tensor '" + e.getKey() + "' of subnet " + arch.key() + " must have shape "
+                                + Arrays.toString(e.getValue()) + ", found " + Arrays.toString(t.shape()));
+            }
+        }
+        for (String name : tensors.keySet()) {
+            if (!want.containsKey(name)) {
+                throw new IllegalArgumentException(
+                        "subnet " + arch.key() + " has unexpected tensor '" + name + "'");
+            }
+        }
+    }
+
+    /**
+     * @param name a tensor name of the layout
+     * @return the tensor
+     * @throws IllegalArgumentException if absent
+     */
+    public Tensor tensor(String name) {
+        Tensor t = tensors.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("subnet has no tensor '" + name + "'");
+        }
+        return t;
+    }
+
+    /**
+     * Returns a copy with more metadata.
+     *
+     * @param extra entries to add or replace
+     * @return the new subnet
+     */
+    public Subnet withMetadata(Map<String, String> extra) {
+        Map<String, String> m = new LinkedHashMap<>(metadata);
+        m.putAll(extra);
+        return new Subnet(space, arch, tensors, bnEps, m);
+    }
+
+    // ------------------------------------------------------------------ file form
+
+    /**
+     * Saves atomically: magic {@code OFA4JSUB}, format version, a JSON header (space, arch, eps,
+     * metadata, tensor index), little-endian float32 data, and a SHA-256 of everything before it.
+     *
+     * @param file the target
+     * @throws IOException if writing fails
+     */
+    public void save(Path file) throws IOException {
+        JsonObject header = new JsonObject();
+        header.add("space", SpaceJson.toJson(space));
+        header.add("arch", arch.toJsonTree());
+        header.addProperty("bn_eps", bnEps);
+        JsonObject meta = new JsonObject();
+        metadata.forEach(meta::addProperty);
+        header.add("metadata", meta);
+        JsonArray index = new JsonArray();
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            JsonObject t = new JsonObject();
+            t.addProperty("name", e.getKey());
+            JsonArray shape = new JsonArray();
+            for (int d : e.getValue().shape()) {
+                shape.add(d);
+            }
+            t.add("shape", shape);
+            index.add(t);
+        }
+        header.add("tensors", index);
+        byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(
+                file,
+                raw -> {
+                    MessageDigest md = sha256();
+                    java.security.DigestOutputStream out = new java.security.DigestOutputStream(raw, md);
+                    ByteBuffer bb = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+                    out.write(MAGIC);
+                    bb.putInt(FORMAT_VERSION).putInt(h.length);
+                    out.write(bb.array(), 0, 8);
+                    out.write(h);
+                    for (Tensor t : tensors.values()) {
+                        ByteBuffer data = ByteBuffer.allocate(t.size() * 4).order(ByteOrder.LITTLE_ENDIAN);
+                        data.asFloatBuffer().put(t.data());
+                        out.write(data.array());
+                    }
+                    out.on(false);
+                    raw.write(md.digest());
+                });
+    }
+
+    /**
+     * Loads a file written by {@link #save(Path)}, verifying its checksum and layout.
+     *
+     * @param file the file
+     * @return the subnet
+     * @throws IOException if the file is unreadable, truncated, corrupt or of another format
+     *     version (the message names the file and the problem)
+     */
+    public static Subnet load(Path file) throws IOException {
+        byte[] all = Files.readAllBytes(file);
+        if (all.length < MAGIC.length + 8 + 32 || !Arrays.equals(Arrays.copyOf(all, MAGIC.length), MAGIC)) {
+            throw new IOException(file + " is not an ofa4j subnet file (magic OFA4JSUB missing)");
+        }
+        byte[] digest = sha256Of(all, all.length - 32);
+        if (!Arrays.equals(digest, Arrays.copyOfRange(all, all.length - 32, all.length))) {
+            throw new IOException(file + " is corrupt or truncated: SHA-256 check failed");
+        }
+        ByteBuffer bb = ByteBuffer.wrap(all, 0, all.length - 32).order(ByteOrder.LITTLE_ENDIAN);
+        bb.position(MAGIC.length);
+        int version = bb.getInt();
+        if (version != FORMAT_VERSION) {
+            throw new IOException(
+                    file + " has subnet format version " + version + "; this build reads version " + FORMAT_VERSION);
+        }
+        int hl = bb.getInt();
+        if (hl < 0 || hl > bb.remaining()) {
+            throw new IOException(file + " has a header length of " + hl + " bytes, beyond the file");
+        }
+        String headerText = new String(all, bb.position(), hl, StandardCharsets.UTF_8);
+        bb.position(bb.position() + hl);
+        try {
+            JsonObject header = JsonParser.parseString(headerText).getAsJsonObject();
+            SearchSpace space = SpaceJson.fromJson(header.getAsJsonObject("space"));
+            ArchConfig arch = ArchConfig.fromJsonTree(header.getAsJsonObject("arch"));
+            Map<String, String> meta = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonElement> e : header.getAsJsonObject("metadata").entrySet()) {
+                meta.put(e.getKey(), e.getValue().getAsString());
+            }
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            for (JsonElement te : header.getAsJsonArray("tensors")) {
+                JsonObject t = te.getAsJsonObject();
+                JsonArray sa = t.getAsJsonArray("shape");
+                int[] shape = new int[sa.size()];
+                long n = 1;
+                for (int i = 0; i < shape.length; i++) {
+                    shape[i] = sa.get(i).getAsInt();
+                    n *= shape[i];
+                }
+                if (n * 4 > bb.remaining()) {
+                    throw new IOException(file + " is truncated in tensor '" + t.get("name").getAsString() + "'");
+                }
+                float[] data = new float[(int) n];
+                bb.asFloatBuffer().get(data);
+                bb.position(bb.position() + (int) n * 4);
+                tensors.put(t.get("name").getAsString(), new Tensor(shape, data));
+            }
+            if (bb.remaining() != 0) {
+                throw new IOException(file + " has " + bb.remaining() + " unexpected bytes after the tensors");
+            }
+            return new Subnet(space, arch, tensors, header.get("bn_eps").getAsDouble(), meta);
+        } catch (RuntimeException e) {
+            throw new IOException(file + " has an invalid subnet header: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads a file fully and returns its SHA-256 in hex (used to tie exports to checkpoints).
+     *
+     * @param file the file
+     * @return 64 hex digits
+     * @throws IOException if unreadable
+     */
+    public static String sha256Hex(Path file) throws IOException {
+        MessageDigest md = sha256();
+        try (InputStream in = new DataInputStream(Files.newInputStream(file))) {
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (byte b : md.digest()) {
+            sb.append(String.format("%02x", b));
+        }
+        return sb.toString();
+    }
+
+    private static byte[] sha256Of(byte[] data, int len) {
+        MessageDigest md = sha256();
+        md.update(data, 0, len);
+        return md.digest();
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /** @return the layers of this subnet */
+    public List<LayerSpec> layers() {
+        return space.layers(arch);
+    }
+}
