@@ -1,0 +1,51 @@
+package ofa4j.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import picocli.CommandLine;
+
+/**
+ * Turns exceptions into one-line messages: bad usage (picocli parameter errors and {@link
+ * IllegalArgumentException}) exits with 2, other failures with 1; {@code --verbose} adds the stack
+ * trace.
+ */
+final class Errors implements CommandLine.IExecutionExceptionHandler, CommandLine.IParameterExceptionHandler {
+
+    /** Exit code of bad usage. */
+    static final int USAGE = 2;
+
+    /** Exit code of a failure. */
+    static final int FAILURE = 1;
+
+    @Override
+    public int handleParseException(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cl = ex.getCommandLine();
+        cl.getErr().println("ofa: " + ex.getMessage());
+        if (!CommandLine.UnmatchedArgumentException.printSuggestions(ex, cl.getErr())) {
+            cl.getErr().println("Try '" + cl.getCommandSpec().qualifiedName() + " --help'.");
+        }
+        return USAGE;
+    }
+
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
+        boolean verbose = Arrays.asList(parsed.originalArgs().toArray(new String[0])).contains("--verbose");
+        Throwable t = ex;
+        if (t instanceof UncheckedIOException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        cl.getErr().println("ofa " + cl.getCommandName() + ": " + msg);
+        if (verbose) {
+            t.printStackTrace(cl.getErr());
+        }
+        if (t instanceof IllegalArgumentException) {
+            return USAGE;
+        }
+        if (t instanceof IOException) {
+            return FAILURE;
+        }
+        return FAILURE;
+    }
+}
