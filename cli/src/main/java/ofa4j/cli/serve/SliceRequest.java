@@ -1,0 +1,139 @@
+package ofa4j.cli.serve;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A slicing request as posted to {@code /v1/slice}: a device name and optional bounds. Parsing
+ * checks every field and reports the first bad one by name ({@link BadRequest#field()}).
+ *
+ * @param device device profile name
+ * @param maxLatencyMs upper bound on predicted latency (ms), or null
+ * @param maxMacs upper bound on MACs, or null
+ * @param maxParams upper bound on parameters, or null
+ * @param maxPeakMemoryBytes upper bound on peak activation memory (bytes), or null
+ * @param minResolution lower bound on input resolution (px), or null
+ * @param maxResolution upper bound on input resolution (px), or null
+ */
+public record SliceRequest(
+        String device,
+        Double maxLatencyMs,
+        Long maxMacs,
+        Long maxParams,
+        Long maxPeakMemoryBytes,
+        Integer minResolution,
+        Integer maxResolution) {
+
+    /** Fields a request may carry. */
+    public static final Set<String> FIELDS =
+            Set.of("device", "max_latency_ms", "max_macs", "max_params", "max_peak_memory_bytes",
+                    "min_resolution", "max_resolution");
+
+    /** A request that cannot be served as given; names the offending field. */
+    public static final class BadRequest extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        private final String field;
+
+        /**
+         * @param field the offending field, or {@code body}
+         * @param message what is wrong and what is allowed
+         */
+        public BadRequest(String field, String message) {
+            super(message);
+            this.field = field;
+        }
+
+        /** @return the offending field */
+        public String field() {
+            return field;
+        }
+    }
+
+    /**
+     * Parses and checks a JSON body.
+     *
+     * @param body the request body
+     * @return the request
+     * @throws BadRequest naming the field that is missing, unknown, of the wrong type or out of range
+     */
+    public static SliceRequest parse(String body) {
+        JsonObject o;
+        try {
+            JsonElement e = JsonParser.parseString(body == null ? "" : body);
+            if (!e.isJsonObject()) {
+                throw new BadRequest("body", "request body must be a JSON object");
+            }
+            o = e.getAsJsonObject();
+        } catch (JsonParseException ex) {
+            throw new BadRequest("body", "request body is not valid JSON");
+        }
+        for (String k : o.keySet()) {
+            if (!FIELDS.contains(k)) {
+                throw new BadRequest(k, "unknown field '" + k + "'; allowed: " + new java.util.TreeSet<>(FIELDS));
+            }
+        }
+        JsonElement d = o.get("device");
+        if (d == null || !d.isJsonPrimitive() || !d.getAsJsonPrimitive().isString() || d.getAsString().isBlank()) {
+            throw new BadRequest("device", "field 'device' (a device profile name) is required");
+        }
+        Double lat = positiveNumber(o, "max_latency_ms");
+        Long macs = positiveLong(o, "max_macs");
+        Long params = positiveLong(o, "max_params");
+        Long mem = positiveLong(o, "max_peak_memory_bytes");
+        Long minR = positiveLong(o, "min_resolution");
+        Long maxR = positiveLong(o, "max_resolution");
+        if (minR != null && maxR != null && minR > maxR) {
+            throw new BadRequest("min_resolution", "min_resolution " + minR + " exceeds max_resolution " + maxR);
+        }
+        return new SliceRequest(d.getAsString(), lat, macs, params, mem,
+                minR == null ? null : minR.intValue(), maxR == null ? null : maxR.intValue());
+    }
+
+    private static Double positiveNumber(JsonObject o, String name) {
+        JsonElement e = o.get(name);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new BadRequest(name, "field '" + name + "' must be a positive number, found " + e);
+        }
+        double v = e.getAsDouble();
+        if (!(v > 0) || Double.isInfinite(v)) {
+            throw new BadRequest(name, "field '" + name + "' must be a positive number, found " + e);
+        }
+        return v;
+    }
+
+    private static Long positiveLong(JsonObject o, String name) {
+        Double v = positiveNumber(o, name);
+        if (v == null) {
+            return null;
+        }
+        if (v != Math.rint(v) || v > 1e15) {
+            throw new BadRequest(name, "field '" + name + "' must be a positive integer, found " + o.get(name));
+        }
+        return v.longValue();
+    }
+
+    /**
+     * A canonical string of the request, equal for requests that ask the same thing (cache key).
+     *
+     * @return the key
+     */
+    public String cacheKey() {
+        Map<String, Object> m = new TreeMap<>();
+        m.put("device", device);
+        m.put("max_latency_ms", maxLatencyMs);
+        m.put("max_macs", maxMacs);
+        m.put("max_params", maxParams);
+        m.put("max_peak_memory_bytes", maxPeakMemoryBytes);
+        m.put("min_resolution", minResolution);
+        m.put("max_resolution", maxResolution);
+        return m.toString();
+    }
+}
