@@ -161,6 +161,29 @@ public record Phase(
      */
     public static List<Phase> progressiveShrinking(
             SearchSpace space, List<Integer> epochs, double fullLr, double warmupFraction) {
+        return progressiveShrinking(space, epochs, OFA_SUBNETS_PER_STEP, fullLr, warmupFraction);
+    }
+
+    /** OFA's subnets per step ({@code dynamic_batch_size}) of the 6 phases: 1, 1, 2, 2, 4, 4. */
+    public static final List<Integer> OFA_SUBNETS_PER_STEP = List.of(1, 1, 2, 2, 4, 4);
+
+    /**
+     * {@link #progressiveShrinking(SearchSpace, List, double, double)} with other subnets per step
+     * (the quick preset samples fewer subnets to fit its time budget).
+     *
+     * @param space the search space
+     * @param epochs epochs of the 6 phases
+     * @param subnetsPerStep subnets per step of the 6 phases (OFA: {@link #OFA_SUBNETS_PER_STEP})
+     * @param fullLr peak learning rate of the full phase
+     * @param warmupFraction warm-up fraction
+     * @return the 6 phases
+     */
+    public static List<Phase> progressiveShrinking(
+            SearchSpace space, List<Integer> epochs, List<Integer> subnetsPerStep, double fullLr, double warmupFraction) {
+        if (subnetsPerStep.size() != 6) {
+            throw new IllegalArgumentException(
+                    "progressive shrinking has 6 phases, found " + subnetsPerStep.size() + " subnets-per-step values");
+        }
         if (epochs.size() != 6) {
             throw new IllegalArgumentException("progressive shrinking has 6 phases, found " + epochs.size() + " epoch counts");
         }
@@ -173,12 +196,13 @@ public record Phase(
         List<Integer> topD = ds.subList(Math.max(0, ds.size() - 2), ds.size());
         List<Integer> topE = es.subList(Math.max(0, es.size() - 2), es.size());
         List<Phase> out = new ArrayList<>();
-        out.add(new Phase("full", epochs.get(0), fullLr, 1, maxK, maxE, maxD, false, warm(epochs.get(0), warmupFraction), 0));
-        out.add(new Phase("kernel", epochs.get(1), 0.3 * fullLr, 1, ks, maxE, maxD, false, warm(epochs.get(1), warmupFraction), 1));
-        out.add(new Phase("depth-1", epochs.get(2), 0.1 * fullLr, 2, ks, maxE, topD, false, 0, 1));
-        out.add(new Phase("depth-2", epochs.get(3), 0.2 * fullLr, 2, ks, maxE, ds, false, warm(epochs.get(3), warmupFraction), 1));
-        out.add(new Phase("expand-1", epochs.get(4), 0.1 * fullLr, 4, ks, topE, ds, true, 0, 1));
-        out.add(new Phase("expand-2", epochs.get(5), 0.2 * fullLr, 4, ks, es, ds, true, warm(epochs.get(5), warmupFraction), 1));
+        List<Integer> n = subnetsPerStep;
+        out.add(new Phase("full", epochs.get(0), fullLr, n.get(0), maxK, maxE, maxD, false, warm(epochs.get(0), warmupFraction), 0));
+        out.add(new Phase("kernel", epochs.get(1), 0.3 * fullLr, n.get(1), ks, maxE, maxD, false, warm(epochs.get(1), warmupFraction), 1));
+        out.add(new Phase("depth-1", epochs.get(2), 0.1 * fullLr, n.get(2), ks, maxE, topD, false, 0, 1));
+        out.add(new Phase("depth-2", epochs.get(3), 0.2 * fullLr, n.get(3), ks, maxE, ds, false, warm(epochs.get(3), warmupFraction), 1));
+        out.add(new Phase("expand-1", epochs.get(4), 0.1 * fullLr, n.get(4), ks, topE, ds, true, 0, 1));
+        out.add(new Phase("expand-2", epochs.get(5), 0.2 * fullLr, n.get(5), ks, es, ds, true, warm(epochs.get(5), warmupFraction), 1));
         out.forEach(p -> p.validate(space));
         return List.copyOf(out);
     }

@@ -14,6 +14,7 @@ import ofa4j.models.SearchSpace;
  * @param batchSize images per step
  * @param phaseEpochs epochs of the 6 progressive-shrinking phases (full, kernel, depth-1, depth-2,
  *     expand-1, expand-2)
+ * @param phaseSubnets subnets per step of the 6 phases (OFA: 1, 1, 2, 2, 4, 4)
  * @param fullLr peak learning rate of the full phase; the others are fractions of it ({@link
  *     Phase#progressiveShrinking})
  * @param warmupFraction warm-up as a fraction of a phase's epochs
@@ -26,6 +27,7 @@ public record TrainingPreset(
         int valImages,
         int batchSize,
         List<Integer> phaseEpochs,
+        List<Integer> phaseSubnets,
         double fullLr,
         double warmupFraction,
         int recalImages,
@@ -34,9 +36,11 @@ public record TrainingPreset(
     /** Copies the list and checks values. */
     public TrainingPreset {
         phaseEpochs = List.copyOf(phaseEpochs);
-        if (phaseEpochs.size() != 6) {
+        phaseSubnets = List.copyOf(phaseSubnets);
+        if (phaseEpochs.size() != 6 || phaseSubnets.size() != 6) {
             throw new IllegalArgumentException(
-                    "preset " + name + " needs 6 phase epoch counts, found " + phaseEpochs.size());
+                    "preset " + name + " needs 6 phase epoch counts and 6 subnets-per-step values, found "
+                            + phaseEpochs + " and " + phaseSubnets);
         }
         if (trainImages < 0 || valImages < 0 || recalImages < 0 || evalImages < 0) {
             throw new IllegalArgumentException("preset " + name + " has a negative image count");
@@ -58,7 +62,7 @@ public record TrainingPreset(
      * @return the preset
      */
     public static TrainingPreset quick() {
-        return new TrainingPreset("quick", 12_000, 2_000, 128, List.of(2, 1, 1, 1, 1, 1), 0.1, 0.1, 1_000, 1_000);
+        return new TrainingPreset("quick", 12_000, 2_000, 128, List.of(2, 1, 1, 1, 1, 1), List.of(1, 1, 2, 2, 2, 2), 0.1, 0.1, 1_000, 1_000);
     }
 
     /**
@@ -67,7 +71,7 @@ public record TrainingPreset(
      * @return the preset
      */
     public static TrainingPreset full() {
-        return new TrainingPreset("full", 0, 0, 128, List.of(4, 2, 1, 2, 1, 2), 0.1, 0.1, 2_000, 5_000);
+        return new TrainingPreset("full", 0, 0, 128, List.of(4, 2, 1, 2, 1, 2), Phase.OFA_SUBNETS_PER_STEP, 0.1, 0.1, 2_000, 5_000);
     }
 
     /**
@@ -93,6 +97,6 @@ public record TrainingPreset(
      * @return the 6 phases
      */
     public List<Phase> schedule(SearchSpace space) {
-        return Phase.progressiveShrinking(space, phaseEpochs, fullLr, warmupFraction);
+        return Phase.progressiveShrinking(space, phaseEpochs, phaseSubnets, fullLr, warmupFraction);
     }
 }

@@ -22,7 +22,7 @@ class LearningTest {
         assumeTrue(TinyRuns.haveFashion(), "Fashion-MNIST not installed at /usr/share/datasets/fashion-mnist");
         SearchSpace space = TinyRuns.tinySpace(List.of(20, 24, 28));
         DataSplits data = TinyRuns.fashion(2000, 1000);
-        TrainingPreset preset = new TrainingPreset("learn", 2000, 1000, 32, List.of(4, 1, 1, 1, 1, 1), 0.1, 0.1, 500, 1000);
+        TrainingPreset preset = new TrainingPreset("learn", 2000, 1000, 32, List.of(4, 1, 1, 1, 1, 1), Phase.OFA_SUBNETS_PER_STEP, 0.1, 0.1, 500, 1000);
         List<Phase> ps = preset.schedule(space);
         TrainingResult r = ProgressiveShrinkingTrainer.builder()
                 .setSpace(space).optPreset(preset).optSchedule(List.of(ps.get(0), ps.get(1))).optSeed(5).optQuiet(true)

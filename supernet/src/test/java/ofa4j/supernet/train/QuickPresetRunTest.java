@@ -43,7 +43,7 @@ class QuickPresetRunTest {
             Phase one = new Phase(p.name(), 1, p.lr(), p.subnetsPerStep(), p.kernels(), p.expands(), p.depths(),
                     false, 0, p.kdRatio());
             ProgressiveShrinkingTrainer.builder().setSpace(space).optPreset(
-                            new TrainingPreset("bench", 0, 0, preset.batchSize(), preset.phaseEpochs(), 0.05, 0, 0, 0))
+                            new TrainingPreset("bench", 0, 0, preset.batchSize(), preset.phaseEpochs(), preset.phaseSubnets(), 0.05, 0, 0, 0))
                     .optSchedule(List.of(one)).optQuiet(true).optStopAfterSteps(6)
                     .optStepListener(s -> secs.add(s.seconds())).build()
                     .train(data, java.nio.file.Files.createTempDirectory("ofa-bench"), false);

@@ -60,7 +60,7 @@ final class TinyRuns {
 
     /** A preset without per-epoch evaluation. */
     static TrainingPreset noEval(int batch) {
-        return new TrainingPreset("test", 0, 0, batch, List.of(1, 1, 1, 1, 1, 1), 0.05, 0, 0, 0);
+        return new TrainingPreset("test", 0, 0, batch, List.of(1, 1, 1, 1, 1, 1), Phase.OFA_SUBNETS_PER_STEP, 0.05, 0, 0, 0);
     }
 
     /** Copies of all trainable parameter values of the latest checkpoint of {@code runDir}. */
