@@ -58,6 +58,7 @@ class OnnxExporterTest {
     private static int checkParity(SearchSpace space, List<ArchConfig> archs, List<Integer> resolutions, long seed) {
         int checked = 0;
         double worst = 0;
+        double largestLogit = 0;
         for (int i = 0; i < archs.size(); i++) {
             for (int r : resolutions) {
                 ArchConfig arch = atResolution(archs.get(i), r);
@@ -75,23 +76,26 @@ class OnnxExporterTest {
                     Verifier.Comparison c1 = v.compare(x1, new long[] {1, c, r, r}, ref1, TOL);
                     assertTrue(c1.passed(), arch.key() + " batch 1: " + c1.report());
                     worst = Math.max(worst, Math.max(c1.maxAbsDiff(), c4.maxAbsDiff()));
-                    assertLogitsNotTrivial(ref4, arch);
+                    largestLogit = Math.max(largestLogit, assertLogitsNotTrivial(ref4, arch));
                 }
                 checked++;
             }
         }
-        System.out.printf("%s: %d exports match the reference, worst |diff| %.2e%n", space.name(), checked, worst);
+        System.out.printf(
+                "%s: %d exports match the reference, worst |diff| %.2e, largest |logit| %.2f%n",
+                space.name(), checked, worst, largestLogit);
         return checked;
     }
 
     /** Guards the parity test against a vacuous pass on near-zero logits. */
-    private static void assertLogitsNotTrivial(float[] logits, ArchConfig arch) {
+    private static double assertLogitsNotTrivial(float[] logits, ArchConfig arch) {
         double max = 0;
         for (float f : logits) {
             assertTrue(Float.isFinite(f), "reference logits of " + arch.key() + " must be finite");
             max = Math.max(max, Math.abs(f));
         }
-        assertTrue(max > 0.05, "reference logits of " + arch.key() + " are all ~0 (max " + max + ")");
+        assertTrue(max > 0.5, "reference logits of " + arch.key() + " are too small for a meaningful 1e-4 check (max " + max + ")");
+        return max;
     }
 
     @Test
