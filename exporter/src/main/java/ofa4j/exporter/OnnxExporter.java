@@ -257,6 +257,31 @@ public final class OnnxExporter {
         return sb.toString();
     }
 
+    /**
+     * Reads the {@code metadata_props} of an ONNX file (for example one written by {@link
+     * #export}), in file order.
+     *
+     * @param onnxFile an ONNX model file
+     * @return key to value; e.g. {@link #META_ARCH} gives the architecture JSON
+     * @throws IOException if the file cannot be read or is not an ONNX model (protobuf parse error)
+     */
+    public static Map<String, String> readMetadata(Path onnxFile) throws IOException {
+        ModelProto m;
+        try (InputStream in = java.nio.file.Files.newInputStream(onnxFile)) {
+            m = ModelProto.parseFrom(in);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IOException(onnxFile + " is not an ONNX model: " + e.getMessage(), e);
+        }
+        if (!m.hasGraph() || m.getIrVersion() <= 0) {
+            throw new IOException(onnxFile + " is not an ONNX model (no graph or no ir_version)");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (StringStringEntryProto e : m.getMetadataPropsList()) {
+            out.put(e.getKey(), e.getValue());
+        }
+        return out;
+    }
+
     // ------------------------------------------------------------------ single layers
 
     /**
