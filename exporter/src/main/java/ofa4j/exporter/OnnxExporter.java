@@ -100,7 +100,8 @@ public final class OnnxExporter {
      *
      * @param subnet the subnet (BN kept; folded here)
      * @param extraMetadata further {@code metadata_props} (e.g. predicted accuracy, measured
-     *     latency in ms); may be empty, must not replace the {@code ofa4j.*} keys written here
+     *     latency in ms); may be empty; an entry replaces a {@link Subnet#metadata()} entry of the
+     *     same key, but must not set the {@code ofa4j.*} keys written here
      * @return the ONNX bytes
      * @throws IllegalArgumentException naming what is wrong if the subnet has non-finite weights,
      *     a BN variance with {@code var + eps <= 0}, a bad epsilon, malformed input normalisation
