@@ -55,7 +55,7 @@ class SupernetExtractionTest {
                 Subnet sub = net.extract(arch);
                 float[] b = fixedLogits(sub, 100 + i);
                 double d = TestSpaces.maxAbsDiff(a, b);
-                assertTrue(TestSpaces.maxAbs(a) > 1e-3, "logits must not vanish for " + arch.key());
+                assertTrue(TestSpaces.maxAbs(a) > 0.5, "logits must not vanish for " + arch.key() + ": " + TestSpaces.maxAbs(a));
                 assertTrue(d <= 1e-5, "supernet vs fixed differ by " + d + " for " + arch.key());
                 Path f = tmp.resolve("sub" + i + ".bin");
                 sub.save(f);
