@@ -19,9 +19,11 @@ import ofa4j.predictor.AccuracyPredictor;
  * mutants 50%, arch mutation probability 0.1 per block gene and stage depth, resolution mutation
  * probability 0.5; that is 100 + 500 x 100 = 50,100 predictor evaluations.
  *
- * <p>One difference with OFA: OFA reads the best candidate from the parents at the start of each
+ * <p>Differences with OFA: OFA reads the best candidate from the parents at the start of each
  * generation, so the last generation's children are never looked at; here the final population is
- * ranked too.
+ * ranked too. When every child of a generation is a rejection give-up (a constraint that leaves
+ * no room around the parents, e.g. a bound at the smallest subnet's cost), the search stops early
+ * and says so in its notes instead of spending the rest of the budget on rejections.
  */
 public final class EvolutionSearch implements SearchStrategy {
 
@@ -89,6 +91,7 @@ public final class EvolutionSearch implements SearchStrategy {
         List<Candidate> population = new ArrayList<>(scorer.score(children));
         List<Double> history = new ArrayList<>();
         Candidate best = null;
+        int stoppedAt = -1;
         Comparator<Candidate> byAccDesc = Comparator.comparingDouble(Candidate::predictedAccuracy).reversed();
         for (int g = 0; g < generations; g++) {
             population.sort(byAccDesc);
@@ -100,6 +103,7 @@ public final class EvolutionSearch implements SearchStrategy {
                 feasibleParents.add(new ConstrainedSpace.Feasible(c.arch(), c.costs()));
             }
             children.clear();
+            long giveUps0 = log.mutationGiveUps + log.crossoverGiveUps;
             for (int i = 0; i < mutants; i++) {
                 ConstrainedSpace.Feasible p = feasibleParents.get(rng.nextInt(feasibleParents.size()));
                 children.add(space.mutate(p, rng, archMutateProb, resolutionMutateProb, rejection, log));
@@ -111,13 +115,22 @@ public final class EvolutionSearch implements SearchStrategy {
             }
             population = parents;
             population.addAll(scorer.score(children));
+            if (log.mutationGiveUps + log.crossoverGiveUps - giveUps0 == populationSize) {
+                stoppedAt = g + 1;
+                break;
+            }
         }
         population.sort(byAccDesc);
         best = better(best, population.get(0));
         history.add(best.predictedAccuracy());
         double ms = (System.nanoTime() - t0) / 1e6;
+        List<String> notes = log.notes(space, rejection);
+        if (stoppedAt > 0) {
+            notes.add("stopped after generation " + stoppedAt + " of " + generations + ": every child of that"
+                    + " generation was a rejection give-up (the constraint leaves almost no room around the parents)");
+        }
         return new SearchResult(name(), seed, space.constraint(), best, ParetoFront.of(population, frontAxis),
-                frontAxis, history, scorer.evaluations, log.attempts, log.notes(space, rejection), ms);
+                frontAxis, history, scorer.evaluations, log.attempts, notes, ms);
     }
 
     private static Candidate better(Candidate best, Candidate c) {

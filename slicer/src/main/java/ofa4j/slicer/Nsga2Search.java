@@ -6,6 +6,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import ofa4j.models.ArchConfig;
 import ofa4j.predictor.AccuracyPredictor;
 import ofa4j.predictor.LatencyPredictor;
 
@@ -14,13 +15,17 @@ import ofa4j.predictor.LatencyPredictor;
  * Multiobjective Genetic Algorithm: NSGA-II", IEEE TEVC 2002): maximise predicted accuracy and
  * minimise a {@link CostAxis} (latency on a device, or MACs) among subnets satisfying a constraint.
  *
- * <p>Each generation builds {@code populationSize} children from parents picked by binary
+ * <p>The initial population holds the smallest feasible subnets (one per allowed resolution, see
+ * {@link ConstrainedSpace#feasibleMinConfigs()}) and feasible random samples. Each generation builds {@code populationSize} children from parents picked by binary
  * tournament (lower non-domination rank wins, then larger crowding distance) with OFA's operators
  * ({@code mutationRatio} of them mutants, the rest crossovers, all by bounded rejection sampling),
  * predicts them in one batch, merges them with the population (duplicate networks dropped by
  * {@link ofa4j.models.ArchConfig#key()}), and keeps the best {@code populationSize} by rank, then
  * crowding distance. The result's front is the non-dominated set of every subnet evaluated (an
  * archive), sorted by cost; its {@code best} is the front's most accurate subnet.
+ *
+ * <p>As in {@link EvolutionSearch}, the search stops early (and says so in its notes) when every
+ * child of a generation is a rejection give-up.
  *
  * <p>Defaults: population 100, 500 generations (OFA's evolution budget: 50,100 evaluations),
  * mutants 50%, arch mutation probability 0.1, resolution mutation probability 0.5.
@@ -87,18 +92,26 @@ public final class Nsga2Search implements SearchStrategy {
         int mutants = (int) Math.round(mutationRatio * populationSize);
 
         List<ConstrainedSpace.Feasible> children = new ArrayList<>(populationSize);
-        for (int i = 0; i < populationSize; i++) {
+        // the smallest feasible subnets anchor the cheap end of the front; random samples fill the rest
+        for (ArchConfig a : space.feasibleMinConfigs()) {
+            if (children.size() < populationSize / 2) {
+                children.add(new ConstrainedSpace.Feasible(a, space.costs(a)));
+            }
+        }
+        while (children.size() < populationSize) {
             children.add(space.sample(rng, rejection, log));
         }
         List<Candidate> population = dedupe(scorer.score(children));
         List<Candidate> archive = ParetoFront.of(population, axis);
         List<Double> history = new ArrayList<>();
         history.add(archive.get(archive.size() - 1).predictedAccuracy());
+        int stoppedAt = -1;
         Ranking ranking = rank(population);
         population = ranking.select(population, population.size());
         ranking = rank(population);
         for (int g = 0; g < generations; g++) {
             children.clear();
+            long giveUps0 = log.mutationGiveUps + log.crossoverGiveUps;
             for (int i = 0; i < populationSize; i++) {
                 ConstrainedSpace.Feasible a = feasible(population.get(tournament(ranking, rng)));
                 if (i < mutants) {
@@ -119,11 +132,20 @@ public final class Nsga2Search implements SearchStrategy {
             grown.addAll(scored);
             archive = ParetoFront.of(grown, axis);
             history.add(archive.get(archive.size() - 1).predictedAccuracy());
+            if (log.mutationGiveUps + log.crossoverGiveUps - giveUps0 == populationSize) {
+                stoppedAt = g + 1;
+                break;
+            }
         }
         Candidate best = archive.get(archive.size() - 1);
         double ms = (System.nanoTime() - t0) / 1e6;
+        List<String> notes = log.notes(space, rejection);
+        if (stoppedAt > 0) {
+            notes.add("stopped after generation " + stoppedAt + " of " + generations + ": every child of that"
+                    + " generation was a rejection give-up (the constraint leaves almost no room around the parents)");
+        }
         return new SearchResult(name(), seed, space.constraint(), best, archive, axis, history,
-                scorer.evaluations, log.attempts, log.notes(space, rejection), ms);
+                scorer.evaluations, log.attempts, notes, ms);
     }
 
     private static ConstrainedSpace.Feasible feasible(Candidate c) {

@@ -119,8 +119,23 @@ class ConstraintTest {
         assertEquals(List.of(space.min()), cs.feasibleMinConfigs());
         assertTrue(cs.satisfies(space.min()));
         assertFalse(cs.satisfies(space.max()));
-        SearchResult r = EvolutionSearch.builder().optGenerations(5).build()
-                .search(space, new TestPredictors.SmoothAccuracy(space, 1), c, 3);
+        long t0 = System.nanoTime();
+        SearchResult r = EvolutionSearch.ofaDefaults().search(space, new TestPredictors.SmoothAccuracy(space, 1), c, 3);
+        double ms = (System.nanoTime() - t0) / 1e6;
         assertEquals(space.min().key(), r.best().arch().key());
+        assertTrue(ms < 2000, "took " + ms + " ms");
+        // mutants that resample every gene never hit the only feasible subnet: every child is a give-up
+        // and the search stops after one generation instead of spending 500 x 100 x 50 rejections
+        SearchResult stop = EvolutionSearch.builder().optArchMutateProb(1).optResolutionMutateProb(1)
+                .optMutationRatio(1).optRejection(new RejectionPolicy(50, true)).build()
+                .search(space, new TestPredictors.SmoothAccuracy(space, 1), c, 3);
+        assertEquals(space.min().key(), stop.best().arch().key());
+        assertTrue(stop.notes().stream().anyMatch(x -> x.startsWith("stopped after generation 1 of 500")),
+                stop.notes().toString());
+        assertTrue(stop.notes().stream().anyMatch(x -> x.contains("gave up 100 mutations")), stop.notes().toString());
+        assertEquals(200, stop.evaluations());
+        SearchResult n = Nsga2Search.builder(CostAxis.macs()).build()
+                .search(space, new TestPredictors.SmoothAccuracy(space, 1), c, 3);
+        assertEquals(List.of(space.min().key()), n.front().stream().map(x -> x.arch().key()).toList());
     }
 }
