@@ -130,7 +130,7 @@ public final class EvolutionSearch implements SearchStrategy {
                     + " generation was a rejection give-up (the constraint leaves almost no room around the parents)");
         }
         return new SearchResult(name(), seed, space.constraint(), best, ParetoFront.of(population, frontAxis),
-                frontAxis, history, scorer.evaluations, log.attempts, notes, ms);
+                frontAxis, history, scorer.evaluations, scorer.distinct, log.attempts, notes, ms);
     }
 
     private static Candidate better(Candidate best, Candidate c) {

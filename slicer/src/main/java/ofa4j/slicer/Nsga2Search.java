@@ -145,7 +145,7 @@ public final class Nsga2Search implements SearchStrategy {
                     + " generation was a rejection give-up (the constraint leaves almost no room around the parents)");
         }
         return new SearchResult(name(), seed, space.constraint(), best, archive, axis, history,
-                scorer.evaluations, log.attempts, notes, ms);
+                scorer.evaluations, scorer.distinct, log.attempts, notes, ms);
     }
 
     private static ConstrainedSpace.Feasible feasible(Candidate c) {

@@ -95,6 +95,6 @@ public final class RandomSearch implements SearchStrategy {
         }
         double ms = (System.nanoTime() - t0) / 1e6;
         return new SearchResult(name(), seed, space.constraint(), best, front, frontAxis, history,
-                scorer.evaluations, log.attempts, log.notes(space, rejection), ms);
+                scorer.evaluations, scorer.distinct, log.attempts, log.notes(space, rejection), ms);
     }
 }

@@ -13,7 +13,10 @@ import java.util.List;
  *     and random search all evaluated candidates, for evolution the final population
  * @param frontAxis the cost axis of {@code front}
  * @param bestHistory best predicted accuracy so far after each generation (or batch)
- * @param evaluations accuracy-predictor evaluations (subnets predicted)
+ * @param evaluations accuracy-predictor evaluations (subnets scored, repeats of a network included: the
+ *     budget, as OFA counts it)
+ * @param distinctEvaluations subnets actually sent to the predictor (repeats are answered from a
+ *     per-search cache)
  * @param costEvaluations subnets whose costs were checked against the constraint (rejections included)
  * @param notes reports of bounded rejection sampling (give-ups with the constraint and cheapest costs)
  * @param wallMs wall time of the search in milliseconds
@@ -27,6 +30,7 @@ public record SearchResult(
         CostAxis frontAxis,
         List<Double> bestHistory,
         long evaluations,
+        long distinctEvaluations,
         long costEvaluations,
         List<String> notes,
         double wallMs) {
@@ -44,8 +48,9 @@ public record SearchResult(
      * @return e.g. {@code evolution: acc 0.912 r28-k7e6... (MACs 3.1 M) in 50100 evals, 480 ms}
      */
     public String summary() {
-        return String.format(java.util.Locale.ROOT, "%s (seed %d, %s): predicted acc %.4f, %s, %s; %d evaluations,"
-                        + " %d cost checks, %.0f ms", strategy, seed, constraint.describe(), best.predictedAccuracy(),
-                ConstrainedSpace.describeCosts(best.costs(), true), best.arch().key(), evaluations, costEvaluations, wallMs);
+        return String.format(java.util.Locale.ROOT, "%s (seed %d, %s): predicted acc %.4f, %s, %s; %d evaluations"
+                        + " (%d distinct), %d cost checks, %.0f ms", strategy, seed, constraint.describe(),
+                best.predictedAccuracy(), ConstrainedSpace.describeCosts(best.costs(), true), best.arch().key(),
+                evaluations, distinctEvaluations, costEvaluations, wallMs);
     }
 }

@@ -37,5 +37,12 @@ class SearchSpeedTest {
                 "[speed] evolution, OFA default budget (%d evaluations, %d cost checks), %s: best of 3 = %.0f ms%n",
                 r.evaluations(), r.costEvaluations(), c.describe(), best);
         assertTrue(best < 3000, "search took " + best + " ms");
+        // repeats of a network are answered from the search's cache: only distinct subnets reach the predictor
+        long before = acc.predicted();
+        SearchResult again = evo.search(space, acc, c, 1);
+        System.out.printf(Locale.ROOT, "[speed] distinct subnets sent to the predictor in one search: %d of %d%n",
+                again.distinctEvaluations(), again.evaluations());
+        assertEquals(again.distinctEvaluations(), acc.predicted() - before);
+        assertTrue(again.distinctEvaluations() < again.evaluations());
     }
 }
