@@ -3,6 +3,7 @@ package ofa4j.slicer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Locale;
 import ofa4j.models.SearchSpace;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,15 @@ class SearchSpeedTest {
                 "[speed] evolution, OFA default budget (%d evaluations, %d cost checks), %s: best of 3 = %.0f ms%n",
                 r.evaluations(), r.costEvaluations(), c.describe(), best);
         assertTrue(best < 3000, "search took " + best + " ms");
+        // the other strategies at the same budget, for the record
+        for (SearchStrategy other : List.of(RandomSearch.withBudget(evo.budget()),
+                Nsga2Search.builder(CostAxis.latency(cpu)).build())) {
+            other.search(space, acc, c, 0);
+            long t0 = System.nanoTime();
+            SearchResult o = other.search(space, acc, c, 1);
+            System.out.printf(Locale.ROOT, "[speed] %s, %d evaluations: %.0f ms%n", other.name(), o.evaluations(),
+                    (System.nanoTime() - t0) / 1e6);
+        }
         // repeats of a network are answered from the search's cache: only distinct subnets reach the predictor
         long before = acc.predicted();
         SearchResult again = evo.search(space, acc, c, 1);
