@@ -260,4 +260,21 @@ class SearchTest {
         assertTrue(e.getMessage().startsWith("target impossible:") && e.getMessage().contains(
                 Constraint.formatCount(minMacs)), e.getMessage());
     }
+
+    @Test
+    void searchesOfasImageNetSpaceUnderAMacsBudget() {
+        SearchSpace imagenet = SearchSpace.ofaMbv3W10();
+        CostModel cm = new CostModel(imagenet);
+        Constraint k = Constraint.builder().maxMacs(300_000_000L).minResolution(160).build();
+        SearchResult r = EvolutionSearch.builder().optGenerations(30).build()
+                .search(imagenet, new TestPredictors.SmoothAccuracy(imagenet, 5), k, 2);
+        assertTrue(cm.macs(r.best().arch()) <= 300_000_000L);
+        assertTrue(r.best().arch().resolution() >= 160);
+        // the search pushes towards the budget: the best uses most of it
+        assertTrue(cm.macs(r.best().arch()) > 250_000_000L, "MACs " + cm.macs(r.best().arch()));
+        InfeasibleConstraintException e = assertThrows(InfeasibleConstraintException.class,
+                () -> ConstrainedSpace.of(imagenet, Constraint.builder().maxMacs(cm.macs(imagenet.min()) - 1).build()));
+        // OFA's smallest subnet at 128 px: the message names its MACs
+        assertTrue(e.getMessage().contains(Constraint.formatCount(cm.macs(imagenet.min()))), e.getMessage());
+    }
 }
