@@ -59,8 +59,8 @@ public final class ParetoFront {
 
     /**
      * Computes the 2-D hypervolume (area) dominated by a set of points and bounded by a reference
-     * point: the area of {(cost, acc) : some point p has p.cost <= cost <= refCost and refAcc <= acc
-     * <= p.acc}. Larger is better.
+     * point: the area of the set of {@code (cost, acc)} such that some point {@code p} has {@code
+     * p.cost <= cost <= refCost} and {@code refAcc <= acc <= p.acc}. Larger is better.
      *
      * @param candidates the points (need not be a front)
      * @param axis the cost axis
