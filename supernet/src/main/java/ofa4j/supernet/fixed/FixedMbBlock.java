@@ -1,0 +1,87 @@
+package ofa4j.supernet.fixed;
+
+import ai.djl.ndarray.NDArray;
+import java.util.function.Function;
+import ofa4j.models.LayerSpec;
+import ofa4j.supernet.ops.Ctx;
+import ofa4j.supernet.ops.Fn;
+
+/**
+ * A static MobileNetV3 inverted-residual block: [1x1 expand, BN, act] -> depthwise, BN, act ->
+ * [SE] -> 1x1 project, BN -> (+ input).
+ */
+public final class FixedMbBlock {
+
+    private final LayerSpec spec;
+    private final NDArray expandW;
+    private final NDArray[] expandBn;
+    private final NDArray dwW;
+    private final NDArray[] dwBn;
+    private final NDArray[] se;
+    private final NDArray projectW;
+    private final NDArray[] projectBn;
+    private final String prefix;
+
+    /**
+     * @param spec the block's layer spec
+     * @param prefix tensor prefix, e.g. {@code blocks.2}
+     * @param arrays looks up an array by tensor name
+     */
+    FixedMbBlock(LayerSpec spec, String prefix, Function<String, NDArray> arrays) {
+        this.spec = spec;
+        this.prefix = prefix;
+        if (spec.expand() != 1) {
+            expandW = arrays.apply(prefix + ".expand.weight");
+            expandBn = FixedNetwork.bn(arrays, prefix + ".expand.bn");
+        } else {
+            expandW = null;
+            expandBn = null;
+        }
+        dwW = arrays.apply(prefix + ".dw.weight");
+        dwBn = FixedNetwork.bn(arrays, prefix + ".dw.bn");
+        se = spec.se()
+                ? new NDArray[] {
+                    arrays.apply(prefix + ".se.reduce.weight"), arrays.apply(prefix + ".se.reduce.bias"),
+                    arrays.apply(prefix + ".se.expand.weight"), arrays.apply(prefix + ".se.expand.bias")
+                }
+                : null;
+        projectW = arrays.apply(prefix + ".project.weight");
+        projectBn = FixedNetwork.bn(arrays, prefix + ".project.bn");
+    }
+
+    /**
+     * Runs the block.
+     *
+     * @param c the pass
+     * @param x input [N, in, H, W]
+     * @return output
+     */
+    public NDArray forward(Ctx c, NDArray x) {
+        NDArray y = x;
+        if (expandW != null) {
+            y = Fn.conv(y, expandW, 1, 1);
+            y = Fn.act(c, FixedNetwork.bn(c, prefix + ".expand.bn", y, expandBn), spec.activation());
+        }
+        y = Fn.conv(y, dwW, spec.stride(), spec.hiddenChannels());
+        y = Fn.act(c, FixedNetwork.bn(c, prefix + ".dw.bn", y, dwBn), spec.activation());
+        if (se != null) {
+            long n = y.getShape().get(0);
+            NDArray p = Fn.gap(y).reshape(n, spec.hiddenChannels(), 1, 1);
+            NDArray s = ai.djl.nn.Activation.relu(Fn.conv(p, se[0], se[1], 1, 1));
+            s = Fn.conv(s, se[2], se[3], 1, 1);
+            y = y.mul(Fn.hsigmoid(c, s));
+        }
+        y = Fn.conv(y, projectW, 1, 1);
+        y = FixedNetwork.bn(c, prefix + ".project.bn", y, projectBn);
+        return spec.residual() ? y.add(x) : y;
+    }
+
+    /**
+     * OFA-style description, e.g. {@code MB(I24,O40,E4,K5,S2,SE)}.
+     *
+     * @return the description
+     */
+    public String describe() {
+        return spec.describe();
+    }
+}

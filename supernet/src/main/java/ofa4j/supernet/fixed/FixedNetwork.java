@@ -1,0 +1,156 @@
+package ofa4j.supernet.fixed;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import ofa4j.models.LayerSpec;
+import ofa4j.models.Subnet;
+import ofa4j.models.Tensor;
+import ofa4j.supernet.ops.Ctx;
+import ofa4j.supernet.ops.Fn;
+
+/**
+ * A static DJL network built from a {@link Subnet}: stem, blocks, final expand, pooling, feature
+ * mix, classifier, with the subnet's tensors copied into its own manager. No elastic state: every
+ * layer has exactly the subnet's sizes.
+ */
+public final class FixedNetwork implements AutoCloseable {
+
+    private final Subnet subnet;
+    private final NDManager manager;
+    private final Map<String, NDArray> arrays = new LinkedHashMap<>();
+    private final List<LayerSpec> layers;
+    private final List<FixedMbBlock> blocks = new ArrayList<>();
+
+    /**
+     * Copies the subnet's tensors into a new manager.
+     *
+     * @param subnet the subnet
+     */
+    public FixedNetwork(Subnet subnet) {
+        this.subnet = subnet;
+        this.manager = NDManager.newBaseManager();
+        for (Map.Entry<String, Tensor> e : subnet.tensors().entrySet()) {
+            int[] s = e.getValue().shape();
+            long[] ls = new long[s.length];
+            for (int i = 0; i < s.length; i++) {
+                ls[i] = s[i];
+            }
+            NDArray a = manager.create(e.getValue().data(), new Shape(ls));
+            a.setName(e.getKey());
+            arrays.put(e.getKey(), a);
+        }
+        this.layers = subnet.layers();
+        Function<String, NDArray> look = arrays::get;
+        int b = 0;
+        for (LayerSpec l : layers) {
+            if (l.kind() == LayerSpec.Kind.BLOCK) {
+                blocks.add(new FixedMbBlock(l, "blocks." + b++, look));
+            }
+        }
+    }
+
+    static NDArray[] bn(Function<String, NDArray> arrays, String p) {
+        return new NDArray[] {
+            arrays.apply(p + ".gamma"), arrays.apply(p + ".beta"), arrays.apply(p + ".mean"), arrays.apply(p + ".var")
+        };
+    }
+
+    static NDArray bn(Ctx c, String name, NDArray x, NDArray[] bn) {
+        return Fn.bn(c, name, x, bn[0], bn[1], bn[2], bn[3]);
+    }
+
+    /** @return the subnet this network was built from */
+    public Subnet subnet() {
+        return subnet;
+    }
+
+    /** @return the network's arrays by tensor name (unmodifiable; owned by this network) */
+    public Map<String, NDArray> arrays() {
+        return Collections.unmodifiableMap(arrays);
+    }
+
+    /**
+     * Evaluation-mode forward (BN with the subnet's statistics).
+     *
+     * @param scope owner of every array the pass creates
+     * @param x images [N, C, r, r] with r the subnet's resolution
+     * @return logits [N, classes], owned by {@code scope}
+     * @throws IllegalArgumentException if {@code x} has the wrong shape
+     */
+    public NDArray forward(NDManager scope, NDArray x) {
+        return forward(scope, x, false);
+    }
+
+    /**
+     * Forward in evaluation or training mode (training: batch statistics, running statistics of
+     * this network's copies updated; used to compare training speed with the supernet).
+     *
+     * @param scope owner of every array the pass creates
+     * @param x images [N, C, r, r]
+     * @param training BN mode
+     * @return logits [N, classes]
+     */
+    public NDArray forward(NDManager scope, NDArray x, boolean training) {
+        int r = subnet.arch().resolution();
+        int ch = subnet.space().inChannels();
+        Shape s = x.getShape();
+        if (s.dimension() != 4 || s.get(1) != ch || s.get(2) != r || s.get(3) != r) {
+            throw new IllegalArgumentException(
+                    "input must have shape [N, " + ch + ", " + r + ", " + r + "] for resolution " + r + ", found " + s);
+        }
+        Ctx c = Ctx.of(scope, training);
+        NDArray y = x;
+        int b = 0;
+        for (LayerSpec l : layers) {
+            switch (l.kind()) {
+                case STEM:
+                    y = Fn.conv(y, arrays.get("stem.conv.weight"), l.stride(), 1);
+                    y = Fn.act(c, bn(c, "stem.bn", y, bn(arrays::get, "stem.bn")), l.activation());
+                    break;
+                case BLOCK:
+                    y = blocks.get(b++).forward(c, y);
+                    break;
+                case FINAL_EXPAND:
+                    y = Fn.conv(y, arrays.get("final_expand.conv.weight"), 1, 1);
+                    y = Fn.act(c, bn(c, "final_expand.bn", y, bn(arrays::get, "final_expand.bn")), l.activation());
+                    y = Fn.gap(y);
+                    break;
+                case FEATURE_MIX:
+                    y = Fn.act(c, Fn.linear(y, arrays.get("feature_mix.weight"), null), l.activation());
+                    break;
+                case CLASSIFIER:
+                    y = Fn.linear(y, arrays.get("classifier.weight"), arrays.get("classifier.bias"));
+                    break;
+                default:
+                    throw new IllegalStateException("unknown layer kind " + l.kind());
+            }
+        }
+        return y;
+    }
+
+    /**
+     * One line per layer.
+     *
+     * @return the description
+     */
+    public String describe() {
+        StringBuilder sb = new StringBuilder(subnet.arch().key());
+        for (LayerSpec l : layers) {
+            sb.append('\n').append(l.describe());
+        }
+        return sb.toString();
+    }
+
+    /** Frees the network's arrays. */
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

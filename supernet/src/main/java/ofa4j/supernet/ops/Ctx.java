@@ -1,0 +1,73 @@
+package ofa4j.supernet.ops;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * The context of one forward pass: the manager that owns every temporary array (and the views of
+ * the weights), the mode (training, evaluation or BN recalibration) and the constant arrays the
+ * activations need. Constants are arrays of the scope, not boxed scalars, so that they stay alive
+ * until after backward (DJL notes, pitfall 1).
+ */
+public final class Ctx {
+
+    private final NDManager scope;
+    private final boolean training;
+    private final BnStatistics calibration;
+    private NDArray sixth;
+
+    private Ctx(NDManager scope, boolean training, BnStatistics calibration) {
+        if (scope == null) {
+            throw new IllegalArgumentException("the forward scope manager must not be null");
+        }
+        this.scope = scope;
+        this.training = training;
+        this.calibration = calibration;
+    }
+
+    /**
+     * A training or evaluation pass.
+     *
+     * @param scope owner of all temporaries (close it after backward)
+     * @param training true: batch norm uses batch statistics and updates the running statistics
+     * @return the context
+     */
+    public static Ctx of(NDManager scope, boolean training) {
+        return new Ctx(scope, training, null);
+    }
+
+    /**
+     * A BN-recalibration pass: batch norm normalises with the batch statistics and records them in
+     * {@code stats}; stored running statistics are left alone.
+     *
+     * @param scope owner of all temporaries
+     * @param stats the accumulator
+     * @return the context
+     */
+    public static Ctx calibration(NDManager scope, BnStatistics stats) {
+        return new Ctx(scope, false, stats);
+    }
+
+    /** @return the manager of this pass */
+    public NDManager scope() {
+        return scope;
+    }
+
+    /** @return true in training mode */
+    public boolean training() {
+        return training;
+    }
+
+    /** @return the recalibration accumulator, or null outside recalibration */
+    public BnStatistics calibration() {
+        return calibration;
+    }
+
+    /** @return a scalar array 1/6 owned by the scope (for h-swish and h-sigmoid) */
+    public NDArray sixth() {
+        if (sixth == null) {
+            sixth = scope.create(1f / 6f);
+        }
+        return sixth;
+    }
+}

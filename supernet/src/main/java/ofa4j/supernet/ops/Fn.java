@@ -1,0 +1,192 @@
+package ofa4j.supernet.ops;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.pooling.Pool;
+import ofa4j.models.Activation;
+
+/**
+ * The functional ops of the OFA MobileNetV3 family, shared by elastic and fixed networks so that
+ * both compute bit-identical results. No op multiplies by a boxed scalar inside a forward (DJL
+ * notes, pitfall 1): constants come from {@link Ctx#sixth()}.
+ */
+public final class Fn {
+
+    /** Batch-norm epsilon of OFA's MobileNetV3 ({@code bn_param = (0.1, 1e-5)}). */
+    public static final float BN_EPS = 1e-5f;
+
+    /**
+     * DJL's batch-norm momentum: the weight of the OLD running value, i.e. 1 - torch momentum 0.1
+     * (OFA's setting), see DJL notes pitfall 3.
+     */
+    public static final float DJL_BN_MOMENTUM = 0.9f;
+
+    private static final Shape ONE = new Shape(1, 1);
+
+    private Fn() {}
+
+    /**
+     * Returns the leading box {@code [0:sizes[0], 0:sizes[1], ...]} of {@code w} as a view owned by
+     * the scope (gradients flow into the box of the master), or {@code w} itself when the box is
+     * the whole array.
+     *
+     * @param c the pass
+     * @param w the master array
+     * @param sizes leading sizes of the first {@code sizes.length} axes
+     * @return the view
+     */
+    public static NDArray lead(Ctx c, NDArray w, long... sizes) {
+        Shape s = w.getShape();
+        boolean whole = true;
+        for (int i = 0; i < sizes.length; i++) {
+            if (sizes[i] > s.get(i) || sizes[i] <= 0) {
+                throw new IllegalArgumentException(
+                        "slice size " + sizes[i] + " of axis " + i + " must be in [1, " + s.get(i) + "]");
+            }
+            whole &= sizes[i] == s.get(i);
+        }
+        if (whole) {
+            return w;
+        }
+        NDIndex idx = new NDIndex();
+        for (long size : sizes) {
+            idx.addSliceDim(0, size);
+        }
+        return w.get(c.scope(), idx);
+    }
+
+    /**
+     * 2-D convolution without bias, padding {@code kernel / 2} (OFA's "same" padding for odd kernels).
+     *
+     * @param x input [N, Cin, H, W]
+     * @param w weight [Cout, Cin / groups, k, k]
+     * @param stride stride
+     * @param groups groups (Cin for depthwise)
+     * @return the output
+     */
+    public static NDArray conv(NDArray x, NDArray w, int stride, int groups) {
+        return conv(x, w, null, stride, groups);
+    }
+
+    /**
+     * 2-D convolution with optional bias, padding {@code kernel / 2}.
+     *
+     * @param x input [N, Cin, H, W]
+     * @param w weight [Cout, Cin / groups, k, k]
+     * @param b bias [Cout] or null
+     * @param stride stride
+     * @param groups groups
+     * @return the output
+     */
+    public static NDArray conv(NDArray x, NDArray w, NDArray b, int stride, int groups) {
+        long k = w.getShape().get(2);
+        int p = (int) (k / 2);
+        return Conv2d.conv2d(x, w, b, new Shape(stride, stride), new Shape(p, p), ONE, groups)
+                .singletonOrThrow();
+    }
+
+    /**
+     * Batch norm over axis 1. Training: batch statistics, running statistics updated in place
+     * (torch momentum 0.1). Evaluation: running statistics. Recalibration ({@link
+     * Ctx#calibration()} set): batch statistics recorded under {@code name}, running statistics
+     * untouched.
+     *
+     * @param c the pass
+     * @param name batch-norm prefix (for recalibration)
+     * @param x input [N, C, ...]
+     * @param gamma scale [C]
+     * @param beta shift [C]
+     * @param mean running mean [C]
+     * @param var running variance [C]
+     * @return the normalised input
+     */
+    public static NDArray bn(
+            Ctx c, String name, NDArray x, NDArray gamma, NDArray beta, NDArray mean, NDArray var) {
+        BnStatistics stats = c.calibration();
+        if (stats != null) {
+            Shape s = x.getShape();
+            long n = s.size() / s.get(1);
+            int[] axes = x.getShape().dimension() == 4 ? new int[] {0, 2, 3} : new int[] {0};
+            NDArray m = x.sum(axes).div((float) n);
+            long[] bshape = new long[s.dimension()];
+            java.util.Arrays.fill(bshape, 1);
+            bshape[1] = s.get(1);
+            NDArray v = x.sub(m.reshape(bshape)).square().sum(axes).div((float) n);
+            stats.add(name, m.toFloatArray(), v.toFloatArray(), (int) s.get(0));
+            return BatchNorm.batchNorm(x, m, v, gamma, beta, 1, 0f, BN_EPS, false).singletonOrThrow();
+        }
+        return BatchNorm.batchNorm(x, mean, var, gamma, beta, 1, DJL_BN_MOMENTUM, BN_EPS, c.training())
+                .singletonOrThrow();
+    }
+
+    /**
+     * h-swish: {@code x * relu6(x + 3) / 6}.
+     *
+     * @param c the pass (owns the constant 1/6)
+     * @param x input
+     * @return output
+     */
+    public static NDArray hswish(Ctx c, NDArray x) {
+        return x.mul(hsigmoid(c, x));
+    }
+
+    /**
+     * h-sigmoid: {@code relu6(x + 3) / 6}.
+     *
+     * @param c the pass
+     * @param x input
+     * @return output
+     */
+    public static NDArray hsigmoid(Ctx c, NDArray x) {
+        return x.add(3f).clip(0f, 6f).mul(c.sixth());
+    }
+
+    /**
+     * Applies an activation.
+     *
+     * @param c the pass
+     * @param x input
+     * @param a the activation; null means identity
+     * @return output
+     */
+    public static NDArray act(Ctx c, NDArray x, Activation a) {
+        if (a == null) {
+            return x;
+        }
+        switch (a) {
+            case RELU:
+                return ai.djl.nn.Activation.relu(x);
+            case HSWISH:
+                return hswish(c, x);
+            default:
+                throw new IllegalArgumentException("unsupported activation " + a);
+        }
+    }
+
+    /**
+     * Global average pooling.
+     *
+     * @param x input [N, C, H, W]
+     * @return output [N, C]
+     */
+    public static NDArray gap(NDArray x) {
+        Shape s = x.getShape();
+        return Pool.globalAvgPool2d(x).reshape(s.get(0), s.get(1));
+    }
+
+    /**
+     * Fully connected layer {@code x W^T + b}.
+     *
+     * @param x input [N, in]
+     * @param w weight [out, in]
+     * @param b bias [out] or null
+     * @return output [N, out]
+     */
+    public static NDArray linear(NDArray x, NDArray w, NDArray b) {
+        return (b == null ? Linear.linear(x, w) : Linear.linear(x, w, b)).singletonOrThrow();
+    }
+}
