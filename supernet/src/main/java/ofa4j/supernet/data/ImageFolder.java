@@ -1,0 +1,142 @@
+package ofa4j.supernet.data;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+/**
+ * Reads a user's image data set laid out as one sub-folder per class ({@code root/cat/1.png},
+ * {@code root/dog/7.jpg}, ...). Classes are the sub-folder names sorted by name (class index =
+ * position); images are PNG or JPEG read with {@code javax.imageio}, converted to grey (1 channel)
+ * or RGB (3 channels) and resized (bilinear) to {@code size x size}.
+ */
+public final class ImageFolder {
+
+    private static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg");
+
+    private ImageFolder() {}
+
+    /**
+     * A loaded folder.
+     *
+     * @param images the images, in class order then file-name order
+     * @param classNames class names, index = label
+     */
+    public record Loaded(ImageSet images, List<String> classNames) {
+        /** Copies the list. */
+        public Loaded {
+            classNames = List.copyOf(classNames);
+        }
+    }
+
+    /**
+     * Loads every PNG/JPEG below {@code root}'s class folders.
+     *
+     * @param root the folder holding one sub-folder per class
+     * @param channels 1 for grey, 3 for RGB
+     * @param size output height = width in pixels
+     * @return the images and class names
+     * @throws IOException if the root is missing, has fewer than 2 class folders, a class folder has
+     *     no image, or an image cannot be decoded (its path is named)
+     * @throws IllegalArgumentException if {@code channels} is not 1 or 3 or {@code size < 1}
+     */
+    public static Loaded load(Path root, int channels, int size) throws IOException {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 (grey) or 3 (RGB), found " + channels);
+        }
+        if (size < 1) {
+            throw new IllegalArgumentException("image size must be positive, found " + size);
+        }
+        if (!Files.isDirectory(root)) {
+            throw new IOException("image folder " + root + " does not exist or is not a directory");
+        }
+        List<Path> classDirs;
+        try (Stream<Path> s = Files.list(root)) {
+            classDirs = s.filter(Files::isDirectory).sorted().toList();
+        }
+        if (classDirs.size() < 2) {
+            throw new IOException(
+                    "image folder " + root + " must hold at least 2 class sub-folders, found " + classDirs.size());
+        }
+        List<String> names = new ArrayList<>();
+        List<float[]> pixels = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (int c = 0; c < classDirs.size(); c++) {
+            Path dir = classDirs.get(c);
+            names.add(dir.getFileName().toString());
+            List<Path> files;
+            try (Stream<Path> s = Files.list(dir)) {
+                files = s.filter(p -> Files.isRegularFile(p) && isImage(p)).sorted().toList();
+            }
+            if (files.isEmpty()) {
+                throw new IOException(
+                        "class folder " + dir + " holds no PNG or JPEG image (extensions " + EXTENSIONS + ")");
+            }
+            for (Path f : files) {
+                pixels.add(readImage(f, channels, size));
+                labels.add(c);
+            }
+        }
+        int per = channels * size * size;
+        float[] all = new float[pixels.size() * per];
+        for (int i = 0; i < pixels.size(); i++) {
+            System.arraycopy(pixels.get(i), 0, all, i * per, per);
+        }
+        int[] y = labels.stream().mapToInt(Integer::intValue).toArray();
+        ImageSet set = new ImageSet(root.getFileName() + "", channels, size, size, all, y, names.size());
+        return new Loaded(set, names);
+    }
+
+    private static boolean isImage(Path p) {
+        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return EXTENSIONS.stream().anyMatch(n::endsWith);
+    }
+
+    private static float[] readImage(Path f, int channels, int size) throws IOException {
+        BufferedImage img;
+        try {
+            img = ImageIO.read(f.toFile());
+        } catch (IOException | RuntimeException e) {
+            throw new IOException("cannot decode image " + f + ": " + e.getMessage(), e);
+        }
+        if (img == null) {
+            throw new IOException("cannot decode image " + f + ": not a readable PNG or JPEG");
+        }
+        BufferedImage scaled = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = scaled.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.drawImage(img, 0, 0, size, size, null);
+        } finally {
+            g.dispose();
+        }
+        float[] out = new float[channels * size * size];
+        int hw = size * size;
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int rgb = scaled.getRGB(x, y);
+                float r = ((rgb >> 16) & 0xff) / 255f;
+                float gr = ((rgb >> 8) & 0xff) / 255f;
+                float b = (rgb & 0xff) / 255f;
+                int p = y * size + x;
+                if (channels == 1) {
+                    // ITU-R BT.601 luma, as PIL's convert("L").
+                    out[p] = 0.299f * r + 0.587f * gr + 0.114f * b;
+                } else {
+                    out[p] = r;
+                    out[hw + p] = gr;
+                    out[2 * hw + p] = b;
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,737 @@
+package ofa4j.supernet.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import ofa4j.models.ArchConfig;
+import ofa4j.models.AtomicFiles;
+import ofa4j.models.SearchSpace;
+import ofa4j.models.Subnet;
+import ofa4j.supernet.Evaluator;
+import ofa4j.supernet.Supernet;
+import ofa4j.supernet.data.Batches;
+import ofa4j.supernet.data.DataSplits;
+import ofa4j.supernet.data.ImageSet;
+
+/**
+ * Trains an OFA supernet by progressive shrinking (Cai et al., "Once-for-All", ICLR 2020, Sec. 3.2):
+ * the full network first, then elastic kernel, depth and expand ratio, each phase a {@link Phase}
+ * of the schedule.
+ *
+ * <p>One step: cut a batch (seeded shuffle per epoch, light augmentation), draw one input
+ * resolution for the batch from the space, run the frozen teacher (the max subnet, eval mode) once
+ * for soft targets, then for each of the phase's {@code subnetsPerStep} subnets (sampled from the
+ * phase's choices with a seed derived from (seed, phase, epoch, step, k), as OFA) run forward,
+ * label-smoothed cross-entropy plus {@code kdRatio} x soft-target cross-entropy, and backward,
+ * summing gradients (as OFA, not averaging); finally ONE Nesterov-SGD update ({@link NesterovSgd})
+ * of the union of parameters the subnets used, with a per-phase cosine learning rate. Every array of
+ * a step lives in a sub-manager closed at the end of the step, and each subnet's graph in its own
+ * sub-manager.
+ *
+ * <p>The teacher is a copy of the supernet taken when the first phase with {@code kdRatio > 0}
+ * starts (after the full phase), as OFA distils from its trained full network. Each phase starts
+ * with fresh momentum buffers (OFA builds a new optimizer per phase); phases with {@code
+ * sortBefore} first sort channels by importance ({@link Supernet#sortChannels()}).
+ *
+ * <p>Checkpoints ({@link Checkpoint}) are written at every epoch end, every {@code
+ * checkpointEverySteps} steps and when stopping early; {@code train(..., resume=true)} continues
+ * from the newest one and, because every random draw is derived from the position, reaches the
+ * same parameters as an uninterrupted run.
+ */
+public final class ProgressiveShrinkingTrainer {
+
+    /** Name of the metrics log in the run directory. */
+    public static final String METRICS_FILE = "metrics.jsonl";
+
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+
+    /** Receives every finished step (for tests and progress reporting). */
+    @FunctionalInterface
+    public interface StepListener {
+        /**
+         * Called after the optimizer update of a step.
+         *
+         * @param info what the step did
+         */
+        void onStep(StepInfo info);
+    }
+
+    private final SearchSpace space;
+    private final TrainingPreset preset;
+    private final List<Phase> phases;
+    private final long seed;
+    private final int batchSize;
+    private final Batches.Augment augment;
+    private final double labelSmoothing;
+    private final double momentum;
+    private final double weightDecay;
+    private final int checkpointEverySteps;
+    private final long stopAfterSteps;
+    private final boolean quiet;
+    private final StepListener listener;
+    private final PrintStream log;
+
+    private ProgressiveShrinkingTrainer(Builder b) {
+        this.space = b.space;
+        this.preset = b.preset;
+        this.phases = b.phases != null ? List.copyOf(b.phases) : b.preset.schedule(b.space);
+        this.seed = b.seed;
+        this.batchSize = b.batchSize > 0 ? b.batchSize : b.preset.batchSize();
+        this.augment = b.augment;
+        this.labelSmoothing = b.labelSmoothing;
+        this.momentum = b.momentum;
+        this.weightDecay = b.weightDecay;
+        this.checkpointEverySteps = b.checkpointEverySteps;
+        this.stopAfterSteps = b.stopAfterSteps;
+        this.quiet = b.quiet;
+        this.listener = b.listener;
+        this.log = b.log;
+        phases.forEach(p -> p.validate(space));
+    }
+
+    /** @return a builder; {@link Builder#setSpace} is required */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** @return the schedule this trainer runs */
+    public List<Phase> phases() {
+        return phases;
+    }
+
+    /** @return images per step */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    // ------------------------------------------------------------------ seeds
+
+    /**
+     * SplitMix64's finaliser: a bijective scramble of 64 bits (Steele, Lea, Flood 2014).
+     *
+     * @param z input
+     * @return scrambled value
+     */
+    static long mix64(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+
+    /**
+     * Derives the seed of one random draw from the run's seed and the position, so that a resumed
+     * run repeats the draws of an uninterrupted one.
+     *
+     * @param seed the run's seed
+     * @param parts position: phase, epoch, step, k (-1 marks "not a subnet draw")
+     * @return a seed
+     */
+    public static long derivedSeed(long seed, long... parts) {
+        long h = mix64(seed ^ 0x6f66613461L);
+        for (long p : parts) {
+            h = mix64(h + 0x9e3779b97f4a7c15L + p);
+        }
+        return h;
+    }
+
+    /**
+     * The {@code k}-th subnet of a step: uniformly sampled from the phase's kernels, expands and
+     * depths at resolution {@code resolution}.
+     *
+     * @param space the space
+     * @param phase the phase
+     * @param seed the run's seed
+     * @param phaseIndex phase index
+     * @param epoch epoch within the phase
+     * @param step step within the epoch
+     * @param k subnet index within the step
+     * @param resolution the batch's resolution
+     * @return the subnet
+     */
+    public static ArchConfig sampleArch(
+            SearchSpace space, Phase phase, long seed, int phaseIndex, int epoch, int step, int k, int resolution) {
+        SplittableRandom rng = new SplittableRandom(derivedSeed(seed, phaseIndex, epoch, step, k));
+        return space.sample(rng, phase.kernels(), phase.expands(), phase.depths(), List.of(resolution));
+    }
+
+    /**
+     * The resolution of a step's batch, uniform over the space's resolutions.
+     *
+     * @param space the space
+     * @param seed the run's seed
+     * @param phaseIndex phase index
+     * @param epoch epoch
+     * @param step step
+     * @return the resolution in pixels
+     */
+    public static int sampleResolution(SearchSpace space, long seed, int phaseIndex, int epoch, int step) {
+        SplittableRandom rng = new SplittableRandom(derivedSeed(seed, phaseIndex, epoch, step, -1));
+        return space.resolutions().get(rng.nextInt(space.resolutions().size()));
+    }
+
+    // ------------------------------------------------------------------ training
+
+    /**
+     * Trains (or resumes training) and returns when the schedule is done or after {@code
+     * optStopAfterSteps} steps.
+     *
+     * @param data the splits (train for updates and BN recalibration, val for epoch-end scores)
+     * @param runDir the run directory (checkpoints, {@code metrics.jsonl})
+     * @param resume true to continue from the newest checkpoint in {@code runDir} (a fresh start if
+     *     there is none)
+     * @return the result
+     * @throws IOException if a checkpoint cannot be written, or the one to resume is damaged
+     *     (checksum), of other data (fingerprint) or another space / schedule
+     * @throws IllegalArgumentException if {@code resume} is false but {@code runDir} already holds a
+     *     checkpoint, or the data does not fit the space
+     */
+    public TrainingResult train(DataSplits data, Path runDir, boolean resume) throws IOException {
+        long t0 = System.nanoTime();
+        ImageSet train = data.train();
+        if (train.channels() != space.inChannels() || train.numClasses() != space.numClasses()) {
+            throw new IllegalArgumentException(
+                    "data " + train.name() + " has " + train.channels() + " channels / " + train.numClasses()
+                            + " classes, space " + space.name() + " expects " + space.inChannels() + " / "
+                            + space.numClasses());
+        }
+        int stepsPerEpoch = train.size() / batchSize;
+        if (stepsPerEpoch < 1) {
+            throw new IllegalArgumentException(
+                    "train split has " + train.size() + " images, fewer than one batch of " + batchSize);
+        }
+        if (!resume && Checkpoint.exists(runDir)) {
+            throw new IllegalArgumentException(
+                    "run directory " + runDir + " already holds a checkpoint; resume it or choose another directory");
+        }
+        Files.createDirectories(runDir);
+        String fingerprint = data.fingerprint();
+
+        Supernet net = Supernet.create(space, seed);
+        Supernet teacher = null;
+        NesterovSgd opt = new NesterovSgd(net.manager(), momentum, weightDecay);
+        try {
+            int phaseIdx = 0;
+            int epoch = 0;
+            int step = 0;
+            long globalStep = 0;
+            List<JsonObject> history = new ArrayList<>();
+            JsonObject partial = new JsonObject();
+            if (resume && Checkpoint.exists(runDir)) {
+                Checkpoint.Loaded ck = Checkpoint.readLatest(runDir);
+                Checkpoint.checkCompatible(ck, space, fingerprint);
+                Checkpoint.Manifest m = ck.manifest();
+                if (!m.phases().equals(phases) || !m.preset().equals(preset.name())) {
+                    throw new IOException(
+                            "checkpoint " + ck.dir() + " belongs to preset " + m.preset() + " with schedule "
+                                    + describe(m.phases()) + "; this run is preset " + preset.name() + " with "
+                                    + describe(phases));
+                }
+                if (m.seed() != seed) {
+                    throw new IOException(
+                            "checkpoint " + ck.dir() + " was trained with seed " + m.seed() + ", this run uses " + seed);
+                }
+                net.loadParameters(ck.paramsFile());
+                opt.load(ck.optimizerFile(), net.trainableParameters());
+                if (ck.teacherFile() != null) {
+                    teacher = Supernet.create(space, seed);
+                    teacher.loadParameters(ck.teacherFile());
+                }
+                phaseIdx = m.phaseIndex();
+                epoch = m.epoch();
+                step = m.stepInEpoch();
+                globalStep = m.globalStep();
+                if (m.metrics() != null && m.metrics().has("history")) {
+                    for (JsonElement e : m.metrics().getAsJsonArray("history")) {
+                        history.add(e.getAsJsonObject());
+                    }
+                }
+                partial = m.epochPartial() == null ? new JsonObject() : m.epochPartial();
+                writeMetrics(runDir, history);
+                info("resuming %s at phase %s, epoch %d, step %d (global step %d)", ck.dir(), m.phaseName(), epoch,
+                        step, globalStep);
+            } else if (resume) {
+                info("no checkpoint in %s: starting a new run", runDir);
+            }
+            Path lastCkpt = null;
+            Map<String, Parameter> params = net.trainableParameters();
+
+            for (; phaseIdx < phases.size(); phaseIdx++, epoch = 0, step = 0) {
+                Phase phase = phases.get(phaseIdx);
+                if (epoch == 0 && step == 0) {
+                    opt.reset();
+                    if (phase.sortBefore()) {
+                        net.sortChannels();
+                    }
+                    if (phase.kdRatio() > 0 && teacher == null) {
+                        teacher = Supernet.create(space, seed);
+                        teacher.copyParametersFrom(net);
+                    }
+                }
+                for (; epoch < phase.epochs(); epoch++, step = 0) {
+                    int[] perm = DataSplits.permutation(
+                            train.size(), new SplittableRandom(derivedSeed(seed, phaseIdx, epoch, -2, -2)));
+                    double lossSum = num(partial, "loss_sum");
+                    double correct = num(partial, "correct");
+                    double seen = num(partial, "seen");
+                    double images = num(partial, "images");
+                    double seconds = num(partial, "seconds");
+                    ProgressBar bar = quiet ? null : bar(phaseIdx, phase, epoch, stepsPerEpoch, step);
+                    try {
+                        for (; step < stepsPerEpoch; step++) {
+                            long ts = System.nanoTime();
+                            int[] idx = java.util.Arrays.copyOfRange(perm, step * batchSize, (step + 1) * batchSize);
+                            long phaseStep = (long) epoch * stepsPerEpoch + step;
+                            double lr = phase.learningRate(phaseStep, stepsPerEpoch);
+                            StepOutcome out = runStep(net, teacher, params, opt, phaseIdx, phase, epoch, step, idx, data, lr);
+                            double dt = (System.nanoTime() - ts) / 1e9;
+                            globalStep++;
+                            lossSum += out.lossSum;
+                            correct += out.correct;
+                            seen += out.seen;
+                            images += idx.length;
+                            seconds += dt;
+                            if (bar != null) {
+                                bar.step();
+                                bar.setExtraMessage(String.format(Locale.ROOT, " loss %.3f acc %.1f%% %.0f img/s",
+                                        lossSum / Math.max(1, seen / batchSize), 100 * correct / Math.max(1, seen),
+                                        images / Math.max(1e-9, seconds)));
+                            }
+                            if (listener != null) {
+                                listener.onStep(new StepInfo(globalStep, phaseIdx, phase, epoch, step, out.archs, lr,
+                                        out.lossSum / out.archs.size(), dt));
+                            }
+                            boolean epochEnd = step + 1 == stepsPerEpoch;
+                            boolean stop = stopAfterSteps > 0 && globalStep >= stopAfterSteps;
+                            boolean periodic = checkpointEverySteps > 0 && globalStep % checkpointEverySteps == 0;
+                            if (!epochEnd && (stop || periodic)) {
+                                JsonObject part = new JsonObject();
+                                part.addProperty("loss_sum", lossSum);
+                                part.addProperty("correct", correct);
+                                part.addProperty("seen", seen);
+                                part.addProperty("images", images);
+                                part.addProperty("seconds", seconds);
+                                lastCkpt = Checkpoint.write(runDir, net, teacher, opt,
+                                        manifest(phaseIdx, epoch, step + 1, globalStep, fingerprint, history, part));
+                                if (stop) {
+                                    return result(runDir, lastCkpt, history, globalStep, false, t0);
+                                }
+                            }
+                        }
+                    } finally {
+                        if (bar != null) {
+                            bar.close();
+                        }
+                    }
+                    partial = new JsonObject();
+                    JsonObject metrics = new JsonObject();
+                    metrics.addProperty("phase", phase.name());
+                    metrics.addProperty("phase_index", phaseIdx);
+                    metrics.addProperty("epoch", epoch);
+                    metrics.addProperty("global_step", globalStep);
+                    metrics.addProperty("loss", lossSum / Math.max(1, seen / batchSize));
+                    metrics.addProperty("train_acc", correct / Math.max(1, seen));
+                    metrics.addProperty("img_per_s", images / Math.max(1e-9, seconds));
+                    metrics.addProperty("train_wall_s", seconds);
+                    metrics.addProperty("lr_end", phase.learningRate((long) (epoch + 1) * stepsPerEpoch - 1, stepsPerEpoch));
+                    evaluate(net, phase, data, metrics);
+                    metrics.addProperty("wall_s", (System.nanoTime() - t0) / 1e9);
+                    history.add(metrics);
+                    info("%s", GSON.toJson(metrics));
+                    int nextPhase = epoch + 1 == phase.epochs() ? phaseIdx + 1 : phaseIdx;
+                    int nextEpoch = epoch + 1 == phase.epochs() ? 0 : epoch + 1;
+                    lastCkpt = Checkpoint.write(runDir, net, teacher, opt,
+                            manifest(nextPhase, nextEpoch, 0, globalStep, fingerprint, history, partial));
+                    writeMetrics(runDir, history);
+                    if (stopAfterSteps > 0 && globalStep >= stopAfterSteps) {
+                        return result(runDir, lastCkpt, history, globalStep, nextPhase >= phases.size(), t0);
+                    }
+                }
+            }
+            if (lastCkpt == null) {
+                lastCkpt = Checkpoint.readLatest(runDir).dir();
+            }
+            return result(runDir, lastCkpt, history, globalStep, true, t0);
+        } finally {
+            opt.close();
+            if (teacher != null) {
+                teacher.close();
+            }
+            net.close();
+        }
+    }
+
+    private record StepOutcome(List<ArchConfig> archs, double lossSum, int correct, int seen) {}
+
+    private StepOutcome runStep(
+            Supernet net,
+            Supernet teacher,
+            Map<String, Parameter> params,
+            NesterovSgd opt,
+            int phaseIdx,
+            Phase phase,
+            int epoch,
+            int step,
+            int[] idx,
+            DataSplits data,
+            double lr) {
+        int res = sampleResolution(space, seed, phaseIdx, epoch, step);
+        ImageSet train = data.train();
+        int[] labels = new int[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            labels[i] = train.labels()[idx[i]];
+        }
+        List<ArchConfig> archs = new ArrayList<>();
+        double lossSum = 0;
+        int correct = 0;
+        try (NDManager scope = net.manager().newSubManager()) {
+            SplittableRandom augRng = new SplittableRandom(derivedSeed(seed, phaseIdx, epoch, step, -3));
+            NDArray x = Batches.images(scope, train, idx, res, data.mean(), data.std(), augment, augRng);
+            NDArray soft = null;
+            if (teacher != null && phase.kdRatio() > 0) {
+                ArchConfig big = space.uniform(space.maxKernel(), space.maxExpand(), space.maxDepth(), res);
+                NDArray tl = teacher.forward(scope, x, big, false);
+                soft = tl.softmax(1).stopGradient();
+            }
+            NDArray kd = soft != null && phase.kdRatio() != 1.0 ? scope.create((float) phase.kdRatio()) : null;
+            Set<String> used = new TreeSet<>();
+            for (int k = 0; k < phase.subnetsPerStep(); k++) {
+                ArchConfig arch = sampleArch(space, phase, seed, phaseIdx, epoch, step, k, res);
+                archs.add(arch);
+                used.addAll(net.usedParameters(arch));
+                try (NDManager sub = scope.newSubManager();
+                        GradientCollector gc = sub.getEngine().newGradientCollector()) {
+                    NDArray logits = net.forward(sub, x, arch, true);
+                    NDArray loss = Losses.smoothedCrossEntropy(sub, logits, labels, labelSmoothing);
+                    if (soft != null) {
+                        // Owned by the step scope (soft's manager), freed at the end of the step.
+                        NDArray kdLoss = Losses.softCrossEntropy(soft, logits);
+                        loss = loss.add(kd == null ? kdLoss : kd.mul(kdLoss));
+                    }
+                    gc.backward(loss);
+                    float l = loss.getFloat();
+                    if (!Float.isFinite(l)) {
+                        throw new IllegalStateException(
+                                "loss became " + l + " at phase " + phase.name() + ", epoch " + epoch + ", step " + step
+                                        + " (subnet " + arch.key() + ", lr " + lr + ")");
+                    }
+                    lossSum += l;
+                    correct += Losses.correct(logits, labels);
+                }
+            }
+            opt.step(scope, params, used, net::isNoDecay, lr);
+        }
+        return new StepOutcome(archs, lossSum, correct, idx.length * archs.size());
+    }
+
+    /** Scores the max subnet and the phase's smallest subnet on the validation split after BN recalibration. */
+    private void evaluate(Supernet net, Phase phase, DataSplits data, JsonObject metrics) {
+        if (preset.evalImages() == 0 || data.val().size() == 0) {
+            return;
+        }
+        ImageSet val = data.val().size() > preset.evalImages() ? data.val().head(preset.evalImages()) : data.val();
+        int recal = Math.min(preset.recalImages(), data.train().size());
+        long te = System.nanoTime();
+        ArchConfig max = space.max();
+        ArchConfig min = space.uniform(
+                phase.kernels().get(0), phase.expands().get(0), phase.depths().get(0), space.minResolution());
+        Subnet sMax = net.extractCalibrated(max, data.train(), recal, data.mean(), data.std(), seed);
+        metrics.addProperty("val_acc_max", Evaluator.top1(sMax, val, data.mean(), data.std(), 250));
+        Subnet sMin = net.extractCalibrated(min, data.train(), recal, data.mean(), data.std(), seed);
+        metrics.addProperty("val_acc_min", Evaluator.top1(sMin, val, data.mean(), data.std(), 250));
+        metrics.addProperty("min_arch", min.key());
+        metrics.addProperty("eval_images", val.size());
+        metrics.addProperty("eval_wall_s", (System.nanoTime() - te) / 1e9);
+    }
+
+    private Checkpoint.Manifest manifest(
+            int phaseIdx, int epoch, int step, long globalStep, String fingerprint, List<JsonObject> history, JsonObject partial) {
+        JsonObject metrics = new JsonObject();
+        JsonArray h = new JsonArray();
+        history.forEach(h::add);
+        metrics.add("last", history.isEmpty() ? new JsonObject() : history.get(history.size() - 1));
+        metrics.add("history", h);
+        return new Checkpoint.Manifest(space, preset.name(), seed, phases, phaseIdx, epoch, step, globalStep, fingerprint,
+                metrics, partial, "", "", null);
+    }
+
+    private static void writeMetrics(Path runDir, List<JsonObject> history) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (JsonObject o : history) {
+            sb.append(GSON.toJson(o)).append('\n');
+        }
+        AtomicFiles.writeString(runDir.resolve(METRICS_FILE), sb.toString());
+    }
+
+    private TrainingResult result(Path runDir, Path ckpt, List<JsonObject> history, long globalStep, boolean finished, long t0) {
+        return new TrainingResult(runDir, ckpt, history, globalStep, finished, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private ProgressBar bar(int phaseIdx, Phase phase, int epoch, int stepsPerEpoch, int startStep) {
+        ProgressBar b = new ProgressBarBuilder()
+                .setTaskName(String.format(Locale.ROOT, "%d/%d %s ep %d/%d", phaseIdx + 1, phases.size(), phase.name(),
+                        epoch + 1, phase.epochs()))
+                .setInitialMax(stepsPerEpoch)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setUnit(" steps", 1)
+                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(log))
+                .build();
+        b.stepTo(startStep);
+        return b;
+    }
+
+    private static double num(JsonObject o, String key) {
+        return o != null && o.has(key) ? o.get(key).getAsDouble() : 0;
+    }
+
+    private static String describe(List<Phase> ps) {
+        StringBuilder sb = new StringBuilder("[");
+        for (Phase p : ps) {
+            sb.append(sb.length() > 1 ? ", " : "").append(p.name()).append(" x").append(p.epochs()).append(" lr ").append(p.lr());
+        }
+        return sb.append(']').toString();
+    }
+
+    private void info(String fmt, Object... args) {
+        if (!quiet) {
+            log.println(String.format(Locale.ROOT, fmt, args));
+        }
+    }
+
+    /** Builds a {@link ProgressiveShrinkingTrainer}; only the space is required. */
+    public static final class Builder {
+        private SearchSpace space;
+        private TrainingPreset preset = TrainingPreset.quick();
+        private List<Phase> phases;
+        private long seed;
+        private int batchSize;
+        private Batches.Augment augment = Batches.Augment.LIGHT;
+        private double labelSmoothing = 0.1;
+        private double momentum = 0.9;
+        private double weightDecay = 3e-5;
+        private int checkpointEverySteps;
+        private long stopAfterSteps;
+        private boolean quiet;
+        private StepListener listener;
+        private PrintStream log = System.err;
+
+        private Builder() {}
+
+        /**
+         * Sets the search space (required).
+         *
+         * @param space the space
+         * @return this builder
+         */
+        public Builder setSpace(SearchSpace space) {
+            this.space = space;
+            return this;
+        }
+
+        /**
+         * Sets the preset (data sizes, batch, epochs); default {@link TrainingPreset#quick()}.
+         *
+         * @param preset the preset
+         * @return this builder
+         */
+        public Builder optPreset(TrainingPreset preset) {
+            this.preset = preset;
+            return this;
+        }
+
+        /**
+         * Replaces the preset's schedule; default {@code preset.schedule(space)}.
+         *
+         * @param phases the phases
+         * @return this builder
+         */
+        public Builder optSchedule(List<Phase> phases) {
+            this.phases = List.copyOf(phases);
+            return this;
+        }
+
+        /**
+         * Sets the seed of initialisation, shuffles, augmentation and subnet sampling; default 0.
+         *
+         * @param seed the seed
+         * @return this builder
+         */
+        public Builder optSeed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Overrides the preset's batch size.
+         *
+         * @param batchSize images per step
+         * @return this builder
+         */
+        public Builder optBatchSize(int batchSize) {
+            this.batchSize = batchSize;
+            return this;
+        }
+
+        /**
+         * Sets the augmentation; default {@link Batches.Augment#LIGHT}.
+         *
+         * @param augment the augmentation
+         * @return this builder
+         */
+        public Builder optAugment(Batches.Augment augment) {
+            this.augment = augment;
+            return this;
+        }
+
+        /**
+         * Sets label smoothing; default 0.1 (OFA).
+         *
+         * @param eps smoothing in [0, 1)
+         * @return this builder
+         */
+        public Builder optLabelSmoothing(double eps) {
+            this.labelSmoothing = eps;
+            return this;
+        }
+
+        /**
+         * Sets the Nesterov momentum; default 0.9 (OFA).
+         *
+         * @param momentum momentum in [0, 1)
+         * @return this builder
+         */
+        public Builder optMomentum(double momentum) {
+            this.momentum = momentum;
+            return this;
+        }
+
+        /**
+         * Sets the weight decay of non-BN, non-bias parameters; default 3e-5 (OFA).
+         *
+         * @param weightDecay the decay
+         * @return this builder
+         */
+        public Builder optWeightDecay(double weightDecay) {
+            this.weightDecay = weightDecay;
+            return this;
+        }
+
+        /**
+         * Also checkpoints every {@code n} steps (besides every epoch end); default 0 = epoch ends only.
+         *
+         * @param n steps between checkpoints
+         * @return this builder
+         */
+        public Builder optCheckpointEverySteps(int n) {
+            this.checkpointEverySteps = n;
+            return this;
+        }
+
+        /**
+         * Stops (after writing a checkpoint) once this many global steps are done; default 0 = never.
+         * Simulates a killed run in tests.
+         *
+         * @param steps global step to stop at
+         * @return this builder
+         */
+        public Builder optStopAfterSteps(long steps) {
+            this.stopAfterSteps = steps;
+            return this;
+        }
+
+        /**
+         * Hides progress bars and log lines; default false.
+         *
+         * @param quiet true for silence
+         * @return this builder
+         */
+        public Builder optQuiet(boolean quiet) {
+            this.quiet = quiet;
+            return this;
+        }
+
+        /**
+         * Sets a listener called after every step; default none.
+         *
+         * @param listener the listener
+         * @return this builder
+         */
+        public Builder optStepListener(StepListener listener) {
+            this.listener = listener;
+            return this;
+        }
+
+        /**
+         * Sets where progress bars and log lines go; default {@code System.err}.
+         *
+         * @param log the stream
+         * @return this builder
+         */
+        public Builder optLog(PrintStream log) {
+            this.log = log;
+            return this;
+        }
+
+        /**
+         * Checks the settings and builds the trainer.
+         *
+         * @return the trainer
+         * @throws IllegalArgumentException naming a bad value
+         */
+        public ProgressiveShrinkingTrainer build() {
+            validate();
+            return new ProgressiveShrinkingTrainer(this);
+        }
+
+        private void validate() {
+            if (space == null) {
+                throw new IllegalArgumentException("the search space must be set (setSpace)");
+            }
+            if (preset == null) {
+                throw new IllegalArgumentException("preset must not be null");
+            }
+            if (phases != null && phases.isEmpty()) {
+                throw new IllegalArgumentException("schedule must have at least one phase");
+            }
+            if (batchSize < 0) {
+                throw new IllegalArgumentException("batch size must be positive, found " + batchSize);
+            }
+            if (labelSmoothing < 0 || labelSmoothing >= 1) {
+                throw new IllegalArgumentException("label smoothing must be in [0, 1), found " + labelSmoothing);
+            }
+            if (momentum < 0 || momentum >= 1) {
+                throw new IllegalArgumentException("momentum must be in [0, 1), found " + momentum);
+            }
+            if (weightDecay < 0) {
+                throw new IllegalArgumentException("weight decay must be >= 0, found " + weightDecay);
+            }
+            if (checkpointEverySteps < 0 || stopAfterSteps < 0) {
+                throw new IllegalArgumentException(
+                        "checkpointEverySteps and stopAfterSteps must be >= 0, found " + checkpointEverySteps + ", "
+                                + stopAfterSteps);
+            }
+            if (augment == null || log == null) {
+                throw new IllegalArgumentException("augment and log must not be null");
+            }
+        }
+    }
+}

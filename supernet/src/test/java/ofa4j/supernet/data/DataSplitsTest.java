@@ -1,0 +1,73 @@
+package ofa4j.supernet.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class DataSplitsTest {
+
+    /** Image i has every pixel = i / n and label i % 10, so images identify themselves. */
+    static ImageSet numbered(int n) {
+        float[] px = new float[n * 16];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            for (int p = 0; p < 16; p++) {
+                px[i * 16 + p] = (float) i / n;
+            }
+            y[i] = i % 10;
+        }
+        return new ImageSet("toy/train", 1, 4, 4, px, y, 10);
+    }
+
+    @Test
+    void validationIsCarvedDisjointAndReproducible() {
+        ImageSet full = numbered(1000);
+        DataSplits a = DataSplits.carve(full, numbered(50), 100, 7, 0, 0, 0);
+        DataSplits b = DataSplits.carve(full, numbered(50), 100, 7, 0, 0, 0);
+        assertEquals(900, a.train().size());
+        assertEquals(100, a.val().size());
+        Set<Float> train = new HashSet<>();
+        for (int i = 0; i < a.train().size(); i++) {
+            train.add(a.train().pixels()[i * 16]);
+        }
+        for (int i = 0; i < a.val().size(); i++) {
+            assertTrue(!train.contains(a.val().pixels()[i * 16]), "validation image also in train");
+        }
+        assertArrayEquals(a.val().pixels(), b.val().pixels());
+        assertEquals(a.fingerprint(), b.fingerprint());
+        DataSplits c = DataSplits.carve(full, numbered(50), 100, 8, 0, 0, 0);
+        assertNotEquals(a.fingerprint(), c.fingerprint());
+        // statistics come from the train split only
+        float[] m = a.train().channelMean();
+        assertArrayEquals(m, a.mean());
+        assertArrayEquals(a.train().channelStd(m), a.std());
+    }
+
+    @Test
+    void subsetsKeepTheSameSplit() {
+        ImageSet full = numbered(1000);
+        DataSplits all = DataSplits.carve(full, numbered(50), 100, 7, 0, 0, 0);
+        DataSplits small = DataSplits.carve(full, numbered(50), 100, 7, 200, 30, 20);
+        assertEquals(200, small.train().size());
+        assertEquals(30, small.val().size());
+        assertEquals(20, small.test().size());
+        for (int i = 0; i < 30; i++) {
+            assertEquals(all.val().pixels()[i * 16], small.val().pixels()[i * 16]);
+        }
+    }
+
+    @Test
+    void badSizesAreNamed() {
+        ImageSet full = numbered(100);
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> DataSplits.carve(full, numbered(5), 100, 1, 0, 0, 0));
+        assertTrue(e.getMessage().contains("[1, 99]") && e.getMessage().contains("100"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> DataSplits.carve(full, numbered(5), 10, 1, -1, 0, 0));
+    }
+}

@@ -1,0 +1,113 @@
+package ofa4j.supernet.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import ofa4j.models.ArchConfig;
+import ofa4j.models.BlockChoice;
+import ofa4j.models.SearchSpace;
+import org.junit.jupiter.api.Test;
+
+class PhaseTest {
+
+    private final SearchSpace space = SearchSpace.fmnist();
+
+    @Test
+    void progressiveShrinkingOpensTheRightChoicesInOrder() {
+        List<Phase> ps = Phase.progressiveShrinking(space, List.of(1, 2, 3, 4, 5, 6), 0.1, 0.1);
+        assertEquals(List.of("full", "kernel", "depth-1", "depth-2", "expand-1", "expand-2"),
+                ps.stream().map(Phase::name).toList());
+        assertEquals(List.of(7), ps.get(0).kernels());
+        assertEquals(List.of(6), ps.get(0).expands());
+        assertEquals(List.of(4), ps.get(0).depths());
+        assertEquals(List.of(3, 5, 7), ps.get(1).kernels());
+        assertEquals(List.of(6), ps.get(1).expands());
+        assertEquals(List.of(4), ps.get(1).depths());
+        assertEquals(List.of(3, 4), ps.get(2).depths());
+        assertEquals(List.of(2, 3, 4), ps.get(3).depths());
+        assertEquals(List.of(6), ps.get(3).expands());
+        assertEquals(List.of(4, 6), ps.get(4).expands());
+        assertEquals(List.of(2, 3, 4), ps.get(4).depths());
+        assertEquals(List.of(3, 4, 6), ps.get(5).expands());
+        assertEquals(List.of(1, 1, 2, 2, 4, 4), ps.stream().map(Phase::subnetsPerStep).toList());
+        assertEquals(List.of(false, false, false, false, true, true), ps.stream().map(Phase::sortBefore).toList());
+        assertEquals(0.0, ps.get(0).kdRatio());
+        for (int i = 1; i < 6; i++) {
+            assertEquals(1.0, ps.get(i).kdRatio());
+        }
+        assertEquals(List.of(1, 2, 3, 4, 5, 6), ps.stream().map(Phase::epochs).toList());
+    }
+
+    @Test
+    void sampledSubnetsStayInsideTheirPhase() {
+        List<Phase> ps = Phase.progressiveShrinking(space, List.of(1, 1, 1, 1, 1, 1), 0.1, 0);
+        for (int p = 0; p < ps.size(); p++) {
+            Phase ph = ps.get(p);
+            Set<Integer> ks = new HashSet<>();
+            Set<Integer> es = new HashSet<>();
+            Set<Integer> ds = new HashSet<>();
+            for (int step = 0; step < 60; step++) {
+                int res = ProgressiveShrinkingTrainer.sampleResolution(space, 3, p, 0, step);
+                assertTrue(space.resolutions().contains(res));
+                for (int k = 0; k < ph.subnetsPerStep(); k++) {
+                    ArchConfig a = ProgressiveShrinkingTrainer.sampleArch(space, ph, 3, p, 0, step, k, res);
+                    assertEquals(res, a.resolution());
+                    for (BlockChoice b : a.activeBlocks(space)) {
+                        ks.add(b.kernel());
+                        es.add(b.expand());
+                    }
+                    ds.addAll(a.depths());
+                }
+            }
+            // every open choice is drawn and nothing else
+            assertEquals(new HashSet<>(ph.kernels()), ks, ph.name());
+            assertEquals(new HashSet<>(ph.expands()), es, ph.name());
+            assertEquals(new HashSet<>(ph.depths()), ds, ph.name());
+        }
+    }
+
+    @Test
+    void samplingIsAFunctionOfThePosition() {
+        Phase ph = Phase.progressiveShrinking(space, List.of(1, 1, 1, 1, 1, 1), 0.1, 0).get(5);
+        ArchConfig a = ProgressiveShrinkingTrainer.sampleArch(space, ph, 11, 5, 2, 7, 1, 24);
+        ArchConfig b = ProgressiveShrinkingTrainer.sampleArch(space, ph, 11, 5, 2, 7, 1, 24);
+        assertEquals(a, b);
+        Set<String> keys = new HashSet<>();
+        for (int k = 0; k < 4; k++) {
+            keys.add(ProgressiveShrinkingTrainer.sampleArch(space, ph, 11, 5, 2, 7, k, 24).key());
+        }
+        assertEquals(4, keys.size(), "the k subnets of a step differ");
+    }
+
+    @Test
+    void cosineScheduleWithWarmup() {
+        Phase p = new Phase("x", 10, 0.5, 1, List.of(3), List.of(3), List.of(2), false, 1, 0);
+        int spe = 10; // 100 steps, 10 warm-up
+        assertEquals(0.05, p.learningRate(0, spe), 1e-12);
+        assertEquals(0.5, p.learningRate(9, spe), 1e-12);
+        assertEquals(0.5, p.learningRate(10, spe), 1e-12);
+        assertEquals(0.25, p.learningRate(10 + 45, spe), 1e-12);
+        assertTrue(p.learningRate(99, spe) < 0.001);
+        Phase q = new Phase("y", 2, 0.1, 1, List.of(3), List.of(3), List.of(2), false, 0, 0);
+        assertEquals(0.1, q.learningRate(0, 5), 1e-12);
+    }
+
+    @Test
+    void badPhasesAreNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Phase("p", 0, 0.1, 1, List.of(3), List.of(3), List.of(2), false, 0, 0));
+        assertTrue(e.getMessage().contains("epochs of phase p") && e.getMessage().contains("found 0"));
+        Phase bad = new Phase("wide", 1, 0.1, 1, List.of(9), List.of(3), List.of(2), false, 0, 0);
+        IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class, () -> bad.validate(space));
+        assertTrue(e2.getMessage().contains("kernel 9 of phase wide") && e2.getMessage().contains("[3, 5, 7]"),
+                e2.getMessage());
+        assertFalse(Phase.progressiveShrinking(space, List.of(1, 1, 1, 1, 1, 1), 0.1, 0).isEmpty());
+        assertThrows(IllegalArgumentException.class, () -> Phase.progressiveShrinking(space, List.of(1, 1), 0.1, 0));
+        assertThrows(IllegalArgumentException.class, () -> TrainingPreset.named("huge"));
+    }
+}

@@ -1,0 +1,175 @@
+package ofa4j.supernet.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import ofa4j.models.ArchConfig;
+import ofa4j.models.BlockChoice;
+import ofa4j.models.SearchSpace;
+import ofa4j.supernet.data.DataSplits;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ProgressiveShrinkingTrainerTest {
+
+    @TempDir Path tmp;
+
+    private final SearchSpace space = TinyRuns.tinySpace(List.of(20, 24, 28));
+
+    /** full -> kernel -> expand-2 (sorted channels, 4 subnets, teacher): every mechanism of the loop. */
+    private List<Phase> shortSchedule() {
+        List<Phase> ps = Phase.progressiveShrinking(space, List.of(1, 1, 1, 1, 1, 1), 0.05, 0);
+        return List.of(ps.get(0), ps.get(1), ps.get(5));
+    }
+
+    private ProgressiveShrinkingTrainer.Builder base() {
+        return ProgressiveShrinkingTrainer.builder()
+                .setSpace(space)
+                .optPreset(TinyRuns.noEval(16))
+                .optSchedule(shortSchedule())
+                .optSeed(42)
+                .optQuiet(true);
+    }
+
+    /**
+     * A run stopped twice (at a phase boundary and in the middle of an epoch of a later phase) and
+     * resumed reaches bit-identical parameters to an uninterrupted run: every random draw is derived
+     * from the position, and libtorch's CPU kernels are deterministic for a fixed thread count.
+     */
+    @Test
+    void resumedRunEqualsUninterruptedRun() throws IOException {
+        DataSplits data = TinyRuns.noiseSplits(64, 3); // 4 steps per epoch, 12 steps in all
+        Path a = tmp.resolve("a");
+        TrainingResult ra = base().build().train(data, a, false);
+        assertTrue(ra.finished());
+        assertEquals(12, ra.globalSteps());
+
+        Path b = tmp.resolve("b");
+        TrainingResult rb1 = base().optStopAfterSteps(4).build().train(data, b, false);
+        assertFalse(rb1.finished());
+        assertEquals(4, rb1.globalSteps());
+        TrainingResult rb2 = base().optStopAfterSteps(10).build().train(data, b, true);
+        assertEquals(10, rb2.globalSteps());
+        assertFalse(rb2.finished());
+        TrainingResult rb3 = base().build().train(data, b, true);
+        assertTrue(rb3.finished());
+        assertEquals(12, rb3.globalSteps());
+
+        Map<String, float[]> pa = TinyRuns.params(a);
+        Map<String, float[]> pb = TinyRuns.params(b);
+        assertEquals(pa.keySet(), pb.keySet());
+        for (String k : pa.keySet()) {
+            assertArrayEquals(pa.get(k), pb.get(k), "parameter " + k + " differs after resume");
+        }
+        // training moved the parameters at all
+        try (ofa4j.supernet.Supernet fresh = ofa4j.supernet.Supernet.create(space, 42)) {
+            boolean moved = false;
+            for (var e : fresh.trainableParameters().entrySet()) {
+                moved |= !java.util.Arrays.equals(e.getValue().getArray().toFloatArray(), pa.get(e.getKey()));
+            }
+            assertTrue(moved, "training changed no parameter");
+        }
+        // the metrics log has one line per epoch, identical losses in both runs
+        List<String> la = Files.readAllLines(a.resolve(ProgressiveShrinkingTrainer.METRICS_FILE));
+        List<String> lb = Files.readAllLines(b.resolve(ProgressiveShrinkingTrainer.METRICS_FILE));
+        assertEquals(3, la.size());
+        assertEquals(3, lb.size());
+        for (int i = 0; i < 3; i++) {
+            JsonObject ja = JsonParser.parseString(la.get(i)).getAsJsonObject();
+            JsonObject jb = JsonParser.parseString(lb.get(i)).getAsJsonObject();
+            assertEquals(ja.get("loss").getAsDouble(), jb.get("loss").getAsDouble(), 0.0, "epoch " + i);
+            assertEquals(ja.get("phase").getAsString(), jb.get("phase").getAsString());
+        }
+        // only the newest and the previous checkpoint are kept
+        try (var s = Files.list(b)) {
+            assertEquals(2, s.filter(p -> p.getFileName().toString().startsWith(Checkpoint.DIR_PREFIX)).count());
+        }
+    }
+
+    @Test
+    void corruptedParamsAreRefusedWithTheChecksumProblem() throws IOException {
+        DataSplits data = TinyRuns.noiseSplits(32, 4);
+        Path run = tmp.resolve("run");
+        TrainingResult r = base().optSchedule(shortSchedule().subList(0, 1)).build().train(data, run, false);
+        Path params = r.checkpoint().resolve(Checkpoint.PARAMS_FILE);
+        try (RandomAccessFile f = new RandomAccessFile(params.toFile(), "rw")) {
+            f.seek(f.length() / 2);
+            int v = f.read();
+            f.seek(f.length() / 2);
+            f.write(v ^ 0x40);
+        }
+        IOException e = assertThrows(IOException.class, () -> Checkpoint.loadSupernet(run));
+        assertTrue(e.getMessage().contains("checksum mismatch") && e.getMessage().contains(params.toString()),
+                e.getMessage());
+        IOException e2 = assertThrows(IOException.class,
+                () -> base().optSchedule(shortSchedule().subList(0, 1)).build().train(data, run, true));
+        assertTrue(e2.getMessage().contains("checksum mismatch"), e2.getMessage());
+    }
+
+    @Test
+    void otherDataOrSpaceIsRefusedNamingBothValues() throws IOException {
+        DataSplits data = TinyRuns.noiseSplits(32, 5);
+        Path run = tmp.resolve("run");
+        base().optSchedule(shortSchedule().subList(0, 1)).optStopAfterSteps(1).build().train(data, run, false);
+        DataSplits other = TinyRuns.noiseSplits(32, 6);
+        IOException e = assertThrows(IOException.class,
+                () -> base().optSchedule(shortSchedule().subList(0, 1)).build().train(other, run, true));
+        assertTrue(e.getMessage().contains(data.fingerprint()) && e.getMessage().contains(other.fingerprint()),
+                e.getMessage());
+        SearchSpace narrower = TinyRuns.tinySpace(List.of(20, 24));
+        IOException e2 = assertThrows(IOException.class, () -> ProgressiveShrinkingTrainer.builder()
+                .setSpace(narrower).optPreset(TinyRuns.noEval(16)).optSeed(42).optQuiet(true)
+                .optSchedule(List.of(Phase.progressiveShrinking(narrower, List.of(1, 1, 1, 1, 1, 1), 0.05, 0).get(0)))
+                .build().train(data, run, true));
+        assertTrue(e2.getMessage().contains("[20,24,28]") && e2.getMessage().contains("[20,24]"), e2.getMessage());
+        IllegalArgumentException e3 = assertThrows(IllegalArgumentException.class,
+                () -> base().build().train(data, run, false));
+        assertTrue(e3.getMessage().contains("already holds a checkpoint"), e3.getMessage());
+    }
+
+    /** The archs the trainer actually trains stay inside each phase's choices. */
+    @Test
+    void trainedSubnetsFollowTheSchedule() throws IOException {
+        DataSplits data = TinyRuns.noiseSplits(48, 7);
+        List<Phase> ps = Phase.progressiveShrinking(space, List.of(1, 1, 1, 1, 1, 1), 0.05, 0);
+        List<StepInfo> steps = new ArrayList<>();
+        ProgressiveShrinkingTrainer.builder().setSpace(space).optPreset(TinyRuns.noEval(16)).optSchedule(ps)
+                .optSeed(1).optQuiet(true).optStepListener(steps::add).build().train(data, tmp.resolve("s"), false);
+        assertEquals(6 * 3, steps.size());
+        Set<Integer> resolutions = new HashSet<>();
+        for (StepInfo s : steps) {
+            Phase p = s.phase();
+            assertEquals(p.subnetsPerStep(), s.archs().size(), p.name());
+            for (ArchConfig a : s.archs()) {
+                resolutions.add(a.resolution());
+                for (BlockChoice b : a.activeBlocks(space)) {
+                    assertTrue(p.kernels().contains(b.kernel()), p.name() + " kernel " + b.kernel());
+                    assertTrue(p.expands().contains(b.expand()), p.name() + " expand " + b.expand());
+                }
+                for (int d : a.depths()) {
+                    assertTrue(p.depths().contains(d), p.name() + " depth " + d);
+                }
+            }
+            assertTrue(s.lr() > 0 && s.lr() <= p.lr() + 1e-12);
+            assertTrue(Double.isFinite(s.loss()));
+        }
+        assertTrue(resolutions.size() > 1, "resolution is sampled per batch");
+        assertEquals(ps.get(0), steps.get(0).phase());
+        assertEquals(ps.get(5), steps.get(steps.size() - 1).phase());
+    }
+}

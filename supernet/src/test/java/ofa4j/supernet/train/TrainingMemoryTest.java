@@ -1,0 +1,62 @@
+package ofa4j.supernet.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import ofa4j.models.SearchSpace;
+import ofa4j.supernet.data.DataSplits;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** 1,000 training steps must not grow the process: every NDArray of a step has to be freed. */
+class TrainingMemoryTest {
+
+    @TempDir Path tmp;
+
+    static long rssKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read /proc/self/status", e);
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+
+    @Test
+    void rssStaysFlatOver1000Steps() throws IOException {
+        SearchSpace space = TinyRuns.tinySpace(List.of(20));
+        // One elastic phase with distillation: teacher forward + 2 random subnets per step.
+        Phase p = new Phase("all", 1, 0.02, 2, space.kernels(), space.expandRatios(), space.depths(), false, 0, 1);
+        DataSplits data = TinyRuns.noiseSplits(8 * 1000, 9);
+        long[] rss = new long[1001];
+        ProgressiveShrinkingTrainer t = ProgressiveShrinkingTrainer.builder()
+                .setSpace(space).optPreset(TinyRuns.noEval(8)).optSchedule(List.of(p)).optSeed(3).optQuiet(true)
+                .optStepListener(s -> {
+                    if (s.globalStep() % 50 == 0) {
+                        rss[(int) s.globalStep()] = rssKb();
+                    }
+                })
+                .build();
+        TrainingResult r = t.train(data, tmp.resolve("mem"), false);
+        assertEquals(1000, r.globalSteps());
+        long warm = rss[200];
+        long end = rss[1000];
+        long max = 0;
+        StringBuilder trace = new StringBuilder();
+        for (int i = 200; i <= 1000; i += 50) {
+            max = Math.max(max, rss[i]);
+            trace.append(i).append(':').append(rss[i] / 1024).append("MB ");
+        }
+        System.out.println("RSS after warm-up: " + trace);
+        assertTrue(end <= warm * 1.05 && max <= warm * 1.05,
+                "RSS grew by more than 5% after warm-up (a leak of per-step arrays?): " + trace);
+    }
+}
