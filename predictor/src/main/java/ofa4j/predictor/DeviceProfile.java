@@ -1,0 +1,332 @@
+package ofa4j.predictor;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import ofa4j.models.ArchConfig;
+import ofa4j.models.AtomicFiles;
+import ofa4j.models.LayerSpec;
+import ofa4j.models.SearchSpace;
+import ofa4j.models.SpaceJson;
+
+/**
+ * A device's latency model: a look-up table of the median latency of every layer variant ({@link
+ * LayerSpec#key()} to milliseconds, as in OFA's {@code LatencyTable}) plus an end-to-end
+ * correction fitted by least squares on whole subnets, {@code ms = interceptMs + scale * Σ
+ * lut[layer]} (per-layer sessions miss fusion and cache effects and add per-call overhead; the
+ * fit absorbs both). Stored as readable JSON.
+ *
+ * @param name device name, e.g. {@code cpu-ort-1t}
+ * @param engine {@code onnxruntime} or {@code pytorch}
+ * @param threads intra-op threads used when measuring
+ * @param batchSize batch size of the measured forward passes
+ * @param space the search space whose layer variants the table covers
+ * @param measurement how and when it was measured
+ * @param lutMs layer key to median milliseconds
+ * @param interceptMs fitted constant overhead, ms
+ * @param scale fitted multiplier of the table sum
+ */
+public record DeviceProfile(
+        String name,
+        String engine,
+        int threads,
+        int batchSize,
+        SearchSpace space,
+        Measurement measurement,
+        Map<String, Double> lutMs,
+        double interceptMs,
+        double scale)
+        implements LatencyPredictor {
+
+    /** File format name written in the JSON. */
+    public static final String FORMAT = "ofa4j-device-profile";
+
+    /** File format version. */
+    public static final int FORMAT_VERSION = 1;
+
+    /** Engines a profile may name. */
+    public static final List<String> ENGINES = List.of("onnxruntime", "pytorch");
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+
+    /**
+     * How a profile was measured.
+     *
+     * @param host host name
+     * @param os operating system (name, version, arch)
+     * @param cpuModel CPU model from /proc/cpuinfo ("unknown" elsewhere)
+     * @param date ISO-8601 UTC time the profiling ended
+     * @param warmup warm-up runs before timing
+     * @param repeats timed runs whose median is kept
+     * @param layerVariants number of layer variants timed
+     * @param subnets number of whole subnets timed for the fit
+     * @param profileSeconds wall time of profiling
+     * @param fitMapePercent mean absolute percentage error of the fitted model on those subnets
+     * @param rawMapePercent the same error of the raw table sum (no fit)
+     */
+    public record Measurement(
+            String host,
+            String os,
+            String cpuModel,
+            String date,
+            int warmup,
+            int repeats,
+            int layerVariants,
+            int subnets,
+            double profileSeconds,
+            double fitMapePercent,
+            double rawMapePercent) {}
+
+    /** Checks the values and copies the table. */
+    public DeviceProfile {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("device name must not be empty");
+        }
+        if (!ENGINES.contains(engine)) {
+            throw new IllegalArgumentException("engine of device " + name + " must be one of " + ENGINES + ", found '" + engine + "'");
+        }
+        if (threads < 1 || batchSize < 1) {
+            throw new IllegalArgumentException(
+                    "device " + name + " needs threads >= 1 and batch >= 1, found " + threads + " and " + batchSize);
+        }
+        if (lutMs == null || lutMs.isEmpty()) {
+            throw new IllegalArgumentException("device " + name + " has an empty latency table");
+        }
+        for (Map.Entry<String, Double> e : lutMs.entrySet()) {
+            if (e.getValue() == null || !(e.getValue() >= 0) || e.getValue().isInfinite()) {
+                throw new IllegalArgumentException(
+                        "latency of layer " + e.getKey() + " on device " + name + " must be finite and >= 0, found "
+                                + e.getValue());
+            }
+        }
+        if (!Double.isFinite(interceptMs) || !Double.isFinite(scale) || !(scale > 0)) {
+            throw new IllegalArgumentException(
+                    "device " + name + " needs a finite intercept and a positive scale, found " + interceptMs + " and "
+                            + scale);
+        }
+        lutMs = Collections.unmodifiableMap(new LinkedHashMap<>(lutMs));
+    }
+
+    /**
+     * Sums the table entries of a subnet's layers (no correction).
+     *
+     * @param arch the subnet
+     * @return sum of the layers' median latencies, ms
+     * @throws IllegalArgumentException naming a layer key missing from the table
+     */
+    public double lutSumMs(ArchConfig arch) {
+        double s = 0;
+        for (LayerSpec l : space.layers(arch)) {
+            String k = l.key();
+            Double v = lutMs.get(k);
+            if (v == null) {
+                throw new IllegalArgumentException(
+                        "layer key '" + k + "' of subnet " + arch.key() + " is not in the latency table of device "
+                                + name + " (" + lutMs.size() + " entries, space " + space.name() + ")");
+            }
+            s += v;
+        }
+        return s;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public double predictMs(ArchConfig arch) {
+        return Math.max(0, interceptMs + scale * lutSumMs(arch));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String deviceName() {
+        return name;
+    }
+
+    /**
+     * Returns a copy with another end-to-end correction.
+     *
+     * @param intercept constant, ms
+     * @param s scale
+     * @param m measurement to record
+     * @return the new profile
+     */
+    public DeviceProfile withFit(double intercept, double s, Measurement m) {
+        return new DeviceProfile(name, engine, threads, batchSize, space, m, lutMs, intercept, s);
+    }
+
+    // ------------------------------------------------------------------ files
+
+    /**
+     * Returns the JSON form.
+     *
+     * @return the JSON tree
+     */
+    public JsonObject toJson() {
+        JsonObject o = new JsonObject();
+        o.addProperty("format", FORMAT);
+        o.addProperty("version", FORMAT_VERSION);
+        o.addProperty("name", name);
+        o.addProperty("engine", engine);
+        o.addProperty("threads", threads);
+        o.addProperty("batch_size", batchSize);
+        o.add("measurement", GSON.toJsonTree(measurement));
+        JsonObject fit = new JsonObject();
+        fit.addProperty("intercept_ms", interceptMs);
+        fit.addProperty("scale", scale);
+        o.add("overhead", fit);
+        JsonObject lut = new JsonObject();
+        lutMs.forEach(lut::addProperty);
+        o.add("lut_ms", lut);
+        o.add("space", SpaceJson.toJson(space));
+        return o;
+    }
+
+    /**
+     * Saves the profile as pretty JSON, atomically.
+     *
+     * @param file the target
+     * @throws IOException if writing fails
+     */
+    public void save(Path file) throws IOException {
+        AtomicFiles.writeString(file, GSON.toJson(toJson()) + "\n");
+    }
+
+    /**
+     * Loads a profile saved by {@link #save(Path)}.
+     *
+     * @param file the JSON file
+     * @return the profile
+     * @throws IOException naming the file, the format version and the problem if it is unreadable,
+     *     of another format or version, or holds bad values
+     */
+    public static DeviceProfile load(Path file) throws IOException {
+        String where = "device profile " + file + " (format " + FORMAT + " v" + FORMAT_VERSION + "): ";
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(where + "file does not exist");
+        }
+        try {
+            JsonElement e = JsonParser.parseString(Files.readString(file));
+            if (!e.isJsonObject()) {
+                throw new IOException(where + "not a JSON object");
+            }
+            JsonObject o = e.getAsJsonObject();
+            String fmt = o.has("format") ? o.get("format").getAsString() : null;
+            if (!FORMAT.equals(fmt)) {
+                throw new IOException(where + "format is '" + fmt + "'");
+            }
+            int v = o.get("version").getAsInt();
+            if (v != FORMAT_VERSION) {
+                throw new IOException(where + "unsupported version " + v);
+            }
+            Map<String, Double> lut = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonElement> x : o.getAsJsonObject("lut_ms").entrySet()) {
+                lut.put(x.getKey(), x.getValue().getAsDouble());
+            }
+            JsonObject fit = o.getAsJsonObject("overhead");
+            return new DeviceProfile(
+                    o.get("name").getAsString(),
+                    o.get("engine").getAsString(),
+                    o.get("threads").getAsInt(),
+                    o.get("batch_size").getAsInt(),
+                    SpaceJson.fromJson(o.getAsJsonObject("space")),
+                    GSON.fromJson(o.get("measurement"), Measurement.class),
+                    lut,
+                    fit.get("intercept_ms").getAsDouble(),
+                    fit.get("scale").getAsDouble());
+        } catch (JsonParseException | IllegalStateException | IllegalArgumentException
+                | UnsupportedOperationException | NullPointerException | ClassCastException ex) {
+            throw new IOException(where + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Finds the profile named {@code name} among the {@code *.json} files of a directory.
+     *
+     * @param dir directory of device profiles
+     * @param deviceName the device name
+     * @return the profile
+     * @throws IllegalArgumentException naming the unknown device and the devices available
+     * @throws IOException if a profile file is unreadable
+     */
+    public static DeviceProfile find(Path dir, String deviceName) throws IOException {
+        List<String> names = new ArrayList<>();
+        if (Files.isDirectory(dir)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.json")) {
+                List<Path> files = new ArrayList<>();
+                ds.forEach(files::add);
+                Collections.sort(files);
+                for (Path f : files) {
+                    DeviceProfile p = load(f);
+                    if (p.name().equals(deviceName)) {
+                        return p;
+                    }
+                    names.add(p.name());
+                }
+            }
+        }
+        throw new IllegalArgumentException(
+                "unknown device '" + deviceName + "' in " + dir + "; available: " + names);
+    }
+
+    /**
+     * Describes the host for {@link Measurement}: host name, OS and the CPU model read from
+     * {@code /proc/cpuinfo}.
+     *
+     * @return host, os, cpu model
+     */
+    public static String[] hostInfo() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            host = "unknown";
+        }
+        String os = System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                + System.getProperty("os.arch");
+        String cpu = "unknown";
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.toLowerCase(Locale.ROOT).startsWith("model name")) {
+                    cpu = line.substring(line.indexOf(':') + 1).strip();
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: keep "unknown"
+        }
+        return new String[] {host, os, cpu + " x" + Runtime.getRuntime().availableProcessors()};
+    }
+
+    /** Cache of profiles by file for callers that look them up repeatedly. */
+    private static final Map<Path, DeviceProfile> CACHE = new ConcurrentHashMap<>();
+
+    /**
+     * Loads a profile once per path (later calls return the same object).
+     *
+     * @param file the JSON file
+     * @return the profile
+     * @throws IOException if it cannot be loaded
+     */
+    public static DeviceProfile loadCached(Path file) throws IOException {
+        Path key = file.toAbsolutePath().normalize();
+        DeviceProfile p = CACHE.get(key);
+        if (p == null) {
+            p = load(key);
+            CACHE.put(key, p);
+        }
+        return p;
+    }
+}

@@ -1,0 +1,46 @@
+package ofa4j.predictor;
+
+import ofa4j.models.ArchConfig;
+import ofa4j.models.LayerSpec;
+
+/**
+ * Measures latencies on one device for the {@link Profiler}: one layer variant alone, and one
+ * whole subnet end to end. {@link OrtLatencyMeter} does it in ONNX Runtime on this machine.
+ */
+public interface LatencyMeter extends AutoCloseable {
+
+    /** @return engine name, {@code onnxruntime} or {@code pytorch} */
+    String engine();
+
+    /** @return intra-op threads */
+    int threads();
+
+    /** @return batch size of the timed forward passes */
+    int batchSize();
+
+    /** @return warm-up runs before timing */
+    int warmup();
+
+    /** @return timed runs whose median is reported */
+    int repeats();
+
+    /**
+     * Times one layer variant alone.
+     *
+     * @param layer the layer
+     * @return median latency of one forward pass, ms
+     */
+    double layerMs(LayerSpec layer);
+
+    /**
+     * Times a whole subnet end to end (random weights: latency does not depend on the values).
+     *
+     * @param arch the subnet
+     * @return median latency of one forward pass, ms
+     */
+    double subnetMs(ArchConfig arch);
+
+    /** Releases engine resources. */
+    @Override
+    void close();
+}

@@ -1,0 +1,209 @@
+package ofa4j.predictor;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.SplittableRandom;
+import ofa4j.models.ArchConfig;
+import ofa4j.models.LayerSpec;
+import ofa4j.models.SearchSpace;
+
+/**
+ * Times ONNX models in ONNX Runtime on this machine: one session per model (all graph
+ * optimisations, sequential execution, {@code threads} intra-op threads, default 1), a random
+ * input of the model's input shape with the batch dimension set, {@code warmup} untimed runs, then
+ * the median of {@code repeats} timed runs.
+ */
+public final class OrtLatencyMeter implements LatencyMeter {
+
+    /** Default warm-up runs. */
+    public static final int DEFAULT_WARMUP = 30;
+
+    /** Default timed runs. */
+    public static final int DEFAULT_REPEATS = 200;
+
+    private final SearchSpace space;
+    private final OnnxModelSource models;
+    private final int threads;
+    private final int batch;
+    private final int warmup;
+    private final int repeats;
+    private final long seed;
+    private final OrtEnvironment env;
+
+    /**
+     * Creates a meter.
+     *
+     * @param space the space of the subnets timed
+     * @param models builds the ONNX models
+     * @param threads intra-op threads (1 recommended for small models on a shared machine)
+     * @param batch batch size
+     * @param warmup untimed runs
+     * @param repeats timed runs
+     * @param seed seed of random weights and inputs
+     */
+    public OrtLatencyMeter(
+            SearchSpace space, OnnxModelSource models, int threads, int batch, int warmup, int repeats, long seed) {
+        if (threads < 1 || batch < 1 || warmup < 0 || repeats < 1) {
+            throw new IllegalArgumentException(
+                    "ONNX Runtime meter needs threads >= 1, batch >= 1, warmup >= 0, repeats >= 1, found " + threads
+                            + ", " + batch + ", " + warmup + ", " + repeats);
+        }
+        this.space = space;
+        this.models = models;
+        this.threads = threads;
+        this.batch = batch;
+        this.warmup = warmup;
+        this.repeats = repeats;
+        this.seed = seed;
+        this.env = OrtEnvironment.getEnvironment();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String engine() {
+        return "onnxruntime";
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int threads() {
+        return threads;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int batchSize() {
+        return batch;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int warmup() {
+        return warmup;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int repeats() {
+        return repeats;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public double layerMs(LayerSpec layer) {
+        return medianMs(models.layerModel(layer, seed));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public double subnetMs(ArchConfig arch) {
+        return medianMs(models.subnetModel(RandomWeights.subnet(space, arch, seed)));
+    }
+
+    /**
+     * Times one serialised model.
+     *
+     * @param onnx the model
+     * @return median latency of one run, ms
+     */
+    public double medianMs(byte[] onnx) {
+        try (OrtSession.SessionOptions opts = sessionOptions(threads);
+                OrtSession session = env.createSession(onnx, opts)) {
+            Map.Entry<String, NodeInfo> in = session.getInputInfo().entrySet().iterator().next();
+            long[] shape = inputShape(in.getValue(), batch);
+            int n = 1;
+            for (long d : shape) {
+                n *= (int) d;
+            }
+            float[] data = new float[n];
+            SplittableRandom rng = new SplittableRandom(seed);
+            for (int i = 0; i < n; i++) {
+                data[i] = (float) (rng.nextDouble() * 2 - 1);
+            }
+            try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape)) {
+                Map<String, OnnxTensor> feed = Map.of(in.getKey(), x);
+                for (int i = 0; i < warmup; i++) {
+                    try (OrtSession.Result r = session.run(feed)) {
+                        // untimed
+                    }
+                }
+                long[] t = new long[repeats];
+                for (int i = 0; i < repeats; i++) {
+                    long s = System.nanoTime();
+                    try (OrtSession.Result r = session.run(feed)) {
+                        t[i] = System.nanoTime() - s;
+                    }
+                }
+                Arrays.sort(t);
+                double med = repeats % 2 == 1 ? t[repeats / 2] : (t[repeats / 2 - 1] + t[repeats / 2]) / 2.0;
+                return med / 1e6;
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime could not time a model: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Session options used for timing: all optimisations, sequential, {@code threads} intra-op
+     * threads, one inter-op thread.
+     *
+     * @param threads intra-op threads
+     * @return new options (close them)
+     * @throws OrtException on failure
+     */
+    public static OrtSession.SessionOptions sessionOptions(int threads) throws OrtException {
+        OrtSession.SessionOptions o = new OrtSession.SessionOptions();
+        o.setIntraOpNumThreads(threads);
+        o.setInterOpNumThreads(1);
+        o.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+        o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        return o;
+    }
+
+    /**
+     * The input shape of a model input with dynamic dimensions (batch) set to {@code batch}.
+     *
+     * @param info the input's info
+     * @param batch batch size
+     * @return the concrete shape
+     */
+    public static long[] inputShape(NodeInfo info, int batch) {
+        if (!(info.getInfo() instanceof TensorInfo ti)) {
+            throw new IllegalArgumentException("model input " + info.getName() + " is not a tensor");
+        }
+        long[] shape = ti.getShape().clone();
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] < 0) {
+                shape[i] = batch;
+            }
+        }
+        return shape;
+    }
+
+    /**
+     * Reads the input shape of a serialised model.
+     *
+     * @param onnx the model
+     * @param batch the batch size to put in dynamic dimensions
+     * @return the input shape
+     */
+    public static long[] inputShape(byte[] onnx, int batch) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions o = sessionOptions(1); OrtSession s = env.createSession(onnx, o)) {
+            return inputShape(s.getInputInfo().values().iterator().next(), batch);
+        } catch (OrtException e) {
+            throw new IllegalArgumentException("ONNX Runtime cannot load the model: " + e.getMessage(), e);
+        }
+    }
+
+    /** Nothing to release: the ONNX Runtime environment is process-wide. */
+    @Override
+    public void close() {}
+}

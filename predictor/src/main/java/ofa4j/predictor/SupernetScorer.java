@@ -1,0 +1,64 @@
+package ofa4j.predictor;
+
+import ofa4j.models.ArchConfig;
+import ofa4j.models.Subnet;
+import ofa4j.supernet.Evaluator;
+import ofa4j.supernet.Supernet;
+import ofa4j.supernet.data.ImageSet;
+
+/**
+ * Scores subnets of a (trained) supernet as OFA does for its accuracy dataset: extract the subnet,
+ * recalibrate its batch norm on {@code calibrationImages} training images (a random subset chosen
+ * by the row's seed), then measure top-1 accuracy on the VALIDATION split. The test split is never
+ * touched here.
+ */
+public final class SupernetScorer implements SubnetScorer {
+
+    /** Default images for BN recalibration (OFA: 2000). */
+    public static final int DEFAULT_CALIBRATION_IMAGES = Supernet.DEFAULT_CALIBRATION_IMAGES;
+
+    /** Default evaluation batch size. */
+    public static final int DEFAULT_EVAL_BATCH = 500;
+
+    private final Supernet supernet;
+    private final ImageSet train;
+    private final ImageSet val;
+    private final float[] mean;
+    private final float[] std;
+    private final int calibrationImages;
+    private final int evalBatch;
+
+    /**
+     * Creates a scorer.
+     *
+     * @param supernet the supernet (not closed here)
+     * @param train training split, source of the BN calibration images
+     * @param val validation split, on which accuracy is measured
+     * @param mean per-channel input mean
+     * @param std per-channel input standard deviation
+     * @param calibrationImages images used for BN recalibration
+     * @param evalBatch evaluation batch size
+     */
+    public SupernetScorer(
+            Supernet supernet, ImageSet train, ImageSet val, float[] mean, float[] std, int calibrationImages,
+            int evalBatch) {
+        if (calibrationImages < 1 || evalBatch < 1) {
+            throw new IllegalArgumentException(
+                    "calibration images and eval batch must be >= 1, found " + calibrationImages + " and " + evalBatch);
+        }
+        this.supernet = supernet;
+        this.train = train;
+        this.val = val;
+        this.mean = mean.clone();
+        this.std = std.clone();
+        this.calibrationImages = calibrationImages;
+        this.evalBatch = evalBatch;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public double accuracy(ArchConfig arch, long seed) {
+        Subnet s = supernet.extractCalibrated(arch, train, calibrationImages, mean, std, seed);
+        return Evaluator.top1(s, val, mean, std, evalBatch);
+    }
+}

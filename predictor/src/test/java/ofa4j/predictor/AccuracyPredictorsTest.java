@@ -1,0 +1,113 @@
+package ofa4j.predictor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import ofa4j.models.ArchConfig;
+import ofa4j.models.SearchSpace;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Both predictors on a synthetic ground truth (smooth in MACs, random per-choice effects, noise). */
+class AccuracyPredictorsTest {
+
+    private static final SearchSpace SPACE = SearchSpace.fmnist();
+    private static List<AccuracySample> fitRows;
+    private static List<AccuracySample> heldOut;
+
+    @TempDir Path dir;
+
+    @BeforeAll
+    static void data() {
+        List<AccuracySample> all = new SyntheticAccuracy(SPACE, 5, 0.003).samples(600, 21);
+        List<List<AccuracySample>> parts = PredictorQuality.split(all, 0.2, 1);
+        fitRows = parts.get(0);
+        heldOut = parts.get(1);
+    }
+
+    private static List<ArchConfig> archs(List<AccuracySample> rows) {
+        return rows.stream().map(AccuracySample::arch).toList();
+    }
+
+    @Test
+    void ridgeReachesFloorsOnHeldOut() {
+        RidgeAccuracyPredictor p = RidgeAccuracyPredictor.fit(SPACE, fitRows, 3L);
+        PredictorQuality q = PredictorQuality.evaluate(p, heldOut);
+        System.out.println(q + " lambda " + p.lambda());
+        assertEquals(120, q.n());
+        assertTrue(q.kendallTau() > 0.6, q.toString());
+        assertTrue(q.spearmanRho() > 0.8, q.toString());
+        assertTrue(q.rmsePoints() < 1.5, q.toString());
+    }
+
+    @Test
+    void mlpReachesFloorsOnHeldOut() {
+        try (MlpAccuracyPredictor p = MlpAccuracyPredictor.train(SPACE, fitRows,
+                MlpAccuracyPredictor.Config.defaults(3).withEpochs(60))) {
+            PredictorQuality q = PredictorQuality.evaluate(p, heldOut);
+            System.out.println(q);
+            assertTrue(q.kendallTau() > 0.5, q.toString());
+            assertTrue(q.spearmanRho() > 0.7, q.toString());
+            assertTrue(q.rmsePoints() < 2.0, q.toString());
+        }
+    }
+
+    @Test
+    void saveLoadRoundTripsGiveIdenticalPredictions() throws IOException {
+        List<ArchConfig> a = archs(heldOut);
+        RidgeAccuracyPredictor r = RidgeAccuracyPredictor.fit(SPACE, fitRows, 3L);
+        Path rf = dir.resolve("ridge.json");
+        r.save(rf);
+        assertArrayEquals(r.predict(a), RidgeAccuracyPredictor.load(rf).predict(a), 0.0);
+        Path mf = dir.resolve("mlp.bin");
+        try (MlpAccuracyPredictor m = MlpAccuracyPredictor.train(SPACE, fitRows,
+                MlpAccuracyPredictor.Config.defaults(3).withEpochs(2))) {
+            m.save(mf);
+            try (MlpAccuracyPredictor back = MlpAccuracyPredictor.load(mf)) {
+                assertArrayEquals(m.predict(a), back.predict(a), 0.0);
+            }
+        }
+    }
+
+    @Test
+    void corruptFilesAreClearIoErrors() throws IOException {
+        Path mf = dir.resolve("mlp.bin");
+        try (MlpAccuracyPredictor m = MlpAccuracyPredictor.train(SPACE, fitRows.subList(0, 20),
+                new MlpAccuracyPredictor.Config(8, 1, 1, 8, 1e-3f, 1))) {
+            m.save(mf);
+        }
+        byte[] b = Files.readAllBytes(mf);
+        b[b.length / 2] ^= 0x55;
+        Files.write(mf, b);
+        IOException e = assertThrows(IOException.class, () -> MlpAccuracyPredictor.load(mf));
+        assertTrue(e.getMessage().contains(mf.toString()) && e.getMessage().contains("checksum"), e.getMessage());
+        Files.write(mf, java.util.Arrays.copyOf(b, 10));
+        assertThrows(IOException.class, () -> MlpAccuracyPredictor.load(mf));
+
+        Path rf = dir.resolve("ridge.json");
+        RidgeAccuracyPredictor.fit(SPACE, fitRows, 1.0).save(rf);
+        String text = Files.readString(rf);
+        Files.writeString(rf, text.substring(0, text.length() / 2));
+        IOException e2 = assertThrows(IOException.class, () -> RidgeAccuracyPredictor.load(rf));
+        assertTrue(e2.getMessage().contains(rf.toString()) && e2.getMessage().contains("v1"), e2.getMessage());
+        Files.writeString(rf, text.replace("\"version\": 1", "\"version\": 9"));
+        IOException e3 = assertThrows(IOException.class, () -> RidgeAccuracyPredictor.load(rf));
+        assertTrue(e3.getMessage().contains("version 9"), e3.getMessage());
+    }
+
+    @Test
+    void qualityFiguresMatchHandComputation() {
+        PredictorQuality q = PredictorQuality.of("x", new double[] {0.5, 0.6, 0.7}, new double[] {0.5, 0.7, 0.6});
+        assertEquals(Math.sqrt((0 + 1e-2 * 1e4 + 1e-2 * 1e4) / 3.0) , q.rmsePoints(), 1e-9);
+        // pairs: (1,2) concordant, (1,3) concordant, (2,3) discordant -> tau = 1/3
+        assertEquals(1.0 / 3, q.kendallTau(), 1e-12);
+        assertEquals(0.5, q.spearmanRho(), 1e-12);
+    }
+}

@@ -1,0 +1,123 @@
+package ofa4j.predictor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import ofa4j.models.ArchConfig;
+import ofa4j.models.CostModel;
+import ofa4j.models.LayerSpec;
+import ofa4j.models.SearchSpace;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LatencyProfileTest {
+
+    private final SearchSpace space = SearchSpace.fmnist();
+
+    @TempDir Path dir;
+
+    @Test
+    void enumeratedVariantsEqualTheUnionOverSampledSubnets() {
+        Map<String, LayerSpec> variants = LayerVariants.enumerate(space);
+        Set<String> sampled = new HashSet<>();
+        SplittableRandom rng = new SplittableRandom(4);
+        for (int i = 0; i < 4000; i++) {
+            sampled.addAll(LayerVariants.keys(space, space.sample(rng)));
+        }
+        assertEquals(sampled, variants.keySet());
+        // per resolution: stem, first block, final expand + 4 stages x (first, later) x 9 choices;
+        // minus the stage-2 variants shared by 20 and 24 px (both see 3x3 maps there), plus the
+        // feature mix and the classifier shared by all resolutions
+        int perRes = 3 + 4 * 2 * 9;
+        assertTrue(variants.size() < 3 * perRes + 2 && variants.size() > 2 * perRes, "" + variants.size());
+        for (Map.Entry<String, LayerSpec> e : variants.entrySet()) {
+            assertEquals(e.getKey(), e.getValue().key());
+        }
+    }
+
+    @Test
+    void profilerRecoversTheOverheadOfAFakeDevice() {
+        FakeMeter meter = new FakeMeter(space);
+        DeviceProfile p = Profiler.profile(space, meter, "fake", 10, 3, true, null);
+        assertEquals(LayerVariants.enumerate(space).size(), meter.layerCalls.get());
+        assertEquals(FakeMeter.INTERCEPT, p.interceptMs(), 1e-9);
+        assertEquals(FakeMeter.SCALE, p.scale(), 1e-9);
+        assertTrue(p.measurement().fitMapePercent() < 1e-6);
+        for (ArchConfig a : AccuracyDatasetBuilder.sampleDistinct(space, 20, 99)) {
+            assertEquals(meter.subnetMs(a), p.predictMs(a), 1e-9);
+        }
+        assertTrue(p.predictMs(space.max()) > p.predictMs(space.min()));
+    }
+
+    @Test
+    void profileSavesAndLoadsAsJson() throws IOException {
+        DeviceProfile p = Profiler.profile(space, new FakeMeter(space), "fake-1t", 5, 3, true, null);
+        Path f = dir.resolve("fake.json");
+        p.save(f);
+        String text = Files.readString(f);
+        assertTrue(text.contains("\"lut_ms\"") && text.contains("\"cpuModel\""), text.substring(0, 300));
+        DeviceProfile back = DeviceProfile.load(f);
+        assertEquals(p.lutMs(), back.lutMs());
+        assertEquals(p.interceptMs(), back.interceptMs());
+        assertEquals(p.measurement(), back.measurement());
+        assertEquals(p.predictMs(space.max()), back.predictMs(space.max()));
+        assertEquals("fake-1t", DeviceProfile.find(dir, "fake-1t").name());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceProfile.find(dir, "phone"));
+        assertTrue(e.getMessage().contains("'phone'") && e.getMessage().contains("fake-1t"), e.getMessage());
+    }
+
+    @Test
+    void badProfilesAndUnknownKeysAreClearErrors() throws IOException {
+        DeviceProfile p = Profiler.profile(space, new FakeMeter(space), "fake", 5, 3, true, null);
+        Path f = dir.resolve("p.json");
+        p.save(f);
+        String text = Files.readString(f);
+        Files.writeString(f, text.substring(0, 200));
+        IOException e = assertThrows(IOException.class, () -> DeviceProfile.load(f));
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("v1"), e.getMessage());
+        Files.writeString(f, text.replace("\"engine\": \"onnxruntime\"", "\"engine\": \"tflite\""));
+        IOException e2 = assertThrows(IOException.class, () -> DeviceProfile.load(f));
+        assertTrue(e2.getMessage().contains("tflite"), e2.getMessage());
+        // a profile of another space does not know this layer
+        Map<String, Double> lut = new HashMap<>(p.lutMs());
+        String key = space.layers(space.max()).get(3).key();
+        lut.remove(key);
+        DeviceProfile holes = new DeviceProfile("holes", "onnxruntime", 1, 1, space, null, lut, 0, 1);
+        IllegalArgumentException e3 = assertThrows(IllegalArgumentException.class, () -> holes.predictMs(space.max()));
+        assertTrue(e3.getMessage().contains(key) && e3.getMessage().contains("holes"), e3.getMessage());
+    }
+
+    @Test
+    void constraintMetricsCombineLatencyAndCosts() {
+        DeviceProfile p = Profiler.profile(space, new FakeMeter(space), "fake", 5, 3, true, null);
+        ArchConfig a = space.max();
+        ConstraintMetrics m = ConstraintMetrics.of(space, p, a);
+        CostModel.Cost c = new CostModel(space).cost(a);
+        assertEquals(c.macs(), m.macs());
+        assertEquals(c.params(), m.params());
+        assertEquals(c.peakActivationBytes(), m.peakActivationBytes());
+        assertEquals(p.predictMs(a), m.latencyMs());
+        assertTrue(Double.isNaN(ConstraintMetrics.of(space, null, a).latencyMs()));
+    }
+
+    @Test
+    void overheadFitMatchesALine() {
+        double[] x = {1, 2, 3, 4};
+        double[] y = {1.5, 2.5, 3.5, 4.5};
+        OverheadFit f = OverheadFit.fit(x, y);
+        assertEquals(0.5, f.interceptMs(), 1e-12);
+        assertEquals(1.0, f.scale(), 1e-12);
+        assertEquals(0, f.fitMapePercent(), 1e-9);
+        assertEquals(100.0 * (0.5 / 1.5 + 0.5 / 2.5 + 0.5 / 3.5 + 0.5 / 4.5) / 4, f.rawMapePercent(), 1e-9);
+        assertThrows(IllegalArgumentException.class, () -> OverheadFit.fit(new double[] {1, 2}, new double[] {1, 2}));
+    }
+}
