@@ -1,0 +1,150 @@
+package ofa4j.slicer;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import ofa4j.models.AtomicFiles;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * Draws accuracy-vs-cost Pareto plots as PNG with XChart: the predicted front (line), the subnets
+ * chosen for each target (predicted, filled diamonds) and their measured accuracy and cost
+ * (crosses), each chosen subnet joined to its measurement by a thin dashed line. Accuracy is shown
+ * in percent, cost in the axis' unit (ms or millions of MACs).
+ */
+public final class ParetoPlot {
+
+    private ParetoPlot() {}
+
+    /**
+     * A measured subnet.
+     *
+     * @param label name in the legend, e.g. the target name
+     * @param cost measured cost in the axis' unit (ms for latency axes)
+     * @param accuracy measured accuracy, fraction in [0, 1]
+     */
+    public record Measured(String label, double cost, double accuracy) {}
+
+    /** Default image width in pixels. */
+    public static final int WIDTH = 1000;
+
+    /** Default image height in pixels. */
+    public static final int HEIGHT = 650;
+
+    /**
+     * Renders the plot.
+     *
+     * @param title chart title
+     * @param axis the cost axis of {@code front} and of the chosen subnets
+     * @param front the predicted front (any order; sorted by cost here), may be empty
+     * @param chosen chosen subnets by target name (legend order = map order), may be empty
+     * @param measured measured points with the same labels as {@code chosen} (joined to them), may be empty
+     * @param width image width in pixels
+     * @param height image height in pixels
+     * @return PNG bytes
+     * @throws IOException if encoding fails
+     * @throws IllegalArgumentException if there is nothing to draw
+     */
+    public static byte[] render(String title, CostAxis axis, List<Candidate> front, Map<String, Candidate> chosen,
+            List<Measured> measured, int width, int height) throws IOException {
+        if (front.isEmpty() && chosen.isEmpty() && measured.isEmpty()) {
+            throw new IllegalArgumentException("a Pareto plot needs at least one point; front, chosen and measured are empty");
+        }
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+        XYChart chart = new XYChartBuilder().width(width).height(height).title(title)
+                .xAxisTitle(axis.label()).yAxisTitle("top-1 accuracy (%)").build();
+        var st = chart.getStyler();
+        st.setLegendPosition(Styler.LegendPosition.InsideSE);
+        st.setChartBackgroundColor(Color.WHITE);
+        st.setPlotGridLinesVisible(true);
+        chart.getStyler().setMarkerSize(9);
+        chart.getStyler().setDecimalPattern("#0.###");
+        if (!front.isEmpty()) {
+            List<Candidate> f = ParetoFront.of(front, axis);
+            double[] x = new double[f.size()];
+            double[] y = new double[f.size()];
+            for (int i = 0; i < f.size(); i++) {
+                x[i] = axis.value(f.get(i));
+                y[i] = 100 * f.get(i).predictedAccuracy();
+            }
+            XYSeries s = chart.addSeries("predicted Pareto front (" + f.size() + " subnets)", x, y);
+            s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+            s.setMarker(SeriesMarkers.CIRCLE);
+            s.setLineColor(new Color(70, 110, 190));
+            s.setMarkerColor(new Color(70, 110, 190));
+            s.setLineWidth(1.5f);
+        }
+        Color[] palette = {new Color(215, 60, 40), new Color(40, 150, 70), new Color(150, 60, 170),
+            new Color(230, 140, 20), new Color(20, 150, 160), new Color(120, 80, 40)};
+        int i = 0;
+        for (Map.Entry<String, Candidate> e : chosen.entrySet()) {
+            Color c = palette[i++ % palette.length];
+            Candidate cand = e.getValue();
+            XYSeries s = chart.addSeries("chosen " + e.getKey() + " (predicted)", new double[] {axis.value(cand)},
+                    new double[] {100 * cand.predictedAccuracy()});
+            s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            s.setMarker(SeriesMarkers.DIAMOND);
+            s.setMarkerColor(c);
+            for (Measured m : measured) {
+                if (m.label().equals(e.getKey())) {
+                    XYSeries link = chart.addSeries(e.getKey() + " predicted -> measured",
+                            new double[] {axis.value(cand), m.cost()},
+                            new double[] {100 * cand.predictedAccuracy(), 100 * m.accuracy()});
+                    link.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+                    link.setMarker(SeriesMarkers.NONE);
+                    link.setLineColor(c);
+                    link.setLineStyle(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                            new float[] {4f, 4f}, 0f));
+                    link.setShowInLegend(false);
+                }
+            }
+        }
+        i = 0;
+        for (Measured m : measured) {
+            Color c = palette[indexOf(chosen, m.label(), i++) % palette.length];
+            XYSeries s = chart.addSeries("measured " + m.label(), new double[] {m.cost()},
+                    new double[] {100 * m.accuracy()});
+            s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            s.setMarker(SeriesMarkers.CROSS);
+            s.setMarkerColor(c);
+        }
+        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static int indexOf(Map<String, Candidate> chosen, String label, int fallback) {
+        int i = 0;
+        for (String k : chosen.keySet()) {
+            if (k.equals(label)) {
+                return i;
+            }
+            i++;
+        }
+        return fallback;
+    }
+
+    /**
+     * Renders the plot at {@link #WIDTH} x {@link #HEIGHT} and writes it atomically.
+     *
+     * @param png the file to write
+     * @param title chart title
+     * @param axis the cost axis
+     * @param front the predicted front, may be empty
+     * @param chosen chosen subnets by target name, may be empty
+     * @param measured measured points, may be empty
+     * @throws IOException if encoding or writing fails
+     */
+    public static void write(Path png, String title, CostAxis axis, List<Candidate> front, Map<String, Candidate> chosen,
+            List<Measured> measured) throws IOException {
+        AtomicFiles.writeBytes(png, render(title, axis, front, chosen, measured, WIDTH, HEIGHT));
+    }
+}

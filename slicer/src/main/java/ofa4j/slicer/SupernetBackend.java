@@ -1,0 +1,154 @@
+package ofa4j.slicer;
+
+import ai.djl.ndarray.NDManager;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import ofa4j.exporter.OnnxExporter;
+import ofa4j.exporter.Verifier;
+import ofa4j.models.ArchConfig;
+import ofa4j.models.Subnet;
+import ofa4j.predictor.DeviceProfile;
+import ofa4j.supernet.Evaluator;
+import ofa4j.supernet.Supernet;
+import ofa4j.supernet.data.Batches;
+import ofa4j.supernet.data.DataSplits;
+import ofa4j.supernet.data.ImageSet;
+import ofa4j.supernet.fixed.FixedNetwork;
+
+/**
+ * The real {@link Specialiser.Backend}: extraction with BN recalibration on training images
+ * ({@link Supernet#extractCalibrated}), accuracy with {@link Evaluator#top1}, ONNX with {@link
+ * OnnxExporter#toBytes} and ONNX Runtime timing and verification with the exporter's {@link
+ * Verifier}. The supernet and data stay owned by the caller.
+ */
+public final class SupernetBackend implements Specialiser.Backend {
+
+    /** Untimed ONNX Runtime runs before timing. */
+    public static final int WARMUP = 20;
+
+    /** Timed ONNX Runtime runs; the median is reported. */
+    public static final int REPEATS = 100;
+
+    /** Validation images run through both the subnet (DJL) and its ONNX model by {@link #verifyOnnx}. */
+    public static final int VERIFY_IMAGES = 8;
+
+    private final Supernet supernet;
+    private final DataSplits data;
+    private final int calibrationImages;
+    private final int evalBatch;
+
+    /**
+     * Creates the backend.
+     *
+     * @param supernet the trained supernet (not closed here)
+     * @param data train (BN calibration), validation and test images with the input mean and std
+     * @param calibrationImages training images for BN recalibration (OFA: 2000, {@link
+     *     Supernet#DEFAULT_CALIBRATION_IMAGES})
+     * @param evalBatch images per forward when measuring accuracy (e.g. 500)
+     */
+    public SupernetBackend(Supernet supernet, DataSplits data, int calibrationImages, int evalBatch) {
+        if (supernet == null || data == null) {
+            throw new IllegalArgumentException("supernet and data must not be null");
+        }
+        if (calibrationImages < 1 || evalBatch < 1) {
+            throw new IllegalArgumentException("calibration images and eval batch must be >= 1, found "
+                    + calibrationImages + " and " + evalBatch);
+        }
+        this.supernet = supernet;
+        this.data = data;
+        this.calibrationImages = calibrationImages;
+        this.evalBatch = evalBatch;
+    }
+
+    /**
+     * Returns how to time a device on this machine, if its profile was measured here with ONNX
+     * Runtime (same host name), else null.
+     *
+     * @param profile a device profile
+     * @return its threads and batch, or null when the device is not this machine
+     */
+    public static Specialiser.LocalTiming localTiming(DeviceProfile profile) {
+        if (!"onnxruntime".equals(profile.engine()) || profile.measurement() == null) {
+            return null;
+        }
+        String here = DeviceProfile.hostInfo()[0];
+        if (!here.equals(profile.measurement().host())) {
+            return null;
+        }
+        return new Specialiser.LocalTiming(profile.name(), profile.threads(), profile.batchSize());
+    }
+
+    private static String csv(float[] v) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < v.length; i++) {
+            sb.append(i == 0 ? "" : ",").append(v[i]);
+        }
+        return sb.toString();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Subnet extract(ArchConfig arch, long seed) {
+        Subnet s = supernet.extractCalibrated(arch, data.train(), calibrationImages, data.mean(), data.std(), seed);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(Subnet.INPUT_MEAN_KEY, csv(data.mean()));
+        meta.put(Subnet.INPUT_STD_KEY, csv(data.std()));
+        return s.withMetadata(meta);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public double top1(Subnet subnet, Specialiser.Split split) {
+        ImageSet set = split == Specialiser.Split.VAL ? data.val() : data.test();
+        return Evaluator.top1(subnet, set, data.mean(), data.std(), evalBatch);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public byte[] exportOnnx(Subnet subnet, Map<String, String> metadata) {
+        return OnnxExporter.toBytes(subnet, metadata);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public double ortLatencyMs(byte[] onnx, Subnet subnet, int threads, int batch) {
+        try (Verifier v = Verifier.open(onnx, threads)) {
+            return v.medianLatencyMs(batch, WARMUP, REPEATS);
+        }
+    }
+
+    /**
+     * Runs the first {@link #VERIFY_IMAGES} validation images, resized and normalised, through the
+     * subnet's DJL forward and through its ONNX model in ONNX Runtime.
+     *
+     * @param onnx the model bytes
+     * @param subnet the subnet
+     * @return max absolute difference of the logits
+     */
+    @Override
+    public double verifyOnnx(byte[] onnx, Subnet subnet) {
+        ImageSet val = data.val();
+        int n = Math.min(VERIFY_IMAGES, val.size());
+        int[] idx = new int[n];
+        Arrays.setAll(idx, i -> i);
+        int r = subnet.arch().resolution();
+        float[] input;
+        float[] logits;
+        try (NDManager scope = NDManager.newBaseManager(); FixedNetwork net = new FixedNetwork(subnet)) {
+            var x = Batches.images(scope, val, idx, r, data.mean(), data.std());
+            input = x.toFloatArray();
+            logits = net.forward(scope, x).toFloatArray();
+        }
+        Verifier.Comparison c = Verifier.compare(onnx, input, new long[] {n, val.channels(), r, r}, logits, 1e-4);
+        return c.maxAbsDiff();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String describe() {
+        return String.format(Locale.ROOT, "%s; data %s; BN recalibration on %d training images",
+                supernet.describe(), data.fingerprint(), calibrationImages);
+    }
+}

@@ -1,0 +1,138 @@
+package ofa4j.slicer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import ofa4j.models.ArchConfig;
+import ofa4j.models.SearchSpace;
+import ofa4j.models.Subnet;
+import ofa4j.models.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The orchestration and file formats of {@link Specialiser}, with a backend that needs no supernet. */
+class SpecialiserTest {
+
+    /** Zero weights of the right layout; "ONNX" = the metadata as text; figures derived from the arch. */
+    static final class FakeBackend implements Specialiser.Backend {
+        final List<String> calls = new ArrayList<>();
+        final List<Map<String, String>> exported = new ArrayList<>();
+
+        @Override
+        public Subnet extract(ArchConfig arch, long seed) {
+            calls.add("extract " + arch.key());
+            Map<String, Tensor> t = new LinkedHashMap<>();
+            Subnet.layout(SearchSpace.fmnist(), arch).forEach((k, shape) -> {
+                int n = 1;
+                for (int d : shape) {
+                    n *= d;
+                }
+                t.put(k, new Tensor(shape, new float[n]));
+            });
+            return new Subnet(SearchSpace.fmnist(), arch, t, 1e-5, Map.of());
+        }
+
+        @Override
+        public double top1(Subnet subnet, Specialiser.Split split) {
+            calls.add("top1 " + split);
+            return split == Specialiser.Split.VAL ? 0.8 : 0.75;
+        }
+
+        @Override
+        public byte[] exportOnnx(Subnet subnet, Map<String, String> metadata) {
+            exported.add(metadata);
+            return metadata.toString().getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public double ortLatencyMs(byte[] onnx, Subnet subnet, int threads, int batch) {
+            calls.add("ort " + threads + "x" + batch);
+            return 0.5 + subnet.arch().resolution() / 100.0;
+        }
+
+        @Override
+        public double verifyOnnx(byte[] onnx, Subnet subnet) {
+            return 1e-6;
+        }
+
+        @Override
+        public String describe() {
+            return "fake";
+        }
+    }
+
+    @Test
+    void writesOnnxReportAndPlotForEveryTarget(@TempDir Path dir) throws Exception {
+        SearchSpace space = SearchSpace.fmnist();
+        TestPredictors.LayerLatency cpu = TestPredictors.LayerLatency.cpu(space);
+        TestPredictors.LayerLatency other = new TestPredictors.LayerLatency(space, "other", 0.02, 2e-6);
+        List<Fleet.Target> targets = List.of(
+                new Fleet.Target("here-5ms", Constraint.builder().maxLatencyMs(cpu, 5).build()),
+                new Fleet.Target("other-small", Constraint.builder().maxLatencyMs(other, 8).maxMacs(3_000_000).build()));
+        Fleet.Result fleet = Fleet.search(space, new TestPredictors.SmoothAccuracy(space, 1), targets,
+                EvolutionSearch.builder().optGenerations(10).build(), 4);
+        SearchResult front = Nsga2Search.builder(CostAxis.latency(cpu)).optGenerations(10).build()
+                .search(space, new TestPredictors.SmoothAccuracy(space, 1), Constraint.none(), 4);
+        FakeBackend backend = new FakeBackend();
+        List<Specialiser.Report> reports = new Specialiser(backend, dir).specialiseAll(fleet,
+                Map.of("here-5ms", new Specialiser.LocalTiming("test-cpu", 1, 1)), CostAxis.latency(cpu),
+                front.front(), 7);
+
+        assertEquals(2, reports.size());
+        for (Specialiser.Report r : reports) {
+            assertTrue(Files.exists(r.onnxFile()) && Files.exists(r.reportFile()));
+            JsonObject j = JsonParser.parseString(Files.readString(r.reportFile())).getAsJsonObject();
+            for (String f : List.of("format_version", "target", "constraint", "arch", "key", "search", "predicted",
+                    "measured", "macs", "params", "peak_activation_bytes", "onnx", "step_ms")) {
+                assertTrue(j.has(f), r.target() + " report lacks " + f);
+            }
+            ArchConfig arch = ArchConfig.fromJsonTree(j.getAsJsonObject("arch"));
+            assertEquals(r.candidate().arch().key(), arch.key());
+            assertEquals(arch.key(), j.get("key").getAsString());
+            assertEquals(r.candidate().costs().macs(), j.get("macs").getAsLong());
+            assertEquals(r.candidate().predictedAccuracy(), j.getAsJsonObject("predicted").get("accuracy").getAsDouble());
+            assertEquals(0.8, j.getAsJsonObject("measured").get("val_accuracy").getAsDouble());
+            assertEquals(0.75, j.getAsJsonObject("measured").get("test_accuracy").getAsDouble());
+            assertEquals(1e-6, j.getAsJsonObject("measured").get("onnx_max_abs_diff").getAsDouble());
+            JsonObject steps = j.getAsJsonObject("step_ms");
+            for (String s : List.of("search", "extract_bn_recalibration", "eval_val", "eval_test", "export",
+                    "verify_onnx", "write_onnx", "total")) {
+                assertTrue(steps.has(s) && steps.get(s).getAsDouble() >= 0, s);
+            }
+            assertEquals(Files.size(r.onnxFile()), j.getAsJsonObject("onnx").get("bytes").getAsLong());
+        }
+        Specialiser.Report here = reports.get(0);
+        Specialiser.Report away = reports.get(1);
+        assertEquals(0.5 + here.candidate().arch().resolution() / 100.0, here.measuredLatencyMs(), 1e-12);
+        assertTrue(Double.isNaN(away.measuredLatencyMs()));
+        JsonObject hj = JsonParser.parseString(Files.readString(here.reportFile())).getAsJsonObject();
+        assertEquals(here.measuredLatencyMs(), hj.getAsJsonObject("measured").get("latency_ms").getAsDouble());
+        assertEquals(5.0, hj.getAsJsonObject("constraint").getAsJsonObject("max_latency_ms").get("test-cpu").getAsDouble());
+        JsonObject aj = JsonParser.parseString(Files.readString(away.reportFile())).getAsJsonObject();
+        assertTrue(aj.getAsJsonObject("measured").get("latency_ms").isJsonNull());
+        assertEquals(3_000_000L, aj.getAsJsonObject("constraint").get("max_macs").getAsLong());
+        // the timed target's ONNX file carries the measured latency in its metadata
+        String onnxText = Files.readString(here.onnxFile());
+        assertTrue(onnxText.contains(Specialiser.METADATA_PREFIX + "measured_latency_ms="), onnxText);
+        assertTrue(onnxText.contains(Specialiser.METADATA_PREFIX + "measured_test_accuracy=0.750000"), onnxText);
+        assertFalse(Files.readString(away.onnxFile()).contains("measured_latency_ms"));
+        assertTrue(backend.calls.contains("ort 1x1"));
+        assertTrue(Files.size(dir.resolve("pareto.png")) > 5000);
+        try (Stream<Path> files = Files.list(dir)) {
+            List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
+            assertEquals(List.of("here-5ms.json", "here-5ms.onnx", "other-small.json", "other-small.onnx", "pareto.png"),
+                    names, "no temporary files may remain");
+        }
+    }
+}
