@@ -18,11 +18,25 @@ public final class DataOptions {
      *
      * @param trainImages train images kept (0 = all)
      * @param valImages validation images kept (0 = all)
+     * @param testImages test images kept (0 = all 10,000)
      * @param quiet hide download progress
      * @return the splits
      * @throws IOException when files are missing or corrupt (the message names the file)
      */
-    DataSplits load(int trainImages, int valImages, boolean quiet) throws IOException {
-        return DataSplits.fashionMnist(FashionMnist.load(data, quiet), trainImages, valImages);
+    DataSplits load(int trainImages, int valImages, int testImages, boolean quiet) throws IOException {
+        FashionMnist.Sets sets = FashionMnist.load(data, quiet);
+        return DataSplits.carve(sets.train(), sets.test(), DataSplits.DEFAULT_VAL_SIZE, DataSplits.DEFAULT_SPLIT_SEED,
+                trainImages, valImages, testImages);
+    }
+
+    /**
+     * Test images reported by a preset: all of them, except for the smoke preset (1,000), whose
+     * purpose is a fast end-to-end check.
+     *
+     * @param preset preset name
+     * @return test images kept, 0 = all
+     */
+    static int testImages(String preset) {
+        return "smoke".equals(preset) ? 1_000 : 0;
     }
 }

@@ -51,7 +51,7 @@ final class SupernetRun implements AutoCloseable {
             preset = TrainingPreset.full(); // custom schedules train on all images
         }
         // The same subsets as in training, so the normalisation (train-split mean/std) is identical.
-        DataSplits data = dataOptions.load(preset.trainImages(), preset.valImages(), quiet);
+        DataSplits data = dataOptions.load(preset.trainImages(), preset.valImages(), DataOptions.testImages(preset.name()), quiet);
         Supernet net = Checkpoint.loadSupernet(dir);
         return new SupernetRun(dir, m, m.paramsSha(), net, data);
     }

@@ -69,7 +69,7 @@ final class TrainCommand implements Callable<Integer> {
      */
     static TrainingResult train(TrainingPreset p, SearchSpace s, Path out, boolean resume, DataOptions data,
             CommonOptions common) throws Exception {
-        DataSplits splits = data.load(p.trainImages(), p.valImages(), common.quiet);
+        DataSplits splits = data.load(p.trainImages(), p.valImages(), DataOptions.testImages(p.name()), common.quiet);
         ProgressiveShrinkingTrainer trainer = ProgressiveShrinkingTrainer.builder()
                 .setSpace(s.withData(splits.train().channels(), splits.train().numClasses(), s.resolutions()))
                 .optPreset(p)

@@ -1,0 +1,185 @@
+package ofa4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import ofa4j.cli.serve.SlicingServer;
+import ofa4j.exporter.OnnxExporter;
+import ofa4j.supernet.data.FashionMnist;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole pipeline through the command line on the smoke preset (a minute of training on 256
+ * images: the figures are not about accuracy), then every stage command on the run it leaves, with
+ * their bad-input paths.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PipelineEndToEndTest {
+
+    @TempDir Path dir;
+    private Path run;
+    private CliRunner.Result first;
+
+    @BeforeAll
+    void runTheMainJob() {
+        assumeTrue(Files.isDirectory(FashionMnist.SYSTEM_DIR), "Fashion-MNIST is not installed at " + FashionMnist.SYSTEM_DIR);
+        run = dir.resolve("smoke");
+        first = CliRunner.run("run", "--preset", "smoke", "--out", run.toString(), "--samples", "20",
+                "--calibration-images", "100", "--profile-subnets", "5", "--quiet");
+        assertEquals(0, first.code(), first.err());
+    }
+
+    @Test
+    void runLeavesReportSummaryPlotAndVerifiedOnnxFiles() throws Exception {
+        JsonObject r = JsonParser.parseString(Files.readString(run.resolve("report.json"))).getAsJsonObject();
+        assertEquals("smoke", r.get("preset").getAsString());
+        JsonArray slices = r.getAsJsonArray("slices");
+        assertEquals(4, slices.size());
+        for (JsonElement e : slices) {
+            JsonObject s = e.getAsJsonObject();
+            Path onnx = Path.of(s.get("onnx").getAsString());
+            assertTrue(Files.size(onnx) > 10_000, onnx.toString());
+            Map<String, String> meta = OnnxExporter.readMetadata(onnx);
+            assertEquals(s.get("key").getAsString(), meta.get(OnnxExporter.META_ARCH_KEY));
+            double acc = s.get("test_accuracy").getAsDouble();
+            assertTrue(acc >= 0 && acc <= 1, "test accuracy " + acc);
+            JsonObject rep = JsonParser.parseString(Files.readString(Path.of(s.get("report").getAsString()))).getAsJsonObject();
+            assertTrue(rep.getAsJsonObject("measured").get("onnx_max_abs_diff").getAsDouble() <= 1e-4, rep.toString());
+        }
+        // the latency budgets hold for the predicted latency of the chosen subnets
+        for (JsonElement e : slices) {
+            JsonObject s = e.getAsJsonObject();
+            String t = s.get("target").getAsString();
+            if (t.startsWith("lat-")) {
+                double budget = Double.parseDouble(t.substring(4, t.length() - 2));
+                assertTrue(s.get("predicted_latency_ms").getAsDouble() <= budget + 1e-9, s.toString());
+            }
+        }
+        JsonObject costs = r.getAsJsonObject("costs");
+        assertEquals(5, costs.getAsJsonArray("stages").size());
+        assertTrue(costs.get("total_cpu_s").getAsDouble() > 0);
+        assertTrue(Files.size(run.resolve("slices").resolve("pareto.png")) > 5_000);
+        assertTrue(Files.readString(run.resolve("summary.md")).contains("| target | subnet |"));
+    }
+
+    @Test
+    void resumeReusesEveryStage() throws Exception {
+        CliRunner.Result again = CliRunner.run("run", "--preset", "smoke", "--out", run.toString(), "--samples", "20",
+                "--calibration-images", "100", "--profile-subnets", "5", "--quiet", "--resume");
+        assertEquals(0, again.code(), again.err());
+        JsonObject r = JsonParser.parseString(Files.readString(run.resolve("report.json"))).getAsJsonObject();
+        assertEquals(0, r.getAsJsonObject("predictor").get("new_rows").getAsInt());
+        assertTrue(r.getAsJsonObject("device").get("reused").getAsBoolean());
+    }
+
+    @Test
+    void runRefusesToOverwriteWithoutResume() {
+        CliRunner.Result r = CliRunner.run("run", "--preset", "smoke", "--out", run.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--resume"), r.err());
+    }
+
+    @Test
+    void evalAndExportWork() throws Exception {
+        CliRunner.Result e = CliRunner.run("eval", "--supernet", run.resolve("supernet").toString(), "--arch", "min",
+                "--calibration-images", "100", "--quiet");
+        assertEquals(0, e.code(), e.err());
+        assertTrue(e.out().contains("top-1") && e.out().contains("r20-"), e.out());
+        Path onnx = dir.resolve("min.onnx");
+        CliRunner.Result x = CliRunner.run("export", "--supernet", run.resolve("supernet").toString(), "--arch", "min",
+                "--out", onnx.toString(), "--verify", "--calibration-images", "100", "--quiet");
+        assertEquals(0, x.code(), x.err());
+        assertTrue(x.out().contains("PASS"), x.out());
+        assertTrue(Files.size(onnx) > 10_000);
+    }
+
+    @Test
+    void badInputIsOneLineWithExitCode() {
+        CliRunner.Result r = CliRunner.run("eval", "--supernet", dir.resolve("nothing").toString(), "--quiet");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("nothing") && r.err().contains("no checkpoint"), r.err());
+        r = CliRunner.run("export", "--supernet", run.resolve("supernet").toString(), "--arch", "{\"resolution\":99}");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("depths"), r.err());
+        r = CliRunner.run("slice", "--run", run.toString(), "--device", "toaster", "--max-macs", "1000000");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("'toaster'") && r.err().contains("cpu-ort-1t"), r.err());
+        r = CliRunner.run("slice", "--run", run.toString(), "--max-macs", "1000", "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("1409496") || r.err().contains("1.409"), r.err());
+        r = CliRunner.run("pareto", "--run", run.toString(), "--axis", "joules");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("'joules'"), r.err());
+        r = CliRunner.run("train", "--preset", "huge");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("'huge'") && r.err().contains("quick"), r.err());
+        r = CliRunner.run("profile", "--import", "x.csv");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--kit"), r.err());
+    }
+
+    @Test
+    void sliceAndParetoWork() throws Exception {
+        Path out = dir.resolve("slice-out");
+        CliRunner.Result r = CliRunner.run("slice", "--run", run.toString(), "--max-macs", "3000000", "--out", out.toString(),
+                "--calibration-images", "100", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("MACs <= 3000000") || r.out().contains("macs"), r.out());
+        try (var files = Files.list(out)) {
+            assertTrue(files.anyMatch(f -> f.toString().endsWith(".onnx")));
+        }
+        Path png = dir.resolve("front.png");
+        r = CliRunner.run("pareto", "--run", run.toString(), "--out", png.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.size(png) > 5_000);
+        assertTrue(r.out().contains("front of"), r.out());
+    }
+
+    @Test
+    void serveSlicesOnDemandOverHttp() throws Exception {
+        try (ServeCommand.Backend backend = ServeCommand.Backend.open(run, new DataOptions(), 100, 42, true);
+                SlicingServer server = new SlicingServer(backend, 8, 2)) {
+            int port = server.start("127.0.0.1", 0);
+            HttpClient http = HttpClient.newHttpClient();
+            String body = "{\"device\":\"cpu-ort-1t\",\"max_macs\":4000000}";
+            HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/slice"))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            long t0 = System.nanoTime();
+            HttpResponse<String> a = http.send(req, HttpResponse.BodyHandlers.ofString());
+            double uncachedMs = (System.nanoTime() - t0) / 1e6;
+            t0 = System.nanoTime();
+            HttpResponse<String> b = http.send(req, HttpResponse.BodyHandlers.ofString());
+            double cachedMs = (System.nanoTime() - t0) / 1e6;
+            System.out.printf("[serve] uncached %.1f ms, cached %.1f ms%n", uncachedMs, cachedMs);
+            assertEquals(200, a.statusCode(), a.body());
+            JsonObject ja = JsonParser.parseString(a.body()).getAsJsonObject();
+            JsonObject jb = JsonParser.parseString(b.body()).getAsJsonObject();
+            assertTrue(ja.get("macs").getAsLong() <= 4_000_000);
+            assertEquals(ja.get("key"), jb.get("key"));
+            assertTrue(jb.get("cached").getAsBoolean());
+            HttpResponse<byte[]> m = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + ja.get("onnx").getAsString())).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, m.statusCode());
+            assertTrue(m.body().length > 10_000);
+            HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/slice"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"device\":\"cpu-ort-1t\",\"max_macs\":10}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(422, bad.statusCode(), bad.body());
+        }
+    }
+}
