@@ -111,7 +111,7 @@ public final class OfaMobileNetV3 {
         for (LayerSpec l : layers) {
             switch (l.kind()) {
                 case STEM:
-                    y = stem.forward(c, y, l.inChannels(), l.outChannels(), l.stride());
+                    y = stem.forward(c, Fn.toMemoryFormat(c, y), l.inChannels(), l.outChannels(), l.stride());
                     y = Fn.act(c, stemBn.forward(c, y, l.outChannels()), l.activation());
                     break;
                 case BLOCK:

@@ -124,6 +124,28 @@ public final class Fn {
     }
 
     /**
+     * Returns {@code x} [N, C, H, W] with channels-last strides (same logical NCHW shape) when the
+     * pass asks for it; PyTorch then keeps later convs, BN and element-wise ops channels-last.
+     * DJL has no memory-format call: transposing to NHWC, flattening (a copy), and transposing the
+     * view back gives those strides.
+     *
+     * @param c the pass
+     * @param x feature map
+     * @return the same values, possibly in NHWC memory order
+     */
+    public static NDArray toMemoryFormat(Ctx c, NDArray x) {
+        if (!c.channelsLast()) {
+            return x;
+        }
+        Shape s = x.getShape();
+        long n = s.get(0);
+        long ch = s.get(1);
+        long h = s.get(2);
+        long w = s.get(3);
+        return x.transpose(0, 2, 3, 1).reshape(n, h * w * ch).reshape(n, h, w, ch).transpose(0, 3, 1, 2);
+    }
+
+    /**
      * h-swish: {@code x * relu6(x + 3) / 6}.
      *
      * @param c the pass (owns the constant 1/6)
