@@ -115,7 +115,9 @@ public final class OfaMobileNetV3 {
                     y = Fn.act(c, stemBn.forward(c, y, l.outChannels()), l.activation());
                     break;
                 case BLOCK:
-                    y = blocks.get(slots[b++]).forward(c, y, l);
+                    ElasticMbBlock block = blocks.get(slots[b++]);
+                    NDArray in = y;
+                    y = Fn.scoped(c, in, cc -> block.forward(cc, in, l));
                     break;
                 case FINAL_EXPAND:
                     y = finalExpand.forward(c, y, l.inChannels(), l.outChannels(), 1);

@@ -128,7 +128,9 @@ public final class FixedNetwork implements AutoCloseable {
                     y = Fn.act(c, bn(c, "stem.bn", y, bn(arrays::get, "stem.bn")), l.activation());
                     break;
                 case BLOCK:
-                    y = blocks.get(b++).forward(c, y);
+                    FixedMbBlock block = blocks.get(b++);
+                    NDArray in = y;
+                    y = Fn.scoped(c, in, cc -> block.forward(cc, in));
                     break;
                 case FINAL_EXPAND:
                     y = Fn.conv(y, arrays.get("final_expand.conv.weight"), 1, 1);

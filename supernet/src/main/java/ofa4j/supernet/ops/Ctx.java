@@ -63,6 +63,16 @@ public final class Ctx {
         return new Ctx(scope, false, stats, true);
     }
 
+    /**
+     * The same pass with another owner of temporaries (e.g. a per-block sub-manager).
+     *
+     * @param sub the new scope
+     * @return the context
+     */
+    public Ctx withScope(NDManager sub) {
+        return new Ctx(sub, training, calibration, channelsLast);
+    }
+
     /** @return the manager of this pass */
     public NDManager scope() {
         return scope;
