@@ -114,4 +114,65 @@ class TrainStepSpeedTest {
             }
         }
     }
+
+    /** Elastic overhead where slicing and kernel transforms happen: random archs, supernet vs fixed. */
+    @Test
+    void randomArchTrainingStepOverhead() {
+        int batch = Integer.getInteger("ofa.bench.batch", 64);
+        int n = Integer.getInteger("ofa.bench.archs", 4);
+        SearchSpace space = SearchSpace.ofaMbv3W10(3, 10, List.of(32));
+        Loss loss = Loss.softmaxCrossEntropyLoss();
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(7);
+        double tSuper = 0;
+        double tFixed = 0;
+        try (Supernet net = Supernet.create(space, 1)) {
+            for (int a = 0; a < n; a++) {
+                ArchConfig arch = space.sample(rng);
+                try (FixedNetwork fixed = new FixedNetwork(net.extract(arch))) {
+                    fixed.arrays().forEach((k, v) -> {
+                        if (!k.endsWith(".mean") && !k.endsWith(".var")) {
+                            v.setRequiresGradient(true);
+                        }
+                    });
+                    Step s = (scope, x, y) -> train(loss, y, () -> net.forward(scope, x, arch, true));
+                    Step f = (scope, x, y) -> train(loss, y, () -> fixed.forward(scope, x, true));
+                    time(s, net.manager(), 1, batch);
+                    time(f, net.manager(), 1, batch);
+                    for (int r = 0; r < 2; r++) {
+                        tSuper += batch * 2 / time(s, net.manager(), 2, batch)[1];
+                        tFixed += batch * 2 / time(f, net.manager(), 2, batch)[1];
+                    }
+                }
+            }
+        }
+        System.out.printf(Locale.ROOT,
+                "RANDOM ARCHS (%d, batch %d): cpu-time per step supernet %.3f s, fixed %.3f s, elastic overhead %.1f%%%n",
+                n, batch, tSuper / (n * 4), tFixed / (n * 4), 100 * (tSuper / tFixed - 1));
+    }
+
+    /** Extraction and BN recalibration (2000 images, batch 250) times of random subnets. */
+    @Test
+    void extractionAndRecalibrationTimes() {
+        SearchSpace space = SearchSpace.ofaMbv3W10(3, 10, List.of(32));
+        ofa4j.supernet.data.ImageSet set = TestSpaces.randomSet(2000, 3, 32, 10, 1);
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+        try (Supernet net = Supernet.create(space, 1)) {
+            net.extract(space.max());
+            long t0 = System.nanoTime();
+            int n = 5;
+            for (int i = 0; i < n; i++) {
+                net.extract(space.sample(rng));
+            }
+            double ext = (System.nanoTime() - t0) / 1e6 / n;
+            net.extractCalibrated(space.min(), set, 250, new float[] {0.5f, 0.5f, 0.5f}, new float[] {0.25f, 0.25f, 0.25f}, 1);
+            t0 = System.nanoTime();
+            for (int i = 0; i < 2; i++) {
+                net.extractCalibrated(space.sample(rng), set, 2000, new float[] {0.5f, 0.5f, 0.5f},
+                        new float[] {0.25f, 0.25f, 0.25f}, i);
+            }
+            double cal = (System.nanoTime() - t0) / 1e9 / 2;
+            System.out.printf(Locale.ROOT, "EXTRACT %.1f ms per random subnet; RECALIBRATE 2000 images %.2f s per random subnet%n",
+                    ext, cal);
+        }
+    }
 }

@@ -108,16 +108,23 @@ public final class Fn {
             Ctx c, String name, NDArray x, NDArray gamma, NDArray beta, NDArray mean, NDArray var) {
         BnStatistics stats = c.calibration();
         if (stats != null) {
+            // Native training-mode BN normalises with the batch statistics (as OFA's recalibration
+            // forward does) and, with DJL momentum 0 (torch momentum 1), leaves exactly this batch's
+            // mean and UNBIASED variance in fresh buffers; OFA averages the biased variance, so the
+            // variance is scaled by (n - 1) / n. One fused pass instead of four separate ops.
             Shape s = x.getShape();
-            long n = s.size() / s.get(1);
-            int[] axes = x.getShape().dimension() == 4 ? new int[] {0, 2, 3} : new int[] {0};
-            NDArray m = x.sum(axes).div((float) n);
-            long[] bshape = new long[s.dimension()];
-            java.util.Arrays.fill(bshape, 1);
-            bshape[1] = s.get(1);
-            NDArray v = x.sub(m.reshape(bshape)).square().sum(axes).div((float) n);
-            stats.add(name, m.toFloatArray(), v.toFloatArray(), (int) s.get(0));
-            return BatchNorm.batchNorm(x, m, v, gamma, beta, 1, 0f, BN_EPS, false).singletonOrThrow();
+            long ch = s.get(1);
+            long n = s.size() / ch;
+            NDArray m = c.scope().zeros(new Shape(ch));
+            NDArray v = c.scope().ones(new Shape(ch));
+            NDArray out = BatchNorm.batchNorm(x, m, v, gamma, beta, 1, 0f, BN_EPS, true).singletonOrThrow();
+            float[] bv = v.toFloatArray();
+            double unbias = n > 1 ? (double) (n - 1) / n : 1.0;
+            for (int i = 0; i < bv.length; i++) {
+                bv[i] = (float) (bv[i] * unbias);
+            }
+            stats.add(name, m.toFloatArray(), bv, (int) s.get(0));
+            return out;
         }
         return BatchNorm.batchNorm(x, mean, var, gamma, beta, 1, DJL_BN_MOMENTUM, BN_EPS, c.training())
                 .singletonOrThrow();
