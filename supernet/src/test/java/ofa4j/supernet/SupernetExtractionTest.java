@@ -101,4 +101,28 @@ class SupernetExtractionTest {
             }
         }
     }
+
+    @Test
+    void trainingModeForwardMatchesTheFixedNetworkInTrainingMode() {
+        SearchSpace space = TestSpaces.tinyFmnist();
+        try (Supernet net = Supernet.create(space, 17)) {
+            TestSpaces.randomize(net, 18);
+            for (ArchConfig arch : configs(space, 3, 19)) {
+                Subnet sub = net.extract(arch);
+                float[] a;
+                try (NDManager scope = net.manager().newSubManager()) {
+                    NDArray x = TestSpaces.images(scope, 4, 1, arch.resolution(), 5);
+                    a = net.forward(scope, x, arch, true).toFloatArray();
+                }
+                float[] b;
+                try (FixedNetwork f = new FixedNetwork(sub);
+                        NDManager scope = NDManager.newBaseManager()) {
+                    NDArray x = TestSpaces.images(scope, 4, 1, arch.resolution(), 5);
+                    b = f.forward(scope, x, true).toFloatArray();
+                }
+                double d = TestSpaces.maxAbsDiff(a, b);
+                assertTrue(d <= 1e-4, "training-mode outputs differ by " + d + " for " + arch.key());
+            }
+        }
+    }
 }
