@@ -99,6 +99,12 @@ class SupernetExtractionTest {
                 float[] b = fixedLogits(other.extract(archs.get(i)), i);
                 assertTrue(TestSpaces.maxAbsDiff(a, b) <= 1e-5, archs.get(i).key());
             }
+            // loaded parameters still take gradients (DJL notes: loading must not drop requiresGrad)
+            SupernetGradientTest.backward(other, space.max(), 3);
+            for (String n : other.usedParameters(space.max())) {
+                assertTrue(TestSpaces.maxAbs(SupernetGradientTest.grad(other.trainableParameters().get(n))) > 0,
+                        "no gradient for " + n + " after loadParameters");
+            }
         }
     }
 
