@@ -131,4 +131,19 @@ class SupernetExtractionTest {
             }
         }
     }
+
+    @Test
+    void defaultFmnistPresetRunsAndAgrees() {
+        SearchSpace space = SearchSpace.fmnist();
+        try (Supernet net = Supernet.create(space, 23)) {
+            TestSpaces.randomize(net, 24);
+            for (ArchConfig arch : List.of(space.max(), space.min())) {
+                float[] a = supernetLogits(net, arch, 2);
+                assertEquals(3 * 10, a.length);
+                double d = TestSpaces.maxAbsDiff(a, fixedLogits(net.extract(arch), 2));
+                assertTrue(d <= 1e-5, "fmnist preset differs by " + d + " at " + arch.key());
+            }
+            assertTrue(net.describe().contains("MB(I16,O24,E[3, 4, 6],K[3, 5, 7],S2,relu)"), net.describe());
+        }
+    }
 }
