@@ -22,12 +22,26 @@ import ofa4j.models.ArchConfig;
 import ofa4j.models.BlockChoice;
 import ofa4j.models.SearchSpace;
 import ofa4j.supernet.data.DataSplits;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ProgressiveShrinkingTrainerTest {
 
     @TempDir Path tmp;
+
+    private static OneThread threads;
+
+    @BeforeAll
+    static void oneThread() {
+        threads = OneThread.enter();
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        threads.close();
+    }
 
     private final SearchSpace space = TinyRuns.tinySpace(List.of(20, 24, 28));
 
@@ -151,6 +165,9 @@ class ProgressiveShrinkingTrainerTest {
         ProgressiveShrinkingTrainer.builder().setSpace(space).optPreset(TinyRuns.noEval(16)).optSchedule(ps)
                 .optSeed(1).optQuiet(true).optStepListener(steps::add).build().train(data, tmp.resolve("s"), false);
         assertEquals(6 * 3, steps.size());
+        StringBuilder times = new StringBuilder();
+        steps.forEach(s -> times.append(String.format(java.util.Locale.ROOT, "%s:%.2fs ", s.phase().name(), s.seconds())));
+        System.out.println("step times: " + times);
         Set<Integer> resolutions = new HashSet<>();
         for (StepInfo s : steps) {
             Phase p = s.phase();
