@@ -53,7 +53,7 @@ class QuickPresetRunTest {
         StringBuilder sb = new StringBuilder("img/s per phase (batch images per second, all subnets of a step):");
         rates.forEach((k, v) -> sb.append(String.format(Locale.ROOT, " %s %.0f", k, v)));
         System.out.println(sb);
-        int steps = 12_000 / preset.batchSize();
+        int steps = preset.trainImages() / preset.batchSize();
         double total = 0;
         for (int i = 0; i < all.size(); i++) {
             total += all.get(i).epochs() * steps * preset.batchSize() / rates.get(all.get(i).name());
