@@ -493,6 +493,7 @@ public final class ProgressiveShrinkingTrainer {
                 .setInitialMax(stepsPerEpoch)
                 .setStyle(ProgressBarStyle.ASCII)
                 .setUnit(" steps", 1)
+                .setMaxRenderedLength(150)
                 .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(log))
                 .build();
         b.stepTo(startStep);

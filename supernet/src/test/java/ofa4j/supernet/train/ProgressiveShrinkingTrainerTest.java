@@ -135,6 +135,26 @@ class ProgressiveShrinkingTrainerTest {
         assertTrue(e2.getMessage().contains("checksum mismatch"), e2.getMessage());
     }
 
+    /** A kill while a checkpoint is being written leaves a directory without manifest: ignored. */
+    @Test
+    void halfWrittenCheckpointIsIgnoredOnResume() throws IOException {
+        DataSplits data = TinyRuns.noiseSplits(32, 8); // 2 steps per epoch
+        Path run = tmp.resolve("half");
+        List<Phase> one = shortSchedule().subList(0, 2);
+        TrainingResult r1 = base().optSchedule(one).optStopAfterSteps(1).build().train(data, run, false);
+        Path partial = run.resolve(Checkpoint.DIR_PREFIX + "000000002");
+        Files.createDirectories(partial);
+        Files.copy(r1.checkpoint().resolve(Checkpoint.PARAMS_FILE), partial.resolve(Checkpoint.PARAMS_FILE));
+        assertEquals(r1.checkpoint(), Checkpoint.readLatest(run).dir());
+        assertEquals(1, Checkpoint.readLatest(run).manifest().globalStep());
+        TrainingResult r2 = base().optSchedule(one).build().train(data, run, true);
+        assertTrue(r2.finished());
+        assertEquals(4, r2.globalSteps());
+        assertEquals("done", Checkpoint.readLatest(run).manifest().phaseName());
+        assertTrue(Files.isRegularFile(Checkpoint.readLatest(run).dir().resolve(Checkpoint.TEACHER_FILE)),
+                "the kernel phase's teacher is checkpointed");
+    }
+
     @Test
     void otherDataOrSpaceIsRefusedNamingBothValues() throws IOException {
         DataSplits data = TinyRuns.noiseSplits(32, 5);
