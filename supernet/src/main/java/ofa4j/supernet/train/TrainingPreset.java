@@ -18,8 +18,8 @@ import ofa4j.models.SearchSpace;
  * @param fullLr peak learning rate of the full phase; the others are fractions of it ({@link
  *     Phase#progressiveShrinking})
  * @param warmupFraction warm-up as a fraction of a phase's epochs
- * @param recalImages images used for BN recalibration before each epoch-end evaluation
- * @param evalImages validation images scored at each epoch end (0 = no per-epoch evaluation)
+ * @param recalImages images used for BN recalibration before each evaluation
+ * @param evalImages validation images scored at each phase end (0 = no evaluation)
  */
 public record TrainingPreset(
         String name,
@@ -62,8 +62,8 @@ public record TrainingPreset(
      * the max subnet at ~130 img/s on 2 idle cores, i.e. about 2.1x our loaded 1-thread figure;
      * scaling every phase by that gives ~0.076 s of training per train image for one epoch of each
      * phase (two of the full phase). 5,000 train images (39 steps per epoch) therefore cost ~380 s
-     * idle (~800 s under the load above), plus ~3 s per epoch for BN recalibration (500 images) and
-     * scoring (1,000 validation images) of the max and min subnets. A 12k-image subset would take
+     * idle (~800 s under the load above), plus, at each of the 6 phase ends, BN recalibration (500
+     * images) and scoring (500 validation images) of the max and min subnets. A 12k-image subset would take
      * ~15 minutes, so the quick preset trades data for time: 2 epochs of the full network (the
      * teacher needs them most), 1 epoch per shrinking phase, and 2 instead of OFA's 4 subnets per
      * step in the expand phases.
@@ -72,7 +72,7 @@ public record TrainingPreset(
      */
     public static TrainingPreset quick() {
         return new TrainingPreset(
-                "quick", 5_000, 2_000, 128, List.of(2, 1, 1, 1, 1, 1), List.of(1, 1, 2, 2, 2, 2), 0.1, 0.1, 500, 1_000);
+                "quick", 5_000, 2_000, 128, List.of(2, 1, 1, 1, 1, 1), List.of(1, 1, 2, 2, 2, 2), 0.1, 0.1, 500, 500);
     }
 
     /**
@@ -82,7 +82,7 @@ public record TrainingPreset(
      * <p>Sizing with the idle-machine rates estimated for {@link #quick()} (full ~130 img/s, kernel
      * ~128, depth-1 ~90, depth-2 ~67, expand with 4 subnets ~44): one 55k epoch costs ~420 s (full),
      * ~430 s (kernel), ~610 s (depth-1), ~820 s (depth-2), ~1,250 s (each expand phase). Epochs 4, 2,
-     * 1, 1, 1, 1 add up to ~6,500 s of training plus ~15 s of evaluation per epoch: about 1 h 55
+     * 1, 1, 1, 1 add up to ~6,500 s of training plus ~20 s of evaluation per phase: about 1 h 50
      * min. The full network gets the most epochs because every later phase distils from it.
      *
      * @return the preset
