@@ -34,6 +34,18 @@ public final class CommonOptions {
         return out != null ? out : Path.of("runs", fallback);
     }
 
+    /**
+     * Sets PyTorch's thread count before the engine starts (it reads {@code
+     * ai.djl.pytorch.num_threads} once, at start).
+     */
+    void applyThreads() {
+        if (threads < 1 || threads > 256) {
+            throw new IllegalArgumentException("--threads must be in [1, 256], found " + threads);
+        }
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    }
+
     /** @return the ofa4j installation directory (set by the launcher as {@code ofa.home}), else the working dir */
     static Path home() {
         String h = System.getProperty("ofa.home");

@@ -100,7 +100,8 @@ public final class OnnxExporter {
      *
      * @param subnet the subnet (BN kept; folded here)
      * @param extraMetadata further {@code metadata_props} (e.g. predicted accuracy, measured
-     *     latency in ms); may be empty, must not replace the {@code ofa4j.*} keys written here
+     *     latency in ms); may be empty; an entry replaces a {@link Subnet#metadata()} entry of the
+     *     same key, but must not set the {@code ofa4j.*} keys written here
      * @return the ONNX bytes
      * @throws IllegalArgumentException naming what is wrong if the subnet has non-finite weights,
      *     a BN variance with {@code var + eps <= 0}, a bad epsilon, malformed input normalisation
@@ -255,6 +256,31 @@ public final class OnnxExporter {
                 .append("] logits (no softmax).\n");
         sb.append("Batch norm folded into the convs (eps ").append(s.bnEps()).append(").");
         return sb.toString();
+    }
+
+    /**
+     * Reads the {@code metadata_props} of an ONNX file (for example one written by {@link
+     * #export}), in file order.
+     *
+     * @param onnxFile an ONNX model file
+     * @return key to value; e.g. {@link #META_ARCH} gives the architecture JSON
+     * @throws IOException if the file cannot be read or is not an ONNX model (protobuf parse error)
+     */
+    public static Map<String, String> readMetadata(Path onnxFile) throws IOException {
+        ModelProto m;
+        try (InputStream in = java.nio.file.Files.newInputStream(onnxFile)) {
+            m = ModelProto.parseFrom(in);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IOException(onnxFile + " is not an ONNX model: " + e.getMessage(), e);
+        }
+        if (!m.hasGraph() || m.getIrVersion() <= 0) {
+            throw new IOException(onnxFile + " is not an ONNX model (no graph or no ir_version)");
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        for (StringStringEntryProto e : m.getMetadataPropsList()) {
+            out.put(e.getKey(), e.getValue());
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ single layers

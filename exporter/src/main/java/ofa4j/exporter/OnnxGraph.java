@@ -1,6 +1,6 @@
 package ofa4j.exporter;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -78,7 +78,8 @@ final class OnnxGraph {
         for (int d : shape) {
             t.addDims(d);
         }
-        initializers.add(t.setRawData(ByteString.copyFrom(raw)).build());
+        // raw is never touched again, so protobuf may keep it without a copy
+        initializers.add(t.setRawData(UnsafeByteOperations.unsafeWrap(raw)).build());
         initializerBytes += raw.length;
         return name;
     }

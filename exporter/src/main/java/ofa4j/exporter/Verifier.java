@@ -87,6 +87,18 @@ public final class Verifier implements AutoCloseable {
     }
 
     /**
+     * Loads a model file with {@link #DEFAULT_THREADS} intra-op thread.
+     *
+     * @param file an ONNX file
+     * @return the verifier
+     * @throws IOException if the file cannot be read
+     * @throws IllegalArgumentException if ONNX Runtime refuses it
+     */
+    public static Verifier open(Path file) throws IOException {
+        return open(file, DEFAULT_THREADS);
+    }
+
+    /**
      * Loads a model file.
      *
      * @param file an ONNX file
@@ -126,17 +138,24 @@ public final class Verifier implements AutoCloseable {
      * @param data output values, row-major
      */
     public record Output(long[] shape, float[] data) {
-        /** Copies the arrays. */
+        /**
+         * Copies the arrays.
+         *
+         * @param shape output shape
+         * @param data output values, row-major
+         */
         public Output {
             shape = shape.clone();
             data = data.clone();
         }
 
+        /** @return a copy of the output shape */
         @Override
         public long[] shape() {
             return shape.clone();
         }
 
+        /** @return a copy of the output values */
         @Override
         public float[] data() {
             return data.clone();
@@ -299,11 +318,11 @@ public final class Verifier implements AutoCloseable {
             Map<String, OnnxTensor> feed = Collections.singletonMap(inputName, t);
             for (int i = 0; i < warmup + repeats; i++) {
                 long t0 = System.nanoTime();
-                try (OrtSession.Result r = session.run(feed)) {
-                    long t1 = System.nanoTime();
-                    if (i >= warmup) {
-                        times[i - warmup] = (t1 - t0) / 1e6;
-                    }
+                OrtSession.Result r = session.run(feed);
+                long t1 = System.nanoTime();
+                r.close();
+                if (i >= warmup) {
+                    times[i - warmup] = (t1 - t0) / 1e6;
                 }
             }
         } catch (OrtException e) {

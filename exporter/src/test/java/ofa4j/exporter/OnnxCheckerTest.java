@@ -84,7 +84,7 @@ class OnnxCheckerTest {
     @Test
     void checkerRefusesABrokenModel(@TempDir Path dir) throws Exception {
         assumeOnnxImportable();
-        // proves the checker really checks: an HardSigmoid with alpha typed INT is invalid
+        // proves the checker really checks: a node reading a value nobody produces is invalid
         ofa4j.exporter.onnx.ModelProto good =
                 ofa4j.exporter.onnx.ModelProto.parseFrom(OnnxExporter.layerModel(LayerModelTest.allLayers().get(0), 1));
         ofa4j.exporter.onnx.ModelProto.Builder bad = good.toBuilder();

@@ -40,6 +40,19 @@ public interface LatencyMeter extends AutoCloseable {
      */
     double subnetMs(ArchConfig arch);
 
+    /**
+     * Warms up the process before a table is timed (JIT compilation of the engine's call path,
+     * caches, clock); the first thousands of runs in a fresh JVM are measurably slower. Default:
+     * times {@code layer} a few times and discards the results.
+     *
+     * @param layer a representative layer
+     */
+    default void warmUpProcess(LayerSpec layer) {
+        for (int i = 0; i < 10; i++) {
+            layerMs(layer);
+        }
+    }
+
     /** Releases engine resources. */
     @Override
     void close();

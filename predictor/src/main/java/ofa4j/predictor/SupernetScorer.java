@@ -4,6 +4,7 @@ import ofa4j.models.ArchConfig;
 import ofa4j.models.Subnet;
 import ofa4j.supernet.Evaluator;
 import ofa4j.supernet.Supernet;
+import ofa4j.supernet.data.DataSplits;
 import ofa4j.supernet.data.ImageSet;
 
 /**
@@ -53,6 +54,21 @@ public final class SupernetScorer implements SubnetScorer {
         this.std = std.clone();
         this.calibrationImages = calibrationImages;
         this.evalBatch = evalBatch;
+    }
+
+    /**
+     * Creates the standard scorer of a run: calibration on the train split, accuracy on the
+     * validation split, with the splits' normalisation, {@link #DEFAULT_CALIBRATION_IMAGES} images
+     * and batch {@link #DEFAULT_EVAL_BATCH}.
+     *
+     * @param supernet the supernet (e.g. {@code Checkpoint.loadSupernet(runDir)}; not closed here)
+     * @param splits the run's data splits; the test split is not used
+     * @return the scorer
+     */
+    public static SupernetScorer of(Supernet supernet, DataSplits splits) {
+        return new SupernetScorer(
+                supernet, splits.train(), splits.val(), splits.mean(), splits.std(), DEFAULT_CALIBRATION_IMAGES,
+                DEFAULT_EVAL_BATCH);
     }
 
     /** {@inheritDoc} */

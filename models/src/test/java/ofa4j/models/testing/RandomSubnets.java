@@ -18,13 +18,20 @@ public final class RandomSubnets {
     /** BN epsilon used by the subnets made here (OFA's default). */
     public static final double BN_EPS = 1e-5;
 
+    /**
+     * Scale of the classifier weights over variance {@code 1 / fanIn}: with it the logits reach
+     * about 2..10, the order of a trained classifier's, so that an absolute tolerance such as 1e-4
+     * is a real test (variance-{@code 1/fanIn} weights alone give logits below 0.5).
+     */
+    public static final double CLASSIFIER_GAIN = 20;
+
     private RandomSubnets() {}
 
     /**
      * Makes a subnet with random weights.
      *
      * <p>Ranges: conv and linear weights uniform with variance {@code 1 / fanIn} (keeps activations
-     * of order 1 through the depth); biases in [-0.1, 0.1]; BN gamma in [0.5, 1.5], beta in
+     * bounded through the depth), the classifier's times {@link #CLASSIFIER_GAIN}; biases in [-0.1, 0.1]; BN gamma in [0.5, 1.5], beta in
      * [-0.2, 0.2], mean in [-0.3, 0.3], var in [0.3, 2.0]. Metadata: {@code seed},
      * {@code input.mean} / {@code input.std} (Fashion-MNIST's for grey, ImageNet's for RGB).
      *
@@ -62,6 +69,9 @@ public final class RandomSubnets {
                 hi = 0.1;
             } else {
                 double a = Math.sqrt(3.0 / (n / shape[0]));
+                if (name.equals("classifier.weight")) {
+                    a *= CLASSIFIER_GAIN;
+                }
                 lo = -a;
                 hi = a;
             }

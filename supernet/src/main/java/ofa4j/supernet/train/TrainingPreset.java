@@ -75,9 +75,19 @@ public record TrainingPreset(
     }
 
     /**
+     * The smoke preset: a minute-long run on 256 images that exercises every phase and every
+     * later pipeline stage (for end-to-end tests and trying the tool out, not for accuracy).
+     *
+     * @return the preset
+     */
+    public static TrainingPreset smoke() {
+        return new TrainingPreset("smoke", 256, 500, 64, List.of(1, 1, 1, 1, 1, 1), List.of(1, 1, 2, 2, 2, 2), 0.1, 0.1, 200, 0);
+    }
+
+    /**
      * Returns a named preset.
      *
-     * @param name {@code quick} or {@code full}
+     * @param name {@code quick}, {@code full} or {@code smoke}
      * @return the preset
      * @throws IllegalArgumentException naming the value and the presets allowed
      */
@@ -86,7 +96,8 @@ public record TrainingPreset(
         return switch (n) {
             case "quick" -> quick();
             case "full" -> full();
-            default -> throw new IllegalArgumentException("preset must be one of [quick, full], found '" + name + "'");
+            case "smoke" -> smoke();
+            default -> throw new IllegalArgumentException("preset must be one of [quick, full, smoke], found '" + name + "'");
         };
     }
 

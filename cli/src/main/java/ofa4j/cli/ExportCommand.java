@@ -1,0 +1,92 @@
+package ofa4j.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import ofa4j.exporter.OnnxExporter;
+import ofa4j.exporter.Verifier;
+import ofa4j.models.ArchConfig;
+import ofa4j.models.Subnet;
+import ofa4j.supernet.fixed.FixedNetwork;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code ofa export}: cuts one subnet out of a trained supernet, recalibrates BN and writes ONNX. */
+@Command(
+        name = "export",
+        description = "Extract a subnet from a trained supernet (BN recalibrated) and write it as ONNX.",
+        footer = {"", "Examples:", "  ofa export --supernet runs/quick --arch max --out max.onnx --verify",
+                "  ofa export --supernet runs/quick --arch runs/quick/slices/lat-2ms/arch.json --out m.onnx"})
+final class ExportCommand implements Callable<Integer> {
+
+    /** Tolerance of --verify: ONNX Runtime vs the DJL subnet, absolute, on logits. */
+    static final double VERIFY_TOLERANCE = 1e-4;
+
+    @Spec CommandSpec spec;
+
+    @Mixin CommonOptions common;
+
+    @Mixin DataOptions dataOptions;
+
+    @Option(names = "--supernet", required = true, description = "Run directory written by 'ofa train'.")
+    Path supernet;
+
+    @Option(names = "--arch", required = true, description = "max, min, an arch JSON file or inline JSON.")
+    String arch;
+
+    @Option(names = "--calibration-images", defaultValue = "2000", description = "BN recalibration images (default ${DEFAULT-VALUE}, as OFA).")
+    int calibrationImages;
+
+    @Option(names = "--verify", description = "Run the file in ONNX Runtime and compare with the DJL subnet on validation images (tolerance 1e-4).")
+    boolean verify;
+
+    @Override
+    public Integer call() throws Exception {
+        common.applyThreads();
+        Path out = common.out != null ? common.out : Path.of("model.onnx");
+        PrintWriter w = spec.commandLine().getOut();
+        try (SupernetRun run = SupernetRun.open(supernet, dataOptions, common.quiet)) {
+            ArchConfig a = ArchOption.parse(arch, run.net.space());
+            long t0 = System.nanoTime();
+            Subnet s = run.calibrated(a, calibrationImages, common.seed);
+            OnnxExporter.export(s, out, Map.of());
+            w.printf("exported %s to %s (%.0f ms incl. BN recalibration)%n", a.key(), out, (System.nanoTime() - t0) / 1e6);
+            if (verify) {
+                Verifier.Comparison c = verify(s, out, run);
+                w.println(c.report());
+                if (!c.passed()) {
+                    throw new IllegalStateException("ONNX Runtime output differs from the DJL subnet: " + c.report());
+                }
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Compares ONNX Runtime with the DJL static network on 8 validation images.
+     *
+     * @param s the subnet
+     * @param onnx the exported file
+     * @param run the run (for data)
+     * @return the comparison
+     * @throws Exception on failure
+     */
+    static Verifier.Comparison verify(Subnet s, Path onnx, SupernetRun run) throws Exception {
+        int n = Math.min(8, run.data.val().size());
+        int[] idx = new int[n];
+        java.util.Arrays.setAll(idx, i -> i);
+        int r = s.arch().resolution();
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager();
+                FixedNetwork fixed = new FixedNetwork(s);
+                Verifier v = Verifier.open(onnx, 1)) {
+            ai.djl.ndarray.NDArray x = ofa4j.supernet.data.Batches.images(m, run.data.val(), idx, r, run.data.mean(), run.data.std());
+            float[] input = x.toFloatArray();
+            float[] ref = fixed.forward(m, x).toFloatArray();
+            return v.compare(input, new long[] {n, s.space().inChannels(), r, r}, ref, VERIFY_TOLERANCE);
+        }
+    }
+}

@@ -1,0 +1,243 @@
+package ofa4j.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import ofa4j.models.CostModel;
+import ofa4j.predictor.AccuracyPredictor;
+import ofa4j.slicer.CachingAccuracyPredictor;
+import ofa4j.slicer.Constraint;
+import ofa4j.slicer.CostAxis;
+import ofa4j.slicer.EvolutionSearch;
+import ofa4j.slicer.Fleet;
+import ofa4j.slicer.Nsga2Search;
+import ofa4j.slicer.SearchResult;
+import ofa4j.slicer.Specialiser;
+import ofa4j.slicer.SupernetBackend;
+import java.util.Locale;
+import ofa4j.models.AtomicFiles;
+import ofa4j.models.SearchSpace;
+import ofa4j.predictor.AccuracyDataset;
+import ofa4j.predictor.AccuracyDatasetBuilder;
+import ofa4j.predictor.AccuracySample;
+import ofa4j.predictor.DeviceProfile;
+import ofa4j.predictor.ExporterModels;
+import ofa4j.predictor.MlpAccuracyPredictor;
+import ofa4j.predictor.OrtLatencyMeter;
+import ofa4j.predictor.PredictorQuality;
+import ofa4j.predictor.Profiler;
+import ofa4j.predictor.RidgeAccuracyPredictor;
+import ofa4j.predictor.SupernetScorer;
+
+/**
+ * The stages after training, shared by {@code ofa run} and the single-stage commands. Each stage
+ * writes its output atomically and, when asked to reuse, returns an existing valid output instead
+ * of recomputing it.
+ */
+final class Pipeline {
+
+    /** File name of the accuracy table under the predictor directory. */
+    static final String ACCURACY_FILE = "accuracy.jsonl";
+
+    /** File name of the MLP predictor. */
+    static final String MLP_FILE = "mlp.predictor";
+
+    /** File name of the ridge predictor. */
+    static final String RIDGE_FILE = "ridge.predictor";
+
+    /** File name of the quality report. */
+    static final String QUALITY_FILE = "quality.json";
+
+    /** Name of the profile of this machine: ONNX Runtime with {@code t} intra-op threads. */
+    static String localDeviceName(int threads) {
+        return "cpu-ort-" + threads + "t";
+    }
+
+    private Pipeline() {}
+
+    /**
+     * Profiles this machine in ONNX Runtime (layer table + end-to-end fit), or reuses the file.
+     *
+     * @param space the space
+     * @param file the profile file
+     * @param threads intra-op threads
+     * @param subnets whole subnets timed for the fit
+     * @param seed seed
+     * @param quiet no progress bar
+     * @param reuse return an existing profile when the file is valid
+     * @return the profile
+     * @throws IOException if writing fails
+     */
+    static DeviceProfile profile(SearchSpace space, Path file, int threads, int subnets, long seed, boolean quiet,
+            boolean reuse) throws IOException {
+        if (reuse && Files.isRegularFile(file)) {
+            return DeviceProfile.load(file);
+        }
+        DeviceProfile p;
+        try (OrtLatencyMeter meter = new OrtLatencyMeter(space, new ExporterModels(), threads, 1,
+                OrtLatencyMeter.DEFAULT_WARMUP, OrtLatencyMeter.DEFAULT_REPEATS, seed)) {
+            p = Profiler.profile(space, meter, localDeviceName(threads), subnets, seed, quiet, null);
+        }
+        p.save(file);
+        return p;
+    }
+
+    /**
+     * Builds (or completes, resuming by arch key) the accuracy table of a trained run.
+     *
+     * @param run the run
+     * @param file the table
+     * @param samples subnets in total
+     * @param calibrationImages BN recalibration images per subnet
+     * @param seed seed
+     * @param quiet no progress bar
+     * @return the result
+     * @throws IOException if writing fails
+     */
+    static AccuracyDatasetBuilder.Result accuracyTable(SupernetRun run, Path file, int samples, int calibrationImages,
+            long seed, boolean quiet) throws IOException {
+        SupernetScorer scorer = new SupernetScorer(run.net, run.data.train(), run.data.val(), run.data.mean(),
+                run.data.std(), calibrationImages, SupernetScorer.DEFAULT_EVAL_BATCH);
+        return AccuracyDatasetBuilder.builder()
+                .setSpace(run.net.space())
+                .setScorer(scorer)
+                .setFile(file)
+                .optSamples(samples)
+                .optSeed(seed)
+                .optQuiet(quiet)
+                .build()
+                .build();
+    }
+
+    /** The two fitted predictors and their held-out quality. */
+    record Predictors(MlpAccuracyPredictor mlp, RidgeAccuracyPredictor ridge, PredictorQuality mlpQuality,
+            PredictorQuality ridgeQuality, int rows) implements AutoCloseable {
+        @Override
+        public void close() {
+            mlp.close();
+        }
+    }
+
+    /**
+     * Fits the MLP and ridge predictors on 80% of the table (seeded split) and reports their quality
+     * on the other 20%; the predictors written are those fitted on the 80%, so the reported quality
+     * is the quality of the files.
+     *
+     * @param space the space
+     * @param dir predictor directory (holds the table, writes the predictors and quality.json)
+     * @param seed seed of the split and of the MLP
+     * @param reuse load existing predictor files instead of fitting
+     * @return the predictors
+     * @throws IOException if reading or writing fails
+     */
+    static Predictors fitPredictors(SearchSpace space, Path dir, long seed, boolean reuse) throws IOException {
+        List<AccuracySample> rows = AccuracyDataset.load(dir.resolve(ACCURACY_FILE), space, 10);
+        List<List<AccuracySample>> split = PredictorQuality.split(rows, 0.2, seed);
+        List<AccuracySample> fit = split.get(0);
+        List<AccuracySample> held = split.get(1);
+        MlpAccuracyPredictor mlp;
+        RidgeAccuracyPredictor ridge;
+        Path mlpFile = dir.resolve(MLP_FILE);
+        Path ridgeFile = dir.resolve(RIDGE_FILE);
+        if (reuse && Files.isRegularFile(mlpFile) && Files.isRegularFile(ridgeFile)) {
+            mlp = MlpAccuracyPredictor.load(mlpFile);
+            ridge = RidgeAccuracyPredictor.load(ridgeFile);
+        } else {
+            mlp = MlpAccuracyPredictor.train(space, fit, MlpAccuracyPredictor.Config.defaults(seed));
+            ridge = RidgeAccuracyPredictor.fit(space, fit, seed);
+            mlp.save(mlpFile);
+            ridge.save(ridgeFile);
+        }
+        PredictorQuality qm = PredictorQuality.evaluate(mlp, held);
+        PredictorQuality qr = PredictorQuality.evaluate(ridge, held);
+        JsonObject q = new JsonObject();
+        q.addProperty("rows", rows.size());
+        q.addProperty("fit_rows", fit.size());
+        q.addProperty("held_out_rows", held.size());
+        q.add("mlp", quality(qm));
+        q.add("ridge", quality(qr));
+        AtomicFiles.writeString(dir.resolve(QUALITY_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(q));
+        return new Predictors(mlp, ridge, qm, qr, rows.size());
+    }
+
+    static JsonObject quality(PredictorQuality q) {
+        JsonObject o = new JsonObject();
+        o.addProperty("rmse_pt", q.rmsePoints());
+        o.addProperty("kendall_tau", q.kendallTau());
+        o.addProperty("spearman_rho", q.spearmanRho());
+        return o;
+    }
+
+    static String fmt(String pattern, Object... args) {
+        return String.format(Locale.ROOT, pattern, args);
+    }
+
+    /**
+     * The default fleet for a device: latency budgets at 25%, 50% and 75% of the way from the
+     * smallest to the largest subnet's predicted latency, and a MACs budget at half the max subnet's.
+     *
+     * @param space the space
+     * @param device the device profile
+     * @return the targets
+     */
+    static List<Fleet.Target> defaultTargets(SearchSpace space, DeviceProfile device) {
+        double lo = Double.MAX_VALUE;
+        for (int r : space.resolutions()) {
+            lo = Math.min(lo, device.predictMs(space.uniform(space.kernels().get(0), space.expandRatios().get(0),
+                    space.depths().get(0), r)));
+        }
+        double hi = device.predictMs(space.max());
+        List<Fleet.Target> targets = new ArrayList<>();
+        for (double f : new double[] {0.25, 0.5, 0.75}) {
+            double ms = Math.round((lo + f * (hi - lo)) * 1000.0) / 1000.0;
+            targets.add(new Fleet.Target(fmt("lat-%.3fms", ms), Constraint.builder().maxLatencyMs(device, ms).build()));
+        }
+        long macs = new CostModel(space).macs(space.max()) / 2;
+        targets.add(new Fleet.Target(fmt("macs-%.2fM", macs / 1e6), Constraint.builder().maxMacs(macs).build()));
+        return targets;
+    }
+
+    /** What slicing produced: the search results, the predicted front and the specialised subnets. */
+    record Slices(Fleet.Result fleet, SearchResult front, List<Specialiser.Report> reports) {}
+
+    /**
+     * Searches every target with OFA's evolution, draws the predicted Pareto front (NSGA-II), and
+     * specialises each result: extraction with BN recalibration, validation and test accuracy,
+     * latency on this machine when the device is this machine, ONNX export, report.
+     *
+     * @param run the trained run
+     * @param predictor accuracy predictor
+     * @param device the device the latency bounds refer to
+     * @param targets the targets
+     * @param out output directory (one sub-directory per target, pareto.png)
+     * @param calibrationImages BN recalibration images
+     * @param seed seed
+     * @return the slices
+     * @throws IOException if writing fails
+     */
+    static Slices slice(SupernetRun run, AccuracyPredictor predictor, DeviceProfile device, List<Fleet.Target> targets,
+            Path out, int calibrationImages, long seed) throws IOException {
+        SearchSpace space = run.net.space();
+        CachingAccuracyPredictor cached = new CachingAccuracyPredictor(predictor);
+        Fleet.Result fleet = Fleet.search(space, cached, targets, EvolutionSearch.ofaDefaults(), seed);
+        SearchResult front = Nsga2Search.builder(CostAxis.latency(device)).build()
+                .search(space, cached, Constraint.none(), seed);
+        SupernetBackend backend = new SupernetBackend(run.net, run.data, calibrationImages, SupernetScorer.DEFAULT_EVAL_BATCH);
+        Map<String, Specialiser.LocalTiming> timings = new LinkedHashMap<>();
+        Specialiser.LocalTiming here = SupernetBackend.localTiming(device);
+        for (Fleet.Target t : targets) {
+            if (here != null) {
+                timings.put(t.name(), here);
+            }
+        }
+        List<Specialiser.Report> reports = new Specialiser(backend, out)
+                .specialiseAll(fleet, timings, CostAxis.latency(device), front.front(), seed);
+        return new Slices(fleet, front, reports);
+    }
+}

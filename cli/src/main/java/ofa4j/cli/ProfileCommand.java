@@ -1,0 +1,80 @@
+package ofa4j.cli;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import ofa4j.models.SearchSpace;
+import ofa4j.predictor.DeviceProfile;
+import ofa4j.predictor.ExporterModels;
+import ofa4j.predictor.RemoteKit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code ofa profile}: builds a device latency profile, here or through a kit run on another device. */
+@Command(
+        name = "profile",
+        description = "Build a device latency profile: time every layer variant and some whole subnets in ONNX Runtime on this machine,"
+                + " or write a kit for another device (--kit) and import its timings (--import).",
+        footer = {"", "Examples:", "  ofa profile --out devices/cpu-ort-1t.json",
+                "  ofa profile --kit kits/phone                       # copy to the phone, time each model, write timings.csv",
+                "  ofa profile --kit kits/phone --import timings.csv --name phone --out devices/phone.json"})
+final class ProfileCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    @Mixin CommonOptions common;
+
+    @Option(names = "--space", defaultValue = "fmnist", description = "Search space preset (default ${DEFAULT-VALUE}).")
+    String space;
+
+    @Option(names = "--ort-threads", defaultValue = "1", description = "ONNX Runtime intra-op threads (default ${DEFAULT-VALUE}).")
+    int ortThreads;
+
+    @Option(names = "--subnets", defaultValue = "30", description = "Whole subnets timed for the overhead fit (default ${DEFAULT-VALUE}).")
+    int subnets;
+
+    @Option(names = "--kit", description = "Kit directory: without --import, write the kit; with --import, the kit the timings belong to.")
+    Path kit;
+
+    @Option(names = "--import", description = "CSV of key,median_ms measured on the other device.")
+    Path timings;
+
+    @Option(names = "--name", description = "Device name of an imported profile.")
+    String name;
+
+    @Option(names = "--engine", defaultValue = "onnxruntime", description = "Engine of an imported profile: onnxruntime or pytorch.")
+    String engine;
+
+    @Override
+    public Integer call() throws Exception {
+        SearchSpace s = SearchSpace.preset(space);
+        if (ortThreads < 1 || ortThreads > 64) {
+            throw new IllegalArgumentException("--ort-threads must be in [1, 64], found " + ortThreads);
+        }
+        if (timings != null) {
+            if (kit == null || name == null) {
+                throw new IllegalArgumentException("--import needs --kit (the kit that was timed) and --name (the device name)");
+            }
+            DeviceProfile p = RemoteKit.importTimings(kit, timings, name, engine, ortThreads);
+            Path out = common.out != null ? common.out : Path.of("devices", name + ".json");
+            p.save(out);
+            spec.commandLine().getOut().println("imported " + name + " to " + out);
+            return 0;
+        }
+        if (kit != null) {
+            var entries = RemoteKit.write(s, new ExporterModels(), kit, subnets, 1, common.seed);
+            spec.commandLine().getOut().println("wrote a kit of " + entries.size() + " models to " + kit
+                    + "; time each model on the device (median ms) into a CSV of key,median_ms, then run ofa profile --import");
+            return 0;
+        }
+        Path out = common.out != null ? common.out : Path.of("devices", Pipeline.localDeviceName(ortThreads) + ".json");
+        long t0 = System.nanoTime();
+        DeviceProfile p = Pipeline.profile(s, out, ortThreads, subnets, common.seed, common.quiet, false);
+        spec.commandLine().getOut().printf(Locale.ROOT, "profiled %s in %.1f s: min subnet %.3f ms, max subnet %.3f ms predicted; wrote %s%n",
+                p.name(), (System.nanoTime() - t0) / 1e9, p.predictMs(s.min()), p.predictMs(s.max()), out);
+        return 0;
+    }
+}

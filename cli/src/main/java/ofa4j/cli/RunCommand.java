@@ -1,0 +1,183 @@
+package ofa4j.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import ofa4j.models.AtomicFiles;
+import ofa4j.models.SearchSpace;
+import ofa4j.predictor.DeviceProfile;
+import ofa4j.slicer.Fleet;
+import ofa4j.slicer.Specialiser;
+import ofa4j.supernet.train.TrainingPreset;
+import ofa4j.supernet.train.TrainingResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ofa run}: the main job. Trains the supernet, profiles this machine, builds the accuracy
+ * predictor, slices for a handful of budgets, exports ONNX, draws the Pareto plot and writes {@code
+ * report.json} and {@code summary.md}. With {@code --resume} every finished stage is reused.
+ */
+@Command(
+        name = "run",
+        description = "The main job: train -> profile -> predictor -> slice -> export, with report.json, summary.md and pareto.png.",
+        footer = {"", "Examples:", "  ofa run                        # quick preset, Fashion-MNIST, runs/quick",
+                "  ofa run --preset full --out runs/full --resume"})
+final class RunCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    @Mixin CommonOptions common;
+
+    @Mixin DataOptions dataOptions;
+
+    @Option(names = "--preset", defaultValue = "quick", description = "quick (about 10 min in all) or full (default ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--resume", description = "Reuse every finished stage of an earlier run in --out.")
+    boolean resume;
+
+    @Option(names = "--samples", description = "Subnets measured for the accuracy predictor (default: quick 120, full 1000).")
+    Integer samples;
+
+    @Option(names = "--calibration-images", description = "BN recalibration images per subnet (default: quick 500, full 2000 as OFA).")
+    Integer calibrationImages;
+
+    @Option(names = "--profile-subnets", defaultValue = "30", description = "Whole subnets timed for the latency fit (default ${DEFAULT-VALUE}).")
+    int profileSubnets;
+
+    @Option(names = "--watts-per-core", defaultValue = "15", description = "Power of a busy core for the energy estimate, W (default ${DEFAULT-VALUE}).")
+    double wattsPerCore;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainingPreset p = TrainingPreset.named(preset);
+        boolean quick = p.name().equals("quick");
+        int n = samples != null ? samples : quick ? 120 : 1000;
+        int calib = calibrationImages != null ? calibrationImages : quick ? 500 : 2000;
+        if (n < 20) {
+            throw new IllegalArgumentException("--samples must be >= 20 (the predictor needs data), found " + n);
+        }
+        if (calib < 1) {
+            throw new IllegalArgumentException("--calibration-images must be >= 1, found " + calib);
+        }
+        common.applyThreads();
+        Path out = common.outDir(p.name());
+        if (!resume && Files.isDirectory(out.resolve("supernet"))) {
+            throw new IllegalArgumentException("output directory " + out + " already holds a run; use --resume to continue it or another --out");
+        }
+        Files.createDirectories(out);
+        PrintWriter w = spec.commandLine().getOut();
+        CostLedger ledger = new CostLedger(wattsPerCore);
+        SearchSpace space = SearchSpace.fmnist();
+        long t0 = System.nanoTime();
+
+        w.println("[1/5] training the supernet (" + p.name() + " preset)...");
+        TrainingResult trained = ledger.time("train", () ->
+                TrainCommand.train(p, space, out.resolve("supernet"), resume, dataOptions, common));
+
+        w.println("[2/5] profiling this machine (ONNX Runtime, 1 thread)...");
+        Path profileFile = out.resolve("devices").resolve(Pipeline.localDeviceName(1) + ".json");
+        boolean profileReused = resume && Files.isRegularFile(profileFile);
+        DeviceProfile device = ledger.time("profile", () ->
+                Pipeline.profile(space, profileFile, 1, profileSubnets, common.seed, common.quiet, resume));
+
+        JsonObject report = new JsonObject();
+        try (SupernetRun run = SupernetRun.open(out.resolve("supernet"), dataOptions, common.quiet)) {
+            w.println("[3/5] measuring " + n + " subnets for the accuracy predictor...");
+            Path predDir = out.resolve("predictor");
+            Files.createDirectories(predDir);
+            var table = ledger.time("accuracy_dataset", () ->
+                    Pipeline.accuracyTable(run, predDir.resolve(Pipeline.ACCURACY_FILE), n, calib, common.seed, common.quiet));
+            w.println("[4/5] fitting predictors...");
+            try (Pipeline.Predictors preds = ledger.time("fit_predictors", () ->
+                    Pipeline.fitPredictors(space, predDir, common.seed, resume))) {
+                w.println("      " + preds.mlpQuality());
+                w.println("      " + preds.ridgeQuality());
+                w.println("[5/5] slicing for 4 budgets, exporting ONNX...");
+                List<Fleet.Target> targets = Pipeline.defaultTargets(space, device);
+                Pipeline.Slices slices = ledger.time("slice_export", () ->
+                        Pipeline.slice(run, preds.mlp(), device, targets, out.resolve("slices"), calib, common.seed));
+
+                report.addProperty("format_version", 1);
+                report.addProperty("created", Instant.now().toString());
+                report.addProperty("preset", p.name());
+                report.addProperty("space", space.name());
+                report.addProperty("seed", common.seed);
+                report.addProperty("checkpoint_sha256", run.checkpointSha);
+                JsonObject tr = new JsonObject();
+                tr.addProperty("steps", trained.globalSteps());
+                tr.addProperty("finished", trained.finished());
+                if (!trained.metrics().isEmpty()) {
+                    tr.add("last_epoch", trained.metrics().get(trained.metrics().size() - 1));
+                }
+                report.add("training", tr);
+                JsonObject dev = new JsonObject();
+                dev.addProperty("name", device.name());
+                dev.addProperty("file", profileFile.toString());
+                dev.addProperty("reused", profileReused);
+                dev.addProperty("predicted_min_ms", device.predictMs(space.min()));
+                dev.addProperty("predicted_max_ms", device.predictMs(space.max()));
+                report.add("device", dev);
+                JsonObject pr = new JsonObject();
+                pr.addProperty("rows", preds.rows());
+                pr.addProperty("new_rows", table.newRows());
+                pr.add("mlp", Pipeline.quality(preds.mlpQuality()));
+                pr.add("ridge", Pipeline.quality(preds.ridgeQuality()));
+                report.add("predictor", pr);
+                JsonArray sl = new JsonArray();
+                StringBuilder md = new StringBuilder();
+                md.append("# ofa4j run: ").append(p.name()).append(" preset\n\n");
+                md.append("| target | subnet | MACs (M) | params (M) | pred. acc | val acc | test acc | pred. ms | measured ms |\n");
+                md.append("|---|---|---|---|---|---|---|---|---|\n");
+                for (Specialiser.Report r : slices.reports()) {
+                    JsonObject j = new JsonObject();
+                    j.addProperty("target", r.target());
+                    j.addProperty("key", r.candidate().arch().key());
+                    j.addProperty("macs", r.candidate().costs().macs());
+                    j.addProperty("params", r.candidate().costs().params());
+                    j.addProperty("predicted_accuracy", r.candidate().predictedAccuracy());
+                    j.addProperty("val_accuracy", r.valAccuracy());
+                    j.addProperty("test_accuracy", r.testAccuracy());
+                    double predMs = device.predictMs(r.candidate().arch());
+                    j.addProperty("predicted_latency_ms", predMs);
+                    j.addProperty("measured_latency_ms", r.measuredLatencyMs());
+                    j.addProperty("onnx", r.onnxFile().toString());
+                    j.addProperty("report", r.reportFile().toString());
+                    sl.add(j);
+                    md.append(String.format(Locale.ROOT, "| %s | `%s` | %.3f | %.3f | %.2f%% | %.2f%% | %.2f%% | %.3f | %.3f |%n",
+                            r.target(), r.candidate().arch().key(), r.candidate().costs().macs() / 1e6,
+                            r.candidate().costs().params() / 1e6, 100 * r.candidate().predictedAccuracy(),
+                            100 * r.valAccuracy(), 100 * r.testAccuracy(), predMs, r.measuredLatencyMs()));
+                }
+                report.add("slices", sl);
+                report.addProperty("pareto_plot", out.resolve("slices").resolve("pareto.png").toString());
+                report.add("costs", ledger.toJson());
+                report.addProperty("total_wall_s", (System.nanoTime() - t0) / 1e9);
+                md.append(String.format(Locale.ROOT, "%nPredictor (held-out 20%% of %d subnets): MLP %s; ridge %s.%n",
+                        preds.rows(), preds.mlpQuality(), preds.ridgeQuality()));
+                md.append(String.format(Locale.ROOT, "%nWall time %.1f s, CPU %.1f s, energy estimate %.1f Wh (%.0f W per busy core).%n",
+                        (System.nanoTime() - t0) / 1e9, ledger.toJson().get("total_cpu_s").getAsDouble(),
+                        ledger.toJson().get("energy_wh").getAsDouble(), wattsPerCore));
+                AtomicFiles.writeString(out.resolve("report.json"), new GsonBuilder().setPrettyPrinting().create().toJson(report));
+                AtomicFiles.writeString(out.resolve("summary.md"), md.toString());
+                w.println();
+                w.print(md);
+                w.println();
+                w.println("wrote " + out.resolve("report.json") + ", " + out.resolve("summary.md") + ", "
+                        + out.resolve("slices").resolve("pareto.png") + " and " + slices.reports().size() + " ONNX files");
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,161 @@
+package ofa4j.cli;
+
+import com.google.gson.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import ofa4j.cli.serve.ServeBackend;
+import ofa4j.cli.serve.SliceRequest;
+import ofa4j.cli.serve.SlicingServer;
+import ofa4j.exporter.OnnxExporter;
+import ofa4j.models.ArchConfig;
+import ofa4j.models.SpaceJson;
+import ofa4j.predictor.DeviceProfile;
+import ofa4j.predictor.LatencyPredictor;
+import ofa4j.predictor.MlpAccuracyPredictor;
+import ofa4j.slicer.EvolutionSearch;
+import ofa4j.slicer.SearchResult;
+import ofa4j.slicer.SlicingService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code ofa serve}: slicing on demand over HTTP for a trained run. */
+@Command(
+        name = "serve",
+        description = "Serve on-demand slicing over HTTP: POST a device and constraints, get the arch and its ONNX.",
+        footer = {"", "Examples:", "  ofa serve --run runs/quick --port 8080",
+                "  curl -s localhost:8080/v1/slice -d '{\"device\":\"cpu-ort-1t\",\"max_latency_ms\":0.3}'"})
+final class ServeCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    @Mixin CommonOptions common;
+
+    @Mixin DataOptions dataOptions;
+
+    @Option(names = "--run", required = true, description = "Directory of 'ofa run' (supernet/, devices/, predictor/).")
+    Path runDir;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Port, 0 for any free one (default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--calibration-images", defaultValue = "2000", description = "BN recalibration images for downloads (default ${DEFAULT-VALUE}).")
+    int calibrationImages;
+
+    @Override
+    public Integer call() throws Exception {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--port must be in [0, 65535], found " + port);
+        }
+        common.applyThreads();
+        try (Backend backend = Backend.open(runDir, dataOptions, calibrationImages, common.seed, common.quiet);
+                SlicingServer server = new SlicingServer(backend, 16, 2)) {
+            int bound = server.start(host, port);
+            spec.commandLine().getOut().println("serving " + runDir + " on http://" + host + ":" + bound + "/v1/ (devices "
+                    + backend.devices() + "); Ctrl-C to stop");
+            spec.commandLine().getOut().flush();
+            new CountDownLatch(1).await();
+        }
+        return 0;
+    }
+
+    /** The real backend: a trained run, its MLP predictor and its device profiles. */
+    static final class Backend implements ServeBackend, AutoCloseable {
+        private final SupernetRun run;
+        private final MlpAccuracyPredictor predictor;
+        private final SlicingService service;
+        private final int calibrationImages;
+        private final long seed;
+
+        private Backend(SupernetRun run, MlpAccuracyPredictor predictor, SlicingService service, int calibrationImages,
+                long seed) {
+            this.run = run;
+            this.predictor = predictor;
+            this.service = service;
+            this.calibrationImages = calibrationImages;
+            this.seed = seed;
+        }
+
+        static Backend open(Path runDir, DataOptions data, int calibrationImages, long seed, boolean quiet) throws Exception {
+            Path devDir = runDir.resolve("devices");
+            Map<String, LatencyPredictor> devices = new LinkedHashMap<>();
+            if (Files.isDirectory(devDir)) {
+                try (var files = Files.list(devDir)) {
+                    for (Path f : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
+                        DeviceProfile p = DeviceProfile.load(f);
+                        devices.put(p.name(), p);
+                    }
+                }
+            }
+            if (devices.isEmpty()) {
+                throw new IllegalArgumentException("run " + runDir + " has no device profiles in " + devDir + "; run 'ofa profile' or 'ofa run' first");
+            }
+            Path mlpFile = runDir.resolve("predictor").resolve(Pipeline.MLP_FILE);
+            if (!Files.isRegularFile(mlpFile)) {
+                throw new IllegalArgumentException("run " + runDir + " has no accuracy predictor " + mlpFile + "; run 'ofa predictor fit' first");
+            }
+            MlpAccuracyPredictor mlp = MlpAccuracyPredictor.load(mlpFile);
+            SupernetRun run = SupernetRun.open(runDir.resolve("supernet"), data, quiet);
+            SlicingService service = new SlicingService(run.net.space(), mlp, devices, EvolutionSearch.ofaDefaults(), seed);
+            return new Backend(run, mlp, service, calibrationImages, seed);
+        }
+
+        @Override
+        public JsonObject space() {
+            JsonObject o = new JsonObject();
+            o.add("space", SpaceJson.toJson(run.net.space()));
+            o.addProperty("checkpoint_sha256", run.checkpointSha);
+            return o;
+        }
+
+        @Override
+        public List<String> devices() {
+            return new ArrayList<>(service.devices());
+        }
+
+        @Override
+        public JsonObject slice(SliceRequest r) {
+            SearchResult res = service.slice(r.device(), service.constraint(r.device(), r.maxLatencyMs(), r.maxMacs(),
+                    r.maxParams(), r.maxPeakMemoryBytes(), r.minResolution(), r.maxResolution()));
+            JsonObject o = new JsonObject();
+            ArchConfig a = res.best().arch();
+            o.add("arch", a.toJsonTree());
+            o.addProperty("key", a.key());
+            JsonObject p = new JsonObject();
+            p.addProperty("accuracy", res.best().predictedAccuracy());
+            p.addProperty("latency_ms", service.device(r.device()).predictMs(a));
+            o.add("predicted", p);
+            o.addProperty("macs", res.best().costs().macs());
+            o.addProperty("params", res.best().costs().params());
+            o.addProperty("peak_activation_bytes", res.best().costs().peakActivationBytes());
+            o.addProperty("search_ms", res.wallMs());
+            return o;
+        }
+
+        @Override
+        public byte[] onnx(JsonObject result) {
+            ArchConfig a = run.net.space().validate(ArchConfig.fromJsonTree(result.getAsJsonObject("arch")));
+            synchronized (run) { // one extraction at a time: they share the supernet's engine state
+                return OnnxExporter.toBytes(run.calibrated(a, calibrationImages, seed), Map.of(
+                        "ofa4j.served.predicted_accuracy", result.getAsJsonObject("predicted").get("accuracy").getAsString()));
+            }
+        }
+
+        @Override
+        public void close() {
+            predictor.close();
+            run.close();
+        }
+    }
+}
