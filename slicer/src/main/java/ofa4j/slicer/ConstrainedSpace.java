@@ -77,7 +77,7 @@ public final class ConstrainedSpace {
             bounds.add(b.maxMs());
         }
         for (LatencyPredictor p : extraDevices) {
-            if (given.stream().noneMatch(d -> d == p)) {
+            if (given.stream().noneMatch(d -> d == p || d.deviceName().equals(p.deviceName()))) {
                 given.add(p);
                 devs.add(TabulatedLatency.of(p));
                 bounds.add(Double.POSITIVE_INFINITY);
