@@ -110,4 +110,25 @@ class AccuracyPredictorsTest {
         assertEquals(1.0 / 3, q.kendallTau(), 1e-12);
         assertEquals(0.5, q.spearmanRho(), 1e-12);
     }
+
+    @Test
+    void fittingFacadeSavesBothAndRefusesAnEmptyDataset() throws IOException {
+        Path ds = dir.resolve("acc.jsonl");
+        try (AccuracyDataset d = AccuracyDataset.openForAppend(ds)) {
+            for (AccuracySample s : fitRows.subList(0, 100)) {
+                d.append(s);
+            }
+        }
+        PredictorFitting.Report r = PredictorFitting.fit(SPACE, ds, dir.resolve("out"),
+                MlpAccuracyPredictor.Config.defaults(1).withEpochs(20), 0.2, 4);
+        assertEquals(80, r.fitRows());
+        assertEquals(20, r.heldOutRows());
+        assertTrue(Files.exists(r.mlpFile()) && Files.exists(r.ridgeFile()));
+        assertTrue(r.ridge().kendallTau() > 0.3, r.ridge().toString());
+        Path empty = dir.resolve("empty.jsonl");
+        Files.createFile(empty);
+        IOException e = assertThrows(IOException.class, () -> PredictorFitting.fit(SPACE, empty, dir,
+                MlpAccuracyPredictor.Config.defaults(1), 0.2, 4));
+        assertTrue(e.getMessage().contains(empty.toString()) && e.getMessage().contains("empty"), e.getMessage());
+    }
 }
