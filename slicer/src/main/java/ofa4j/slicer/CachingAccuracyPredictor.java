@@ -10,7 +10,8 @@ import ofa4j.predictor.AccuracyPredictor;
 /**
  * Wraps an accuracy predictor with a cache keyed by {@link ArchConfig#key()} (equal keys are equal
  * networks), so searches for several devices share predictions. Misses of one call go to the
- * wrapped predictor in a single batch. Thread-safe.
+ * wrapped predictor in a single batch. Thread-safe: calls to the wrapped predictor are serialised
+ * (a DJL model need not be safe for concurrent use).
  */
 public final class CachingAccuracyPredictor implements AccuracyPredictor {
 
@@ -51,7 +52,10 @@ public final class CachingAccuracyPredictor implements AccuracyPredictor {
             }
         }
         if (!missing.isEmpty()) {
-            double[] p = delegate.predict(missing);
+            double[] p;
+            synchronized (delegate) {
+                p = delegate.predict(missing);
+            }
             if (p == null || p.length != missing.size()) {
                 throw new IllegalStateException("accuracy predictor " + delegate.name() + " returned "
                         + (p == null ? "null" : p.length + " values") + " for " + missing.size() + " subnets");

@@ -10,6 +10,7 @@ import ofa4j.models.ArchConfig;
 import ofa4j.models.BlockChoice;
 import ofa4j.models.CostModel;
 import ofa4j.models.SearchSpace;
+import ofa4j.predictor.DeviceProfile;
 import ofa4j.predictor.LatencyPredictor;
 
 /**
@@ -67,15 +68,18 @@ public final class ConstrainedSpace {
         this.constraint = constraint;
         this.table = table;
         this.resolutions = allowedResolutions(space, constraint);
+        List<LatencyPredictor> given = new ArrayList<>();
         List<LatencyPredictor> devs = new ArrayList<>();
         List<Double> bounds = new ArrayList<>();
         for (Constraint.LatencyBound b : constraint.latencyBounds()) {
-            devs.add(b.predictor());
+            given.add(b.predictor());
+            devs.add(TabulatedLatency.of(b.predictor()));
             bounds.add(b.maxMs());
         }
         for (LatencyPredictor p : extraDevices) {
-            if (devs.stream().noneMatch(d -> d == p)) {
-                devs.add(p);
+            if (given.stream().noneMatch(d -> d == p || d.deviceName().equals(p.deviceName()))) {
+                given.add(p);
+                devs.add(TabulatedLatency.of(p));
                 bounds.add(Double.POSITIVE_INFINITY);
             }
         }
@@ -194,7 +198,12 @@ public final class ConstrainedSpace {
         return resolutions;
     }
 
-    /** @return the latency models every {@link ArchCosts} of this space carries: the constraint's, then extras */
+    /**
+     * Returns the latency models every {@link ArchCosts} of this space carries: the constraint's,
+     * then extras ({@link DeviceProfile}s replaced by their exact {@link TabulatedLatency}).
+     *
+     * @return the models
+     */
     public List<LatencyPredictor> devices() {
         return devices;
     }

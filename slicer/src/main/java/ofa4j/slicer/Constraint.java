@@ -52,9 +52,19 @@ public record Constraint(
         }
     }
 
-    /** Copies the list and checks every bound (positive, min resolution not above max resolution). */
+    /**
+     * Copies the list and checks every bound: positive, min resolution not above max resolution, at
+     * most one latency bound per device name.
+     */
     public Constraint {
         latencyBounds = latencyBounds == null ? List.of() : List.copyOf(latencyBounds);
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (LatencyBound b : latencyBounds) {
+            if (!names.add(b.predictor().deviceName())) {
+                throw new IllegalArgumentException("two latency bounds name device '" + b.predictor().deviceName()
+                        + "'; give each device one bound (use and() to combine bounds of the same predictor)");
+            }
+        }
         positive(maxMacs, "max MACs");
         positive(maxParams, "max params");
         positive(maxPeakMemoryBytes, "max peak memory bytes");

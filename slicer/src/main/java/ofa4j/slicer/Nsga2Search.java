@@ -107,8 +107,6 @@ public final class Nsga2Search implements SearchStrategy {
         history.add(archive.get(archive.size() - 1).predictedAccuracy());
         int stoppedAt = -1;
         Ranking ranking = rank(population);
-        population = ranking.select(population, population.size());
-        ranking = rank(population);
         for (int g = 0; g < generations; g++) {
             children.clear();
             long giveUps0 = log.mutationGiveUps + log.crossoverGiveUps;

@@ -46,7 +46,8 @@ public final class ParetoPlot {
      * @param axis the cost axis of {@code front} and of the chosen subnets
      * @param front the predicted front (any order; sorted by cost here), may be empty
      * @param chosen chosen subnets by target name (legend order = map order), may be empty
-     * @param measured measured points with the same labels as {@code chosen} (joined to them), may be empty
+     * @param measured measured points with the same labels as {@code chosen} (joined to them), may be
+     *     empty; points with a non-finite cost or accuracy are left out
      * @param width image width in pixels
      * @param height image height in pixels
      * @return PNG bytes
@@ -96,7 +97,7 @@ public final class ParetoPlot {
             s.setMarker(SeriesMarkers.DIAMOND);
             s.setMarkerColor(c);
             for (Measured m : measured) {
-                if (m.label().equals(e.getKey())) {
+                if (m.label().equals(e.getKey()) && Double.isFinite(m.cost()) && Double.isFinite(m.accuracy())) {
                     XYSeries link = chart.addSeries(e.getKey() + " predicted -> measured",
                             new double[] {axis.value(cand), m.cost()},
                             new double[] {100 * cand.predictedAccuracy(), 100 * m.accuracy()});
@@ -111,6 +112,9 @@ public final class ParetoPlot {
         }
         i = 0;
         for (Measured m : measured) {
+            if (!Double.isFinite(m.cost()) || !Double.isFinite(m.accuracy())) {
+                continue; // not measured (e.g. latency of another device)
+            }
             Color c = palette[indexOf(chosen, m.label(), i++) % palette.length];
             XYSeries s = chart.addSeries("measured " + m.label(), new double[] {m.cost()},
                     new double[] {100 * m.accuracy()});

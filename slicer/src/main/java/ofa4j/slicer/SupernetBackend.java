@@ -63,6 +63,17 @@ public final class SupernetBackend implements Specialiser.Backend {
     }
 
     /**
+     * Creates the backend with OFA's 2000 calibration images ({@link
+     * Supernet#DEFAULT_CALIBRATION_IMAGES}) and evaluation batches of 500.
+     *
+     * @param supernet the trained supernet (not closed here)
+     * @param data the data splits with input mean and std
+     */
+    public SupernetBackend(Supernet supernet, DataSplits data) {
+        this(supernet, data, Supernet.DEFAULT_CALIBRATION_IMAGES, 500);
+    }
+
+    /**
      * Returns how to time a device on this machine, if its profile was measured here with ONNX
      * Runtime (same host name), else null.
      *

@@ -3,9 +3,17 @@
  * accuracy predictor and device latency predictors, and specialisation of the chosen subnets
  * (extraction with BN recalibration, measurement, ONNX export, reports and Pareto plots).
  *
- * <p>Entry points: {@link ofa4j.slicer.Constraint} (what a device allows), {@link
+ * <p>Search: {@link ofa4j.slicer.Constraint} (what a device allows; impossible bounds fail at once
+ * in {@link ofa4j.slicer.ConstrainedSpace} with the cheapest achievable values), {@link
  * ofa4j.slicer.SearchStrategy} with {@link ofa4j.slicer.EvolutionSearch} (OFA's evolution), {@link
- * ofa4j.slicer.RandomSearch} (baseline) and {@link ofa4j.slicer.Nsga2Search} (Pareto front), {@link
- * ofa4j.slicer.Fleet} (several devices at once) and {@link ofa4j.slicer.ParetoPlot}.
+ * ofa4j.slicer.RandomSearch} (baseline) and {@link ofa4j.slicer.Nsga2Search} (Pareto front), capped
+ * by a {@link ofa4j.slicer.RejectionPolicy}; {@link ofa4j.slicer.Fleet} (several devices at once,
+ * shared {@link ofa4j.slicer.CachingAccuracyPredictor}) and {@link ofa4j.slicer.SlicingService}
+ * (on-demand requests). Costs come from {@link ofa4j.slicer.CostTable} and {@link
+ * ofa4j.slicer.TabulatedLatency}, exact table look-ups of the models' cost model and of device
+ * profiles.
+ *
+ * <p>Specialisation: {@link ofa4j.slicer.Specialiser} with the {@link ofa4j.slicer.SupernetBackend}
+ * writes ONNX files, JSON reports and a {@link ofa4j.slicer.ParetoPlot}.
  */
 package ofa4j.slicer;

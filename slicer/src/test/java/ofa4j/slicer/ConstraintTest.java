@@ -60,6 +60,10 @@ class ConstraintTest {
         assertTrue(e.getMessage().contains("max MACs") && e.getMessage().contains("-5"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Constraint.builder().maxLatencyMs(cpu, 0).build());
         assertTrue(e.getMessage().contains("test-cpu") && e.getMessage().contains("0.0"), e.getMessage());
+        TestPredictors.LayerLatency twin = new TestPredictors.LayerLatency(space, "test-cpu", 0.5, 1e-6);
+        e = assertThrows(IllegalArgumentException.class,
+                () -> Constraint.builder().maxLatencyMs(cpu, 2).maxLatencyMs(twin, 3).build());
+        assertTrue(e.getMessage().contains("'test-cpu'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> Constraint.builder().minResolution(28).maxResolution(24).build());
         assertTrue(e.getMessage().contains("28") && e.getMessage().contains("24"), e.getMessage());

@@ -34,6 +34,7 @@ class ParetoPlotTest {
             chosen.put(name, r.best());
             measured.add(new ParetoPlot.Measured(name, axis.value(r.best()) * 1.1, r.best().predictedAccuracy() - 0.02));
         }
+        measured.add(new ParetoPlot.Measured("not-timed", Double.NaN, 0.5)); // left out, no error
         Path png = dir.resolve("sub/pareto.png");
         ParetoPlot.write(png, "fmnist: predicted accuracy vs latency (test predictors)", axis, front.front(), chosen,
                 measured);
