@@ -67,7 +67,9 @@ final class BenchCommand implements Callable<Integer> {
                 "-rf", "json", "-rff", json.toString()));
         PrintWriter w = spec.commandLine().getOut();
         w.println("running: " + String.join(" ", cmd));
-        Process p = new ProcessBuilder(cmd).inheritIO().redirectOutput(common.quiet ? ProcessBuilder.Redirect.DISCARD
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
+        Process p = pb.inheritIO().redirectOutput(common.quiet ? ProcessBuilder.Redirect.DISCARD
                 : ProcessBuilder.Redirect.INHERIT).start();
         int code = p.waitFor();
         if (code != 0 || !Files.isRegularFile(json)) {

@@ -164,7 +164,7 @@ final class RunCommand implements Callable<Integer> {
                 report.addProperty("pareto_plot", out.resolve("slices").resolve("pareto.png").toString());
                 report.add("costs", ledger.toJson());
                 report.addProperty("total_wall_s", (System.nanoTime() - t0) / 1e9);
-                md.append(String.format(Locale.ROOT, "%nPredictor (held-out 20%% of %d subnets): MLP %s; ridge %s.%n",
+                md.append(String.format(Locale.ROOT, "%nPredictor (held-out 20%% of %d subnets): %s; %s.%n",
                         preds.rows(), preds.mlpQuality(), preds.ridgeQuality()));
                 md.append(String.format(Locale.ROOT, "%nWall time %.1f s, CPU %.1f s, energy estimate %.1f Wh (%.0f W per busy core).%n",
                         (System.nanoTime() - t0) / 1e9, ledger.toJson().get("total_cpu_s").getAsDouble(),
