@@ -1,0 +1,79 @@
+package ofa4j.jmh;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import ofa4j.models.SearchSpace;
+import ofa4j.predictor.DeviceProfile;
+import ofa4j.predictor.MlpAccuracyPredictor;
+import ofa4j.slicer.Constraint;
+import ofa4j.slicer.EvolutionSearch;
+import ofa4j.slicer.Fleet;
+import ofa4j.slicer.Specialiser;
+import ofa4j.slicer.SupernetBackend;
+import ofa4j.supernet.Supernet;
+import ofa4j.supernet.data.DataSplits;
+import ofa4j.supernet.data.FashionMnist;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The whole specialisation for one latency constraint on {@code fmnist}: OFA's evolution search
+ * (default budget), extraction with BN recalibration on 2000 images, validation (5,000) and test
+ * (10,000 images) accuracy, ONNX export, ONNX Runtime parity check and latency measurement, report.
+ * The supernet is untrained (timing does not depend on its weights); the goal is at most 10 s.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 1)
+@Measurement(iterations = 3)
+@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true"})
+public class SpecialiseBench {
+
+    private final SearchSpace space = SearchSpace.fmnist();
+    private Supernet net;
+    private DataSplits data;
+    private MlpAccuracyPredictor mlp;
+    private DeviceProfile profile;
+    private Path out;
+    private long seed;
+
+    @Setup(Level.Trial)
+    public void setup() throws IOException {
+        data = DataSplits.fashionMnist(FashionMnist.load(null, true), 0, 0);
+        net = Supernet.create(space, 1);
+        mlp = Fixtures.mlp(space);
+        profile = SearchBench.profileHere(space, 5);
+        out = Files.createTempDirectory("ofa-bench");
+    }
+
+    @Benchmark
+    public Specialiser.Report specialise() throws IOException {
+        double mid = (profile.predictMs(space.min()) + profile.predictMs(space.max())) / 2;
+        List<Fleet.Target> t = List.of(new Fleet.Target("mid", Constraint.builder().maxLatencyMs(profile, mid).build()));
+        Fleet.Result fleet = Fleet.search(space, mlp, t, EvolutionSearch.ofaDefaults(), ++seed);
+        Specialiser s = new Specialiser(new SupernetBackend(net, data), out);
+        return s.specialise(fleet.results().get(0), SupernetBackend.localTiming(profile), seed);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        mlp.close();
+        net.close();
+    }
+}
+// How to run: java -Dai.djl.offline=true -jar jmh/target/benchmarks.jar SpecialiseBench
