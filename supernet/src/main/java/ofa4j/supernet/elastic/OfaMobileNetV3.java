@@ -111,11 +111,13 @@ public final class OfaMobileNetV3 {
         for (LayerSpec l : layers) {
             switch (l.kind()) {
                 case STEM:
-                    y = stem.forward(c, y, l.inChannels(), l.outChannels(), l.stride());
+                    y = stem.forward(c, Fn.toMemoryFormat(c, y), l.inChannels(), l.outChannels(), l.stride());
                     y = Fn.act(c, stemBn.forward(c, y, l.outChannels()), l.activation());
                     break;
                 case BLOCK:
-                    y = blocks.get(slots[b++]).forward(c, y, l);
+                    ElasticMbBlock block = blocks.get(slots[b++]);
+                    NDArray in = y;
+                    y = Fn.scoped(c, in, cc -> block.forward(cc, in, l));
                     break;
                 case FINAL_EXPAND:
                     y = finalExpand.forward(c, y, l.inChannels(), l.outChannels(), 1);

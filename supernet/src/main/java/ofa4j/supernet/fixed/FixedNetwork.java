@@ -98,6 +98,19 @@ public final class FixedNetwork implements AutoCloseable {
      * @return logits [N, classes]
      */
     public NDArray forward(NDManager scope, NDArray x, boolean training) {
+        return forward(scope, x, training, true);
+    }
+
+    /**
+     * Forward with a chosen memory format (for speed comparisons).
+     *
+     * @param scope owner of every array the pass creates
+     * @param x images [N, C, r, r]
+     * @param training BN mode
+     * @param channelsLast NHWC memory order of the feature maps (default true)
+     * @return logits [N, classes]
+     */
+    public NDArray forward(NDManager scope, NDArray x, boolean training, boolean channelsLast) {
         int r = subnet.arch().resolution();
         int ch = subnet.space().inChannels();
         Shape s = x.getShape();
@@ -105,17 +118,19 @@ public final class FixedNetwork implements AutoCloseable {
             throw new IllegalArgumentException(
                     "input must have shape [N, " + ch + ", " + r + ", " + r + "] for resolution " + r + ", found " + s);
         }
-        Ctx c = Ctx.of(scope, training);
+        Ctx c = Ctx.of(scope, training, channelsLast);
         NDArray y = x;
         int b = 0;
         for (LayerSpec l : layers) {
             switch (l.kind()) {
                 case STEM:
-                    y = Fn.conv(y, arrays.get("stem.conv.weight"), l.stride(), 1);
+                    y = Fn.conv(Fn.toMemoryFormat(c, y), arrays.get("stem.conv.weight"), l.stride(), 1);
                     y = Fn.act(c, bn(c, "stem.bn", y, bn(arrays::get, "stem.bn")), l.activation());
                     break;
                 case BLOCK:
-                    y = blocks.get(b++).forward(c, y);
+                    FixedMbBlock block = blocks.get(b++);
+                    NDArray in = y;
+                    y = Fn.scoped(c, in, cc -> block.forward(cc, in));
                     break;
                 case FINAL_EXPAND:
                     y = Fn.conv(y, arrays.get("final_expand.conv.weight"), 1, 1);

@@ -14,15 +14,17 @@ public final class Ctx {
     private final NDManager scope;
     private final boolean training;
     private final BnStatistics calibration;
+    private final boolean channelsLast;
     private NDArray sixth;
 
-    private Ctx(NDManager scope, boolean training, BnStatistics calibration) {
+    private Ctx(NDManager scope, boolean training, BnStatistics calibration, boolean channelsLast) {
         if (scope == null) {
             throw new IllegalArgumentException("the forward scope manager must not be null");
         }
         this.scope = scope;
         this.training = training;
         this.calibration = calibration;
+        this.channelsLast = channelsLast;
     }
 
     /**
@@ -33,7 +35,20 @@ public final class Ctx {
      * @return the context
      */
     public static Ctx of(NDManager scope, boolean training) {
-        return new Ctx(scope, training, null);
+        return new Ctx(scope, training, null, true);
+    }
+
+    /**
+     * A training or evaluation pass with a chosen memory format.
+     *
+     * @param scope owner of all temporaries
+     * @param training BN mode
+     * @param channelsLast whether feature maps are laid out NHWC in memory (default true: faster
+     *     convolutions on CPU, see DJL notes)
+     * @return the context
+     */
+    public static Ctx of(NDManager scope, boolean training, boolean channelsLast) {
+        return new Ctx(scope, training, null, channelsLast);
     }
 
     /**
@@ -45,7 +60,17 @@ public final class Ctx {
      * @return the context
      */
     public static Ctx calibration(NDManager scope, BnStatistics stats) {
-        return new Ctx(scope, false, stats);
+        return new Ctx(scope, false, stats, true);
+    }
+
+    /**
+     * The same pass with another owner of temporaries (e.g. a per-block sub-manager).
+     *
+     * @param sub the new scope
+     * @return the context
+     */
+    public Ctx withScope(NDManager sub) {
+        return new Ctx(sub, training, calibration, channelsLast);
     }
 
     /** @return the manager of this pass */
@@ -56,6 +81,11 @@ public final class Ctx {
     /** @return true in training mode */
     public boolean training() {
         return training;
+    }
+
+    /** @return whether feature maps are kept channels-last in memory */
+    public boolean channelsLast() {
+        return channelsLast;
     }
 
     /** @return the recalibration accumulator, or null outside recalibration */

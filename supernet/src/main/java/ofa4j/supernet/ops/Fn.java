@@ -108,19 +108,75 @@ public final class Fn {
             Ctx c, String name, NDArray x, NDArray gamma, NDArray beta, NDArray mean, NDArray var) {
         BnStatistics stats = c.calibration();
         if (stats != null) {
+            // Native training-mode BN normalises with the batch statistics (as OFA's recalibration
+            // forward does) and, with DJL momentum 0 (torch momentum 1), leaves exactly this batch's
+            // mean and UNBIASED variance in fresh buffers; OFA averages the biased variance, so the
+            // variance is scaled by (n - 1) / n. One fused pass instead of four separate ops.
             Shape s = x.getShape();
-            long n = s.size() / s.get(1);
-            int[] axes = x.getShape().dimension() == 4 ? new int[] {0, 2, 3} : new int[] {0};
-            NDArray m = x.sum(axes).div((float) n);
-            long[] bshape = new long[s.dimension()];
-            java.util.Arrays.fill(bshape, 1);
-            bshape[1] = s.get(1);
-            NDArray v = x.sub(m.reshape(bshape)).square().sum(axes).div((float) n);
-            stats.add(name, m.toFloatArray(), v.toFloatArray(), (int) s.get(0));
-            return BatchNorm.batchNorm(x, m, v, gamma, beta, 1, 0f, BN_EPS, false).singletonOrThrow();
+            long ch = s.get(1);
+            long n = s.size() / ch;
+            NDArray m = c.scope().zeros(new Shape(ch));
+            NDArray v = c.scope().ones(new Shape(ch));
+            NDArray out = BatchNorm.batchNorm(x, m, v, gamma, beta, 1, 0f, BN_EPS, true).singletonOrThrow();
+            float[] bv = v.toFloatArray();
+            double unbias = n > 1 ? (double) (n - 1) / n : 1.0;
+            for (int i = 0; i < bv.length; i++) {
+                bv[i] = (float) (bv[i] * unbias);
+            }
+            stats.add(name, m.toFloatArray(), bv, (int) s.get(0));
+            return out;
         }
         return BatchNorm.batchNorm(x, mean, var, gamma, beta, 1, DJL_BN_MOMENTUM, BN_EPS, c.training())
                 .singletonOrThrow();
+    }
+
+    /**
+     * Returns {@code x} [N, C, H, W] with channels-last strides (same logical NCHW shape) when the
+     * pass asks for it; PyTorch then keeps later convs, BN and element-wise ops channels-last.
+     * DJL has no memory-format call: transposing to NHWC, flattening (a copy), and transposing the
+     * view back gives those strides.
+     *
+     * @param c the pass
+     * @param x feature map
+     * @return the same values, owned by the scope, possibly in NHWC memory order
+     */
+    public static NDArray toMemoryFormat(Ctx c, NDArray x) {
+        if (x.getManager() != c.scope()) {
+            // a full view owned by the scope: every later result lands in the scope, not in the
+            // caller's (possibly longer-lived) manager of x (DJL notes, pitfall 6)
+            x = x.get(c.scope(), new ai.djl.ndarray.index.NDIndex().addAllDim());
+        }
+        if (!c.channelsLast()) {
+            return x;
+        }
+        Shape s = x.getShape();
+        long n = s.get(0);
+        long ch = s.get(1);
+        long h = s.get(2);
+        long w = s.get(3);
+        return x.transpose(0, 2, 3, 1).reshape(n, h * w * ch).reshape(n, h, w, ch).transpose(0, 3, 1, 2);
+    }
+
+    /**
+     * Runs one layer; outside training, in a sub-manager that is closed right after (only the
+     * output is kept), so that a block's intermediate maps are freed at once (DJL notes, pitfall
+     * 6: eval peak memory at batch 500 fell 4.8 -> 1.24 GB). In training, autograd needs them.
+     *
+     * @param c the pass
+     * @param x the layer input (temporarily attached to the sub-manager)
+     * @param layer computes the output in the given context
+     * @return the output, owned by {@code c.scope()}
+     */
+    public static NDArray scoped(Ctx c, NDArray x, java.util.function.Function<Ctx, NDArray> layer) {
+        if (c.training()) {
+            return layer.apply(c);
+        }
+        try (ai.djl.ndarray.NDManager sub = c.scope().newSubManager()) {
+            sub.tempAttachAll(x);
+            NDArray y = layer.apply(c.withScope(sub));
+            y.attach(c.scope());
+            return y;
+        }
     }
 
     /**
