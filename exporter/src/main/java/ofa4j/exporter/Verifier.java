@@ -138,17 +138,24 @@ public final class Verifier implements AutoCloseable {
      * @param data output values, row-major
      */
     public record Output(long[] shape, float[] data) {
-        /** Copies the arrays. */
+        /**
+         * Copies the arrays.
+         *
+         * @param shape output shape
+         * @param data output values, row-major
+         */
         public Output {
             shape = shape.clone();
             data = data.clone();
         }
 
+        /** @return a copy of the output shape */
         @Override
         public long[] shape() {
             return shape.clone();
         }
 
+        /** @return a copy of the output values */
         @Override
         public float[] data() {
             return data.clone();

@@ -41,6 +41,13 @@ class ExportTimingTest {
             System.out.printf(
                     "TIMING %s %s: export %.2f ms (median of %d after warm-up), %d bytes; ORT batch-1 median %.4f ms (1 intra-op thread, 50 warm-up, 500 runs)%n",
                     names[a], arch.key(), exportMs, reps, model.length, latencyMs);
+            double layerSum = 0;
+            for (ofa4j.models.LayerSpec l : s.layers()) {
+                layerSum += Verifier.medianLatencyMs(OnnxExporter.layerModel(l, 1), 1, 20, 200);
+            }
+            System.out.printf(
+                    "TIMING %s: sum of %d single-layer ORT medians %.4f ms vs whole model %.4f ms%n",
+                    names[a], s.layers().size(), layerSum, latencyMs);
             assertTrue(exportMs > 0 && exportMs < 5000, "export took " + exportMs + " ms");
             assertTrue(latencyMs > 0 && latencyMs < 1000, "latency " + latencyMs + " ms");
         }
