@@ -94,6 +94,40 @@ public record DataSplits(ImageSet train, ImageSet val, ImageSet test, float[] me
     }
 
     /**
+     * Splits one labelled set (e.g. a user's {@link ImageFolder}, which has no separate test set)
+     * into train, validation and test with a seeded permutation: the first {@code testSize}
+     * shuffled images are the test split, the next {@code valSize} the validation split, the rest
+     * train. Mean and std are computed on the train split.
+     *
+     * @param all the images
+     * @param valSize validation images (>= 1)
+     * @param testSize test images (>= 1)
+     * @param seed seed of the permutation
+     * @return the splits
+     * @throws IllegalArgumentException if the sizes leave fewer than one train image
+     */
+    public static DataSplits carveAll(ImageSet all, int valSize, int testSize, long seed) {
+        int n = all.size();
+        if (valSize < 1 || testSize < 1 || valSize + testSize >= n) {
+            throw new IllegalArgumentException(
+                    "validation (" + valSize + ") and test (" + testSize + ") sizes must be >= 1 and leave train images"
+                            + " in " + all.name() + " of " + n + " images");
+        }
+        int[] perm = permutation(n, new SplittableRandom(seed));
+        int[] testIdx = Arrays.copyOfRange(perm, 0, testSize);
+        int[] valIdx = Arrays.copyOfRange(perm, testSize, testSize + valSize);
+        int[] trainIdx = Arrays.copyOfRange(perm, testSize + valSize, n);
+        Arrays.sort(testIdx);
+        Arrays.sort(valIdx);
+        Arrays.sort(trainIdx);
+        ImageSet train = all.subset(all.name() + "/train-split", trainIdx);
+        float[] mean = train.channelMean();
+        return new DataSplits(
+                train, all.subset(all.name() + "/val-split", valIdx), all.subset(all.name() + "/test-split", testIdx),
+                mean, train.channelStd(mean));
+    }
+
+    /**
      * Fashion-MNIST with the default validation size and seed.
      *
      * @param sets the loaded data

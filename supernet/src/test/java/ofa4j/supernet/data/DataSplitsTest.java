@@ -63,6 +63,23 @@ class DataSplitsTest {
     }
 
     @Test
+    void oneSetSplitsIntoThreeDisjointParts() {
+        DataSplits d = DataSplits.carveAll(numbered(200), 30, 20, 3);
+        assertEquals(150, d.train().size());
+        assertEquals(30, d.val().size());
+        assertEquals(20, d.test().size());
+        Set<Float> seen = new HashSet<>();
+        for (ImageSet s : new ImageSet[] {d.train(), d.val(), d.test()}) {
+            for (int i = 0; i < s.size(); i++) {
+                assertTrue(seen.add(s.pixels()[i * 16]), "image in two splits");
+            }
+        }
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class, () -> DataSplits.carveAll(numbered(50), 30, 20, 3));
+        assertTrue(e.getMessage().contains("of 50 images"), e.getMessage());
+    }
+
+    @Test
     void badSizesAreNamed() {
         ImageSet full = numbered(100);
         IllegalArgumentException e = assertThrows(

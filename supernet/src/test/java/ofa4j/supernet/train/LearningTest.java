@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.util.List;
 import ofa4j.models.SearchSpace;
 import ofa4j.supernet.data.DataSplits;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +18,18 @@ import org.junit.jupiter.api.io.TempDir;
 class LearningTest {
 
     @TempDir Path tmp;
+
+    private static OneThread threads;
+
+    @BeforeAll
+    static void oneThread() {
+        threads = OneThread.enter();
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        threads.close();
+    }
 
     @Test
     void tinySupernetLearnsFashionMnist() throws IOException {

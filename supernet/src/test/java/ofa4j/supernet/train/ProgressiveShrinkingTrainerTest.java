@@ -22,12 +22,26 @@ import ofa4j.models.ArchConfig;
 import ofa4j.models.BlockChoice;
 import ofa4j.models.SearchSpace;
 import ofa4j.supernet.data.DataSplits;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ProgressiveShrinkingTrainerTest {
 
     @TempDir Path tmp;
+
+    private static OneThread threads;
+
+    @BeforeAll
+    static void oneThread() {
+        threads = OneThread.enter();
+    }
+
+    @AfterAll
+    static void restoreThreads() {
+        threads.close();
+    }
 
     private final SearchSpace space = TinyRuns.tinySpace(List.of(20, 24, 28));
 
@@ -121,6 +135,26 @@ class ProgressiveShrinkingTrainerTest {
         assertTrue(e2.getMessage().contains("checksum mismatch"), e2.getMessage());
     }
 
+    /** A kill while a checkpoint is being written leaves a directory without manifest: ignored. */
+    @Test
+    void halfWrittenCheckpointIsIgnoredOnResume() throws IOException {
+        DataSplits data = TinyRuns.noiseSplits(32, 8); // 2 steps per epoch
+        Path run = tmp.resolve("half");
+        List<Phase> one = shortSchedule().subList(0, 2);
+        TrainingResult r1 = base().optSchedule(one).optStopAfterSteps(1).build().train(data, run, false);
+        Path partial = run.resolve(Checkpoint.DIR_PREFIX + "000000002");
+        Files.createDirectories(partial);
+        Files.copy(r1.checkpoint().resolve(Checkpoint.PARAMS_FILE), partial.resolve(Checkpoint.PARAMS_FILE));
+        assertEquals(r1.checkpoint(), Checkpoint.readLatest(run).dir());
+        assertEquals(1, Checkpoint.readLatest(run).manifest().globalStep());
+        TrainingResult r2 = base().optSchedule(one).build().train(data, run, true);
+        assertTrue(r2.finished());
+        assertEquals(4, r2.globalSteps());
+        assertEquals("done", Checkpoint.readLatest(run).manifest().phaseName());
+        assertTrue(Files.isRegularFile(Checkpoint.readLatest(run).dir().resolve(Checkpoint.TEACHER_FILE)),
+                "the kernel phase's teacher is checkpointed");
+    }
+
     @Test
     void otherDataOrSpaceIsRefusedNamingBothValues() throws IOException {
         DataSplits data = TinyRuns.noiseSplits(32, 5);
@@ -151,6 +185,9 @@ class ProgressiveShrinkingTrainerTest {
         ProgressiveShrinkingTrainer.builder().setSpace(space).optPreset(TinyRuns.noEval(16)).optSchedule(ps)
                 .optSeed(1).optQuiet(true).optStepListener(steps::add).build().train(data, tmp.resolve("s"), false);
         assertEquals(6 * 3, steps.size());
+        StringBuilder times = new StringBuilder();
+        steps.forEach(s -> times.append(String.format(java.util.Locale.ROOT, "%s:%.2fs ", s.phase().name(), s.seconds())));
+        System.out.println("step times: " + times);
         Set<Integer> resolutions = new HashSet<>();
         for (StepInfo s : steps) {
             Phase p = s.phase();

@@ -27,6 +27,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  */
 class QuickPresetRunTest {
 
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
     /** img/s of the first steps of each phase of the quick preset (fmnist space, batch 128). */
     @Test
     @EnabledIfSystemProperty(named = "ofa.bench", matches = "throughput")
@@ -36,24 +39,37 @@ class QuickPresetRunTest {
         DataSplits data = DataSplits.fashionMnist(FashionMnist.load(null, true), 128 * 8, 500);
         List<Phase> all = preset.schedule(space);
         Map<String, Double> rates = new LinkedHashMap<>();
+        Map<String, Double> cpuRates = new LinkedHashMap<>();
         for (int i = 0; i < all.size(); i++) {
             Phase p = all.get(i);
             List<Double> secs = new ArrayList<>();
+            long[] cpu = new long[2];
             // run this phase alone for 6 steps; the first 2 are warm-up
             Phase one = new Phase(p.name(), 1, p.lr(), p.subnetsPerStep(), p.kernels(), p.expands(), p.depths(),
                     false, 0, p.kdRatio());
             ProgressiveShrinkingTrainer.builder().setSpace(space).optPreset(
                             new TrainingPreset("bench", 0, 0, preset.batchSize(), preset.phaseEpochs(), preset.phaseSubnets(), 0.05, 0, 0, 0))
                     .optSchedule(List.of(one)).optQuiet(true).optStopAfterSteps(6)
-                    .optStepListener(s -> secs.add(s.seconds())).build()
+                    .optStepListener(s -> {
+                        secs.add(s.seconds());
+                        if (s.globalStep() == 2) {
+                            cpu[0] = OS.getProcessCpuTime();
+                        } else if (s.globalStep() == 6) {
+                            cpu[1] = OS.getProcessCpuTime();
+                        }
+                    }).build()
                     .train(data, java.nio.file.Files.createTempDirectory("ofa-bench"), false);
             double t = secs.subList(2, secs.size()).stream().mapToDouble(Double::doubleValue).sum();
             rates.put(p.name(), 4 * preset.batchSize() / t);
+            cpuRates.put(p.name(), 4 * preset.batchSize() / ((cpu[1] - cpu[0]) / 1e9));
         }
+        StringBuilder sc = new StringBuilder("img per process-CPU-second per phase (idle-machine estimate per core):");
+        cpuRates.forEach((k, v) -> sc.append(String.format(Locale.ROOT, " %s %.0f", k, v)));
+        System.out.println(sc);
         StringBuilder sb = new StringBuilder("img/s per phase (batch images per second, all subnets of a step):");
         rates.forEach((k, v) -> sb.append(String.format(Locale.ROOT, " %s %.0f", k, v)));
         System.out.println(sb);
-        int steps = 12_000 / preset.batchSize();
+        int steps = preset.trainImages() / preset.batchSize();
         double total = 0;
         for (int i = 0; i < all.size(); i++) {
             total += all.get(i).epochs() * steps * preset.batchSize() / rates.get(all.get(i).name());
