@@ -71,6 +71,28 @@ public final class OrtLatencyMeter implements LatencyMeter {
         this.env = OrtEnvironment.getEnvironment();
     }
 
+    /**
+     * A meter timing the ofa4j exporter's models with the default warm-up and repeats.
+     *
+     * @param space the space
+     * @param threads intra-op threads (default choice: 1)
+     * @param batch batch size (single-layer models have batch 1)
+     * @return the meter
+     */
+    public static OrtLatencyMeter withExporter(SearchSpace space, int threads, int batch) {
+        return new OrtLatencyMeter(space, new ExporterModels(), threads, batch, DEFAULT_WARMUP, DEFAULT_REPEATS, 1);
+    }
+
+    /**
+     * The conventional device name of this machine's ONNX Runtime profile, e.g. {@code cpu-ort-1t}.
+     *
+     * @param threads intra-op threads
+     * @return the name
+     */
+    public static String defaultDeviceName(int threads) {
+        return "cpu-ort-" + threads + "t";
+    }
+
     /** {@inheritDoc} */
     @Override
     public String engine() {
@@ -135,9 +157,7 @@ public final class OrtLatencyMeter implements LatencyMeter {
             try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[n]), shape)) {
                 Map<String, OnnxTensor> feed = Map.of(in.getKey(), x);
                 for (int i = 0; i < PROCESS_WARMUP_RUNS && System.nanoTime() < deadline; i++) {
-                    try (OrtSession.Result r = session.run(feed)) {
-                        // untimed
-                    }
+                    session.run(feed).close(); // untimed
                 }
             }
         } catch (OrtException e) {
@@ -171,16 +191,14 @@ public final class OrtLatencyMeter implements LatencyMeter {
             try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape)) {
                 Map<String, OnnxTensor> feed = Map.of(in.getKey(), x);
                 for (int i = 0; i < warmup; i++) {
-                    try (OrtSession.Result r = session.run(feed)) {
-                        // untimed
-                    }
+                    session.run(feed).close(); // untimed
                 }
                 long[] t = new long[repeats];
                 for (int i = 0; i < repeats; i++) {
                     long s = System.nanoTime();
-                    try (OrtSession.Result r = session.run(feed)) {
-                        t[i] = System.nanoTime() - s;
-                    }
+                    OrtSession.Result r = session.run(feed);
+                    t[i] = System.nanoTime() - s;
+                    r.close();
                 }
                 Arrays.sort(t);
                 double med = repeats % 2 == 1 ? t[repeats / 2] : (t[repeats / 2 - 1] + t[repeats / 2]) / 2.0;
@@ -220,6 +238,11 @@ public final class OrtLatencyMeter implements LatencyMeter {
             throw new IllegalArgumentException("model input " + info.getName() + " is not a tensor");
         }
         long[] shape = ti.getShape().clone();
+        if (shape.length > 0 && shape[0] >= 0 && shape[0] != batch) {
+            throw new IllegalArgumentException(
+                    "model input " + info.getName() + " has a fixed batch of " + shape[0] + ", cannot time batch "
+                            + batch);
+        }
         for (int i = 0; i < shape.length; i++) {
             if (shape[i] < 0) {
                 shape[i] = batch;

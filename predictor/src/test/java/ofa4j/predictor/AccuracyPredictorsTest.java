@@ -80,7 +80,7 @@ class AccuracyPredictorsTest {
     void corruptFilesAreClearIoErrors() throws IOException {
         Path mf = dir.resolve("mlp.bin");
         try (MlpAccuracyPredictor m = MlpAccuracyPredictor.train(SPACE, fitRows.subList(0, 20),
-                new MlpAccuracyPredictor.Config(8, 1, 1, 8, 1e-3f, 1))) {
+                new MlpAccuracyPredictor.Config(8, 1, 1, 8, 1e-3f, 0f, 1))) {
             m.save(mf);
         }
         byte[] b = Files.readAllBytes(mf);
