@@ -54,42 +54,39 @@ public record TrainingPreset(
      * The quick preset: about 6 minutes of training on 2 idle cores, enough for a usable demo
      * supernet (the whole {@code ofa run} pipeline uses it).
      *
-     * <p>Sizing, {@code fmnist} space, batch 128, measured here on 2026-11-28 with
-     * {@code QuickPresetRunTest#measureStepThroughput} while 5 other JVMs loaded the 2 cores (load
-     * average 9-10), libtorch on 1 thread: full 62 img/s, kernel 61, depth-1 43, depth-2 32,
-     * expand-1 33, expand-2 38 (batch images per second, teacher and all subnets of a step
-     * included; with the default 2 threads the same load gave only 18/11/5/8/7/6). DJL.md measured
-     * the max subnet at ~130 img/s on 2 idle cores, i.e. about 2.1x our loaded 1-thread figure;
-     * scaling every phase by that gives ~0.076 s of training per train image for one epoch of each
-     * phase (two of the full phase). 5,000 train images (39 steps per epoch) therefore cost ~380 s
-     * idle (~800 s under the load above), plus, at each of the 6 phase ends, BN recalibration (500
-     * images) and scoring (500 validation images) of the max and min subnets. A 12k-image subset would take
-     * ~15 minutes, so the quick preset trades data for time: 2 epochs of the full network (the
-     * teacher needs them most), 1 epoch per shrinking phase, and 2 instead of OFA's 4 subnets per
-     * step in the expand phases.
+     * <p>Sizing: an idle-machine run of the previous quick preset ({@code ./ofa run} on 2 cores,
+     * 2026-11-28, libtorch 2 threads, passive OpenMP waits; {@code metrics.jsonl}) trained at 295-330
+     * img/s in the full phase, 310 in the kernel phase, 194 and 213 in the depth phases and 246 and
+     * 261 in the expand phases (2 subnets per step), batch images per second, teacher included. One
+     * epoch of every phase therefore costs about 0.021 s per train image plus 0.0033 s per extra
+     * epoch of the full network. With 5,000 images and 2 full epochs training took 144 s and the
+     * max subnet reached only 72% validation accuracy, leaving most of the 10-minute budget of
+     * {@code ofa run} unused; 12,000 images with 4 full epochs cost about 0.034 s x 12,000 = 410 s
+     * and give the full network (the teacher of every later phase) four times the image-steps.
      *
      * @return the preset
      */
     public static TrainingPreset quick() {
         return new TrainingPreset(
-                "quick", 5_000, 2_000, 128, List.of(2, 1, 1, 1, 1, 1), List.of(1, 1, 2, 2, 2, 2), 0.1, 0.1, 500, 500);
+                "quick", 12_000, 2_000, 128, List.of(4, 1, 1, 1, 1, 1), List.of(1, 1, 2, 2, 2, 2), 0.1, 0.1, 500, 500);
     }
 
     /**
      * The full preset: all 55,000 train images, OFA's subnets per step (1, 1, 2, 2, 4, 4), epochs
      * sized for about 2 hours on 2 idle cores.
      *
-     * <p>Sizing with the idle-machine rates estimated for {@link #quick()} (full ~130 img/s, kernel
-     * ~128, depth-1 ~90, depth-2 ~67, expand with 4 subnets ~44): one 55k epoch costs ~420 s (full),
-     * ~430 s (kernel), ~610 s (depth-1), ~820 s (depth-2), ~1,250 s (each expand phase). Epochs 4, 2,
-     * 1, 1, 1, 1 add up to ~6,500 s of training plus ~20 s of evaluation per phase: about 1 h 50
-     * min. The full network gets the most epochs because every later phase distils from it.
+     * <p>Sizing with the idle rates measured for {@link #quick()} (full ~300 img/s, kernel ~310,
+     * depth ~200, expand with 4 subnets per step ~130 extrapolated from ~250 with 2): one 55k
+     * epoch costs ~183 s (full), ~177 s (kernel), ~270 s (each depth phase), ~420 s (each expand
+     * phase). Epochs 12, 6, 2, 2, 2, 2 add up to ~6,000 s of training plus evaluation at every epoch
+     * end: about 1 h 45 min. The full network gets the most epochs because every later phase
+     * distils from it.
      *
      * @return the preset
      */
     public static TrainingPreset full() {
         return new TrainingPreset(
-                "full", 0, 0, 128, List.of(4, 2, 1, 1, 1, 1), Phase.OFA_SUBNETS_PER_STEP, 0.1, 0.1, 2_000, 5_000);
+                "full", 0, 0, 128, List.of(12, 6, 2, 2, 2, 2), Phase.OFA_SUBNETS_PER_STEP, 0.1, 0.1, 2_000, 5_000);
     }
 
     /**
