@@ -20,6 +20,27 @@ class BenchCommandTest {
     }
 
     @Test
+    void runsTheJarAndWritesJsonAndTable() throws Exception {
+        // a jar whose main class is FakeJmh, written from the compiled test class
+        Path jar = dir.resolve("fake-benchmarks.jar");
+        java.util.jar.Manifest mf = new java.util.jar.Manifest();
+        mf.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        mf.getMainAttributes().put(java.util.jar.Attributes.Name.MAIN_CLASS, FakeJmh.class.getName());
+        String entry = FakeJmh.class.getName().replace('.', '/') + ".class";
+        try (java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(java.nio.file.Files.newOutputStream(jar), mf);
+                java.io.InputStream in = FakeJmh.class.getClassLoader().getResourceAsStream(entry)) {
+            out.putNextEntry(new java.util.jar.JarEntry(entry));
+            in.transferTo(out);
+            out.closeEntry();
+        }
+        CliRunner.Result r = CliRunner.run("bench", "--jar", jar.toString(), "--out", dir.toString(), "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(java.nio.file.Files.readString(dir.resolve("bench.md")).contains("| FakeBench.run | n=14 | thrpt | 42.00 | 1.5 | ops/s |"),
+                java.nio.file.Files.readString(dir.resolve("bench.md")));
+        assertTrue(java.nio.file.Files.size(dir.resolve("bench.json")) > 50);
+    }
+
+    @Test
     void tableShowsScoresAndParams() {
         String json = "[{\"benchmark\":\"ofa4j.jmh.SearchBench.evolution\",\"mode\":\"avgt\","
                 + "\"params\":{\"space\":\"fmnist\"},"

@@ -134,6 +134,27 @@ class PipelineEndToEndTest {
     }
 
     @Test
+    void stageCommandsWorkOnTheirOwn() throws Exception {
+        // predictor fit on the run's table: every row is already there, so nothing is re-measured
+        CliRunner.Result r = CliRunner.run("predictor", "fit", "--run", run.toString(), "--samples", "20",
+                "--calibration-images", "100", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("20 rows (0 new)"), r.out());
+        assertTrue(r.out().contains("mlp: n=") && r.out().contains("ridge: n="), r.out());
+        // a profile of this machine
+        Path prof = dir.resolve("devices").resolve("here.json");
+        r = CliRunner.run("profile", "--out", prof.toString(), "--subnets", "3", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("profiled cpu-ort-1t"), r.out());
+        JsonObject p = JsonParser.parseString(Files.readString(prof)).getAsJsonObject();
+        assertEquals("cpu-ort-1t", p.get("name").getAsString());
+        // training on its own, resumed: the finished smoke run has nothing left to do
+        r = CliRunner.run("train", "--preset", "smoke", "--out", run.resolve("supernet").toString(), "--resume", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("trained fmnist (smoke preset)"), r.out());
+    }
+
+    @Test
     void sliceAndParetoWork() throws Exception {
         Path out = dir.resolve("slice-out");
         CliRunner.Result r = CliRunner.run("slice", "--run", run.toString(), "--max-macs", "3000000", "--out", out.toString(),
