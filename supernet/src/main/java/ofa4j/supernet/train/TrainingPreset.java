@@ -51,45 +51,45 @@ public record TrainingPreset(
     }
 
     /**
-     * The quick preset: about 6 minutes of training on 2 idle cores, enough for a usable demo
+     * The quick preset: about 5-6 minutes of training on 2 idle cores, enough for a usable demo
      * supernet (the whole {@code ofa run} pipeline uses it).
      *
-     * <p>Sizing, {@code fmnist} space, batch 128, measured here on 2026-11-28 with
-     * {@code QuickPresetRunTest#measureStepThroughput} while 5 other JVMs loaded the 2 cores (load
-     * average 9-10), libtorch on 1 thread: full 62 img/s, kernel 61, depth-1 43, depth-2 32,
-     * expand-1 33, expand-2 38 (batch images per second, teacher and all subnets of a step
-     * included; with the default 2 threads the same load gave only 18/11/5/8/7/6). DJL.md measured
-     * the max subnet at ~130 img/s on 2 idle cores, i.e. about 2.1x our loaded 1-thread figure;
-     * scaling every phase by that gives ~0.076 s of training per train image for one epoch of each
-     * phase (two of the full phase). 5,000 train images (39 steps per epoch) therefore cost ~380 s
-     * idle (~800 s under the load above), plus, at each of the 6 phase ends, BN recalibration (500
-     * images) and scoring (500 validation images) of the max and min subnets. A 12k-image subset would take
-     * ~15 minutes, so the quick preset trades data for time: 2 epochs of the full network (the
-     * teacher needs them most), 1 epoch per shrinking phase, and 2 instead of OFA's 4 subnets per
-     * step in the expand phases.
+     * <p>Sizing, {@code fmnist} space, batch 128, measured on 2026-11-28 with {@code
+     * QuickPresetRunTest#measureStepThroughput} (default 2 threads, OMP_WAIT_POLICY=PASSIVE, load
+     * average ~2-3, i.e. nearly idle), batch images per second with the teacher and all subnets of
+     * a step: full 299-313, kernel 251-295, depth-1 171-194, depth-2 161-323, expand-1 235-333,
+     * expand-2 201-355 (2 subnets per step in the expand phases). With the slower figure of each
+     * pair, one epoch of each phase (two of the full phase) costs 0.031 s per train image, so 10,000
+     * train images (78 steps per epoch) take ~315 s, plus ~3 s at each of the 6 phase ends for BN
+     * recalibration (500 images) and scoring (500 validation images) of the max and min subnets.
+     * Under heavy contention (5 other JVMs, load ~10) the same machine ran ~2.5-4x slower. The
+     * expand phases sample 2 instead of OFA's 4 subnets per step to stay within the budget; the full
+     * network gets 2 epochs because every later phase distils from it.
      *
      * @return the preset
      */
     public static TrainingPreset quick() {
         return new TrainingPreset(
-                "quick", 5_000, 2_000, 128, List.of(2, 1, 1, 1, 1, 1), List.of(1, 1, 2, 2, 2, 2), 0.1, 0.1, 500, 500);
+                "quick", 10_000, 2_000, 128, List.of(2, 1, 1, 1, 1, 1), List.of(1, 1, 2, 2, 2, 2), 0.1, 0.1, 500, 500);
     }
 
     /**
      * The full preset: all 55,000 train images, OFA's subnets per step (1, 1, 2, 2, 4, 4), epochs
      * sized for about 2 hours on 2 idle cores.
      *
-     * <p>Sizing with the idle-machine rates estimated for {@link #quick()} (full ~130 img/s, kernel
-     * ~128, depth-1 ~90, depth-2 ~67, expand with 4 subnets ~44): one 55k epoch costs ~420 s (full),
-     * ~430 s (kernel), ~610 s (depth-1), ~820 s (depth-2), ~1,250 s (each expand phase). Epochs 4, 2,
-     * 1, 1, 1, 1 add up to ~6,500 s of training plus ~20 s of evaluation per phase: about 1 h 50
-     * min. The full network gets the most epochs because every later phase distils from it.
+     * <p>Sizing with the rates measured for {@link #quick()} (full ~299 img/s, kernel ~295, depth-1
+     * ~171, depth-2 ~161, expand with 4 subnets estimated at 2-subnet rate / 1.8, ~130 and ~112):
+     * one 55k epoch costs ~184 s (full), ~186 s (kernel), ~322 s (depth-1), ~342 s (depth-2), ~423 s
+     * (expand-1), ~491 s (expand-2). Epochs 8, 4, 2, 4, 2, 4 add up to ~7,000 s of training plus ~20 s
+     * of evaluation per phase: about 2 hours. OFA's own schedule (120 + 25 + 120 + 25 + 120 epochs
+     * after the full network) keeps the same shape: the second phase of depth and expand longer
+     * than the first.
      *
      * @return the preset
      */
     public static TrainingPreset full() {
         return new TrainingPreset(
-                "full", 0, 0, 128, List.of(4, 2, 1, 1, 1, 1), Phase.OFA_SUBNETS_PER_STEP, 0.1, 0.1, 2_000, 5_000);
+                "full", 0, 0, 128, List.of(8, 4, 2, 4, 2, 4), Phase.OFA_SUBNETS_PER_STEP, 0.1, 0.1, 2_000, 5_000);
     }
 
     /**
