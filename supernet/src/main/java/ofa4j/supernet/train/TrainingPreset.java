@@ -58,19 +58,20 @@ public record TrainingPreset(
      * QuickPresetRunTest#measureStepThroughput} (default 2 threads, OMP_WAIT_POLICY=PASSIVE, load
      * average ~2-3, i.e. nearly idle), batch images per second with the teacher and all subnets of
      * a step: full 299-313, kernel 251-295, depth-1 171-194, depth-2 161-323, expand-1 235-333,
-     * expand-2 201-355 (2 subnets per step in the expand phases). With the slower figure of each
-     * pair, one epoch of each phase (two of the full phase) costs 0.031 s per train image, so 10,000
-     * train images (78 steps per epoch) take ~315 s, plus ~3 s at each of the 6 phase ends for BN
-     * recalibration (500 images) and scoring (500 validation images) of the max and min subnets.
-     * Under heavy contention (5 other JVMs, load ~10) the same machine ran ~2.5-4x slower. The
-     * expand phases sample 2 instead of OFA's 4 subnets per step to stay within the budget; the full
-     * network gets 2 epochs because every later phase distils from it.
+     * expand-2 201-355 (2 subnets per step in the expand phases); those 4-step samples include
+     * warm-up and underestimate: a whole quick run on 10,000 images took 246 s (full phase 326-522
+     * img/s, shrinking phases 207-454 img/s, evaluation 0.6-0.9 s per phase end), i.e. 0.024 s per
+     * train image for one epoch of each phase (two of the full phase). 12,000 train images (93 steps
+     * per epoch) therefore take ~5 minutes idle. Under heavy contention (5 other JVMs, load ~10) the
+     * same machine ran 3-7x slower (780 s for 5,000 images). The expand phases sample 2 instead of
+     * OFA's 4 subnets per step to stay within the budget; the full network gets 2 epochs because
+     * every later phase distils from it.
      *
      * @return the preset
      */
     public static TrainingPreset quick() {
         return new TrainingPreset(
-                "quick", 10_000, 2_000, 128, List.of(2, 1, 1, 1, 1, 1), List.of(1, 1, 2, 2, 2, 2), 0.1, 0.1, 500, 500);
+                "quick", 12_000, 2_000, 128, List.of(2, 1, 1, 1, 1, 1), List.of(1, 1, 2, 2, 2, 2), 0.1, 0.1, 500, 500);
     }
 
     /**
@@ -81,7 +82,8 @@ public record TrainingPreset(
      * ~171, depth-2 ~161, expand with 4 subnets estimated at 2-subnet rate / 1.8, ~130 and ~112):
      * one 55k epoch costs ~184 s (full), ~186 s (kernel), ~322 s (depth-1), ~342 s (depth-2), ~423 s
      * (expand-1), ~491 s (expand-2). Epochs 8, 4, 2, 4, 2, 4 add up to ~7,000 s of training plus ~20 s
-     * of evaluation per phase: about 2 hours. OFA's own schedule (120 + 25 + 120 + 25 + 120 epochs
+     * of evaluation per phase: about 2 hours (nearer 1.5 h if the whole-run rates of the quick preset,
+     * ~1.3x the 4-step samples, hold). OFA's own schedule (120 + 25 + 120 + 25 + 120 epochs
      * after the full network) keeps the same shape: the second phase of depth and expand longer
      * than the first.
      *
