@@ -157,6 +157,9 @@ public final class Supernet implements AutoCloseable {
                     "input must have shape [N, " + space.inChannels() + ", " + r + ", " + r + "] for resolution "
                             + r + ", found " + s);
         }
+        if (x.getDataType() != ai.djl.ndarray.types.DataType.FLOAT32) {
+            throw new IllegalArgumentException("input must be float32, found " + x.getDataType());
+        }
     }
 
     /**

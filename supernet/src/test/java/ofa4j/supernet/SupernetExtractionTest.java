@@ -99,6 +99,51 @@ class SupernetExtractionTest {
                 float[] b = fixedLogits(other.extract(archs.get(i)), i);
                 assertTrue(TestSpaces.maxAbsDiff(a, b) <= 1e-5, archs.get(i).key());
             }
+            // loaded parameters still take gradients (DJL notes: loading must not drop requiresGrad)
+            SupernetGradientTest.backward(other, space.max(), 3);
+            for (String n : other.usedParameters(space.max())) {
+                assertTrue(TestSpaces.maxAbs(SupernetGradientTest.grad(other.trainableParameters().get(n))) > 0,
+                        "no gradient for " + n + " after loadParameters");
+            }
+        }
+    }
+
+    @Test
+    void trainingModeForwardMatchesTheFixedNetworkInTrainingMode() {
+        SearchSpace space = TestSpaces.tinyFmnist();
+        try (Supernet net = Supernet.create(space, 17)) {
+            TestSpaces.randomize(net, 18);
+            for (ArchConfig arch : configs(space, 3, 19)) {
+                Subnet sub = net.extract(arch);
+                float[] a;
+                try (NDManager scope = net.manager().newSubManager()) {
+                    NDArray x = TestSpaces.images(scope, 4, 1, arch.resolution(), 5);
+                    a = net.forward(scope, x, arch, true).toFloatArray();
+                }
+                float[] b;
+                try (FixedNetwork f = new FixedNetwork(sub);
+                        NDManager scope = NDManager.newBaseManager()) {
+                    NDArray x = TestSpaces.images(scope, 4, 1, arch.resolution(), 5);
+                    b = f.forward(scope, x, true).toFloatArray();
+                }
+                double d = TestSpaces.maxAbsDiff(a, b);
+                assertTrue(d <= 1e-4, "training-mode outputs differ by " + d + " for " + arch.key());
+            }
+        }
+    }
+
+    @Test
+    void defaultFmnistPresetRunsAndAgrees() {
+        SearchSpace space = SearchSpace.fmnist();
+        try (Supernet net = Supernet.create(space, 23)) {
+            TestSpaces.randomize(net, 24);
+            for (ArchConfig arch : List.of(space.max(), space.min())) {
+                float[] a = supernetLogits(net, arch, 2);
+                assertEquals(3 * 10, a.length);
+                double d = TestSpaces.maxAbsDiff(a, fixedLogits(net.extract(arch), 2));
+                assertTrue(d <= 1e-5, "fmnist preset differs by " + d + " at " + arch.key());
+            }
+            assertTrue(net.describe().contains("MB(I16,O24,E[3, 4, 6],K[3, 5, 7],S2,relu)"), net.describe());
         }
     }
 }

@@ -47,4 +47,23 @@ class SupernetMemoryTest {
             assertEquals(start, count(net.manager()), "arrays left in the parameter manager");
         }
     }
+
+    /** A forward in a child scope must not leave arrays in the manager that owns the input batch. */
+    @Test
+    void forwardInAChildScopeLeavesNothingInTheBatchManager() {
+        SearchSpace space = TestSpaces.tinyFmnist();
+        try (Supernet net = Supernet.create(space, 1);
+                NDManager step = net.manager().newSubManager()) {
+            NDArray x = TestSpaces.images(step, 2, 1, 16, 1);
+            int before = count(step);
+            for (boolean training : new boolean[] {true, false}) {
+                for (boolean cl : new boolean[] {true, false}) {
+                    try (NDManager sub = step.newSubManager()) {
+                        net.forward(sub, x, space.max(), training, cl);
+                    }
+                    assertEquals(before, count(step), "training=" + training + " channelsLast=" + cl);
+                }
+            }
+        }
+    }
 }

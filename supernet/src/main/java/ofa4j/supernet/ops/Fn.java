@@ -138,9 +138,14 @@ public final class Fn {
      *
      * @param c the pass
      * @param x feature map
-     * @return the same values, possibly in NHWC memory order
+     * @return the same values, owned by the scope, possibly in NHWC memory order
      */
     public static NDArray toMemoryFormat(Ctx c, NDArray x) {
+        if (x.getManager() != c.scope()) {
+            // a full view owned by the scope: every later result lands in the scope, not in the
+            // caller's (possibly longer-lived) manager of x (DJL notes, pitfall 6)
+            x = x.get(c.scope(), new ai.djl.ndarray.index.NDIndex().addAllDim());
+        }
         if (!c.channelsLast()) {
             return x;
         }
