@@ -500,8 +500,9 @@ public final class ProgressiveShrinkingTrainer {
                 .setInitialMax(stepsPerEpoch)
                 .setStyle(ProgressBarStyle.ASCII)
                 .setUnit(" steps", 1)
-                .setMaxRenderedLength(150)
-                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(log))
+                // the consumer's own width wins over the builder's; 150 columns keep loss, accuracy
+                // and img/s visible when no terminal width is known (logs, CI)
+                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(log, 150))
                 .build();
         b.stepTo(startStep);
         return b;

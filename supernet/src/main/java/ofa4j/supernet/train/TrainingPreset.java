@@ -51,7 +51,7 @@ public record TrainingPreset(
     }
 
     /**
-     * The quick preset: about 6 minutes of training on 2 idle cores, enough for a usable demo
+     * The quick preset: about 5-6 minutes of training on 2 idle cores, enough for a usable demo
      * supernet (the whole {@code ofa run} pipeline uses it).
      *
      * <p>Sizing: an idle-machine run of the previous quick preset ({@code ./ofa run} on 2 cores,
@@ -63,6 +63,8 @@ public record TrainingPreset(
      * max subnet reached only 72% validation accuracy, leaving most of the 10-minute budget of
      * {@code ofa run} unused; 12,000 images with 4 full epochs cost about 0.034 s x 12,000 = 410 s
      * and give the full network (the teacher of every later phase) four times the image-steps.
+     * Measured with this preset ({@code ./ofa run} from a fresh clone, idle): 7 min 24 s for the
+     * whole pipeline including the build.
      *
      * @return the preset
      */
@@ -75,18 +77,20 @@ public record TrainingPreset(
      * The full preset: all 55,000 train images, OFA's subnets per step (1, 1, 2, 2, 4, 4), epochs
      * sized for about 2 hours on 2 idle cores.
      *
-     * <p>Sizing with the idle rates measured for {@link #quick()} (full ~300 img/s, kernel ~310,
-     * depth ~200, expand with 4 subnets per step ~130 extrapolated from ~250 with 2): one 55k
-     * epoch costs ~183 s (full), ~177 s (kernel), ~270 s (each depth phase), ~420 s (each expand
-     * phase). Epochs 12, 6, 2, 2, 2, 2 add up to ~6,000 s of training plus evaluation at every epoch
-     * end: about 1 h 45 min. The full network gets the most epochs because every later phase
-     * distils from it.
+     * <p>Sizing with the rates measured for {@link #quick()} (full ~299 img/s, kernel ~295, depth-1
+     * ~171, depth-2 ~161, expand with 4 subnets estimated at 2-subnet rate / 1.8, ~130 and ~112):
+     * one 55k epoch costs ~184 s (full), ~186 s (kernel), ~322 s (depth-1), ~342 s (depth-2), ~423 s
+     * (expand-1), ~491 s (expand-2). Epochs 8, 4, 2, 4, 2, 4 add up to ~7,000 s of training plus ~20 s
+     * of evaluation per phase: about 2 hours (nearer 1.5 h if the whole-run rates of the quick preset,
+     * ~1.3x the 4-step samples, hold). OFA's own schedule (120 + 25 + 120 + 25 + 120 epochs
+     * after the full network) keeps the same shape: the second phase of depth and expand longer
+     * than the first.
      *
      * @return the preset
      */
     public static TrainingPreset full() {
         return new TrainingPreset(
-                "full", 0, 0, 128, List.of(12, 6, 2, 2, 2, 2), Phase.OFA_SUBNETS_PER_STEP, 0.1, 0.1, 2_000, 5_000);
+                "full", 0, 0, 128, List.of(8, 4, 2, 4, 2, 4), Phase.OFA_SUBNETS_PER_STEP, 0.1, 0.1, 2_000, 5_000);
     }
 
     /**

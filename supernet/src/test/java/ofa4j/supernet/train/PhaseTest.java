@@ -98,6 +98,20 @@ class PhaseTest {
     }
 
     @Test
+    void presetsBuildTheirSchedules() {
+        List<Phase> quick = TrainingPreset.named("quick").schedule(space);
+        assertEquals(List.of(1, 1, 2, 2, 2, 2), quick.stream().map(Phase::subnetsPerStep).toList());
+        assertEquals(List.of(4, 1, 1, 1, 1, 1), quick.stream().map(Phase::epochs).toList());
+        assertEquals(12_000, TrainingPreset.quick().trainImages());
+        List<Phase> full = TrainingPreset.named(" FULL ").schedule(space);
+        assertEquals(Phase.OFA_SUBNETS_PER_STEP, full.stream().map(Phase::subnetsPerStep).toList());
+        assertEquals(0, TrainingPreset.full().trainImages(), "full uses the whole train split");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TrainingPreset("x", 0, 0, 0, List.of(1, 1, 1, 1, 1, 1), Phase.OFA_SUBNETS_PER_STEP, 0.1, 0, 0, 0));
+        assertTrue(e.getMessage().contains("found 0"), e.getMessage());
+    }
+
+    @Test
     void badPhasesAreNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new Phase("p", 0, 0.1, 1, List.of(3), List.of(3), List.of(2), false, 0, 0));
