@@ -63,7 +63,8 @@ final class BenchCommand implements Callable<Integer> {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dai.djl.offline=true", "-jar", benchJar.toString(), include,
                 "-f", "1", "-wi", "1", "-w", "2s", "-i", Integer.toString(iterations), "-r", "2s",
-                "-jvmArgsAppend", "-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=" + common.threads,
+                // prepend, so that each benchmark's own @Fork(jvmArgsAppend) (e.g. 1 PyTorch thread) still applies
+                "-jvmArgsPrepend", "-Dai.djl.offline=true",
                 "-rf", "json", "-rff", json.toString()));
         PrintWriter w = spec.commandLine().getOut();
         w.println("running: " + String.join(" ", cmd));

@@ -131,6 +131,15 @@ class PipelineEndToEndTest {
         r = CliRunner.run("profile", "--import", "x.csv");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--kit"), r.err());
+        r = CliRunner.run("serve", "--run", run.toString(), "--port", "70000");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--port") && r.err().contains("70000"), r.err());
+        r = CliRunner.run("serve", "--run", dir.resolve("nothing").toString(), "--port", "0");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("no device profiles"), r.err());
+        r = CliRunner.run("predictor", "fit", "--run", run.toString(), "--samples", "5");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--samples") && r.err().contains("5"), r.err());
     }
 
     @Test
