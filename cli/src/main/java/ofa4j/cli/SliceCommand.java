@@ -60,26 +60,7 @@ final class SliceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         common.applyThreads();
         DeviceProfile dev = DeviceProfile.find(runDir.resolve("devices"), device);
-        Constraint.Builder b = Constraint.builder();
-        if (maxLatencyMs != null) {
-            b.maxLatencyMs(dev, maxLatencyMs);
-        }
-        if (maxMacs != null) {
-            b.maxMacs(maxMacs);
-        }
-        if (maxParams != null) {
-            b.maxParams(maxParams);
-        }
-        if (maxMemory != null) {
-            b.maxPeakMemoryBytes(maxMemory);
-        }
-        if (minResolution != null) {
-            b.minResolution(minResolution);
-        }
-        if (maxResolution != null) {
-            b.maxResolution(maxResolution);
-        }
-        Constraint c = b.build();
+        Constraint c = Constraint.of(dev, maxLatencyMs, maxMacs, maxParams, maxMemory, minResolution, maxResolution);
         String name = c.isNone() ? "unconstrained" : "slice";
         Path out = common.outDir("slice");
         try (MlpAccuracyPredictor mlp = MlpAccuracyPredictor.load(runDir.resolve("predictor").resolve(Pipeline.MLP_FILE));

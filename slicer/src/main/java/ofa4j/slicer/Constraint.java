@@ -91,6 +91,44 @@ public record Constraint(
         return new Constraint(List.of(), null, null, null, null, null);
     }
 
+    /**
+     * Builds a constraint from optional bounds (null = no bound), as requests and command lines
+     * give them.
+     *
+     * @param device the device a latency bound refers to (may be null without a latency bound)
+     * @param maxLatencyMs max predicted latency on {@code device} (ms), or null
+     * @param maxMacs max MACs, or null
+     * @param maxParams max parameters, or null
+     * @param maxPeakMemoryBytes max peak activation memory (bytes), or null
+     * @param minResolution min input resolution (px), or null
+     * @param maxResolution max input resolution (px), or null
+     * @return the constraint
+     * @throws IllegalArgumentException for a bad bound, naming it
+     */
+    public static Constraint of(LatencyPredictor device, Double maxLatencyMs, Long maxMacs, Long maxParams,
+            Long maxPeakMemoryBytes, Integer minResolution, Integer maxResolution) {
+        Builder b = builder();
+        if (maxLatencyMs != null) {
+            b.maxLatencyMs(device, maxLatencyMs);
+        }
+        if (maxMacs != null) {
+            b.maxMacs(maxMacs);
+        }
+        if (maxParams != null) {
+            b.maxParams(maxParams);
+        }
+        if (maxPeakMemoryBytes != null) {
+            b.maxPeakMemoryBytes(maxPeakMemoryBytes);
+        }
+        if (minResolution != null) {
+            b.minResolution(minResolution);
+        }
+        if (maxResolution != null) {
+            b.maxResolution(maxResolution);
+        }
+        return b.build();
+    }
+
     /** @return a new builder with no bound set */
     public static Builder builder() {
         return new Builder();

@@ -90,27 +90,8 @@ public final class SlicingService {
      */
     public Constraint constraint(String device, Double maxLatencyMs, Long maxMacs, Long maxParams,
             Long maxPeakMemoryBytes, Integer minResolution, Integer maxResolution) {
-        LatencyPredictor d = device(device);
-        Constraint.Builder b = Constraint.builder();
-        if (maxLatencyMs != null) {
-            b.maxLatencyMs(d, maxLatencyMs);
-        }
-        if (maxMacs != null) {
-            b.maxMacs(maxMacs);
-        }
-        if (maxParams != null) {
-            b.maxParams(maxParams);
-        }
-        if (maxPeakMemoryBytes != null) {
-            b.maxPeakMemoryBytes(maxPeakMemoryBytes);
-        }
-        if (minResolution != null) {
-            b.minResolution(minResolution);
-        }
-        if (maxResolution != null) {
-            b.maxResolution(maxResolution);
-        }
-        return b.build();
+        return Constraint.of(device(device), maxLatencyMs, maxMacs, maxParams, maxPeakMemoryBytes, minResolution,
+                maxResolution);
     }
 
     /**
