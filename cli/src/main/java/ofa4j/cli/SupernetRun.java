@@ -50,8 +50,12 @@ final class SupernetRun implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             preset = TrainingPreset.full(); // custom schedules train on all images
         }
-        // The same subsets as in training, so the normalisation (train-split mean/std) is identical.
+        // The same subsets as in training; the normalisation is the one the manifest recorded
+        // (older manifests: recomputed from the same train subset, identical for named presets).
         DataSplits data = dataOptions.load(preset.trainImages(), preset.valImages(), DataOptions.testImages(preset.name()), quiet);
+        if (m.inputMean() != null && m.inputStd() != null) {
+            data = new DataSplits(data.train(), data.val(), data.test(), m.inputMean(), m.inputStd());
+        }
         Supernet net = Checkpoint.loadSupernet(dir);
         return new SupernetRun(dir, m, m.paramsSha(), net, data);
     }

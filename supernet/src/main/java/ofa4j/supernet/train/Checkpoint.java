@@ -77,6 +77,8 @@ public final class Checkpoint {
      * @param paramsSha SHA-256 of {@code params.bin}
      * @param optimizerSha SHA-256 of {@code optimizer.bin}
      * @param teacherSha SHA-256 of {@code teacher.bin}, or null without teacher
+     * @param inputMean per-channel input mean the network was trained with, or null (older manifests)
+     * @param inputStd per-channel input standard deviation, or null (older manifests)
      */
     public record Manifest(
             SearchSpace space,
@@ -92,7 +94,9 @@ public final class Checkpoint {
             JsonObject epochPartial,
             String paramsSha,
             String optimizerSha,
-            String teacherSha) {
+            String teacherSha,
+            float[] inputMean,
+            float[] inputStd) {
 
         /** Copies the list. */
         public Manifest {
@@ -146,7 +150,30 @@ public final class Checkpoint {
             opt.addProperty("file", OPTIMIZER_FILE);
             opt.addProperty("sha256", optimizerSha);
             o.add("optimizer", opt);
+            if (inputMean != null && inputStd != null) {
+                JsonObject norm = new JsonObject();
+                norm.add("mean", floats(inputMean));
+                norm.add("std", floats(inputStd));
+                o.add("input_normalisation", norm);
+            }
             return o;
+        }
+
+        private static com.google.gson.JsonArray floats(float[] v) {
+            com.google.gson.JsonArray a = new com.google.gson.JsonArray();
+            for (float x : v) {
+                a.add(x);
+            }
+            return a;
+        }
+
+        private static float[] floats(JsonObject o, String key) {
+            com.google.gson.JsonArray a = o.getAsJsonArray(key);
+            float[] v = new float[a.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = a.get(i).getAsFloat();
+            }
+            return v;
         }
 
         private static JsonObject fileEntry(String sha) {
@@ -203,7 +230,9 @@ public final class Checkpoint {
                         o.getAsJsonObject("epoch_partial"),
                         files.getAsJsonObject(PARAMS_FILE).get("sha256").getAsString(),
                         files.getAsJsonObject(OPTIMIZER_FILE).get("sha256").getAsString(),
-                        files.has(TEACHER_FILE) ? files.getAsJsonObject(TEACHER_FILE).get("sha256").getAsString() : null);
+                        files.has(TEACHER_FILE) ? files.getAsJsonObject(TEACHER_FILE).get("sha256").getAsString() : null,
+                        o.has("input_normalisation") ? floats(o.getAsJsonObject("input_normalisation"), "mean") : null,
+                        o.has("input_normalisation") ? floats(o.getAsJsonObject("input_normalisation"), "std") : null);
             } catch (RuntimeException e) {
                 throw new IOException(
                         "checkpoint manifest " + source + " (format " + FORMAT_VERSION + ") is invalid: " + e, e);
@@ -276,7 +305,8 @@ public final class Checkpoint {
                         manifest.space(), manifest.preset(), manifest.seed(), manifest.phases(), manifest.phaseIndex(),
                         manifest.epoch(), manifest.stepInEpoch(), manifest.globalStep(), manifest.dataFingerprint(),
                         manifest.metrics(), manifest.epochPartial(), Subnet.sha256Hex(dir.resolve(PARAMS_FILE)),
-                        Subnet.sha256Hex(dir.resolve(OPTIMIZER_FILE)), teacherSha);
+                        Subnet.sha256Hex(dir.resolve(OPTIMIZER_FILE)), teacherSha, manifest.inputMean(),
+                        manifest.inputStd());
         AtomicFiles.writeString(dir.resolve(MANIFEST_FILE), GSON.toJson(m.toJson()) + "\n");
         String previous = readPointer(runDir);
         AtomicFiles.writeString(runDir.resolve(LATEST_FILE), dir.getFileName() + "\n");

@@ -333,7 +333,7 @@ public final class ProgressiveShrinkingTrainer {
                                 part.addProperty("images", images);
                                 part.addProperty("seconds", seconds);
                                 lastCkpt = Checkpoint.write(runDir, net, teacher, opt,
-                                        manifest(phaseIdx, epoch, step + 1, globalStep, fingerprint, history, part));
+                                        manifest(phaseIdx, epoch, step + 1, globalStep, data, fingerprint, history, part));
                                 if (stop) {
                                     return result(runDir, lastCkpt, history, globalStep, false, t0);
                                 }
@@ -364,7 +364,7 @@ public final class ProgressiveShrinkingTrainer {
                     int nextPhase = epoch + 1 == phase.epochs() ? phaseIdx + 1 : phaseIdx;
                     int nextEpoch = epoch + 1 == phase.epochs() ? 0 : epoch + 1;
                     lastCkpt = Checkpoint.write(runDir, net, teacher, opt,
-                            manifest(nextPhase, nextEpoch, 0, globalStep, fingerprint, history, partial));
+                            manifest(nextPhase, nextEpoch, 0, globalStep, data, fingerprint, history, partial));
                     writeMetrics(runDir, history);
                     if (stopAfterSteps > 0 && globalStep >= stopAfterSteps) {
                         return result(runDir, lastCkpt, history, globalStep, nextPhase >= phases.size(), t0);
@@ -471,14 +471,15 @@ public final class ProgressiveShrinkingTrainer {
     }
 
     private Checkpoint.Manifest manifest(
-            int phaseIdx, int epoch, int step, long globalStep, String fingerprint, List<JsonObject> history, JsonObject partial) {
+            int phaseIdx, int epoch, int step, long globalStep, DataSplits data, String fingerprint, List<JsonObject> history,
+            JsonObject partial) {
         JsonObject metrics = new JsonObject();
         JsonArray h = new JsonArray();
         history.forEach(h::add);
         metrics.add("last", history.isEmpty() ? new JsonObject() : history.get(history.size() - 1));
         metrics.add("history", h);
         return new Checkpoint.Manifest(space, preset.name(), seed, phases, phaseIdx, epoch, step, globalStep, fingerprint,
-                metrics, partial, "", "", null);
+                metrics, partial, "", "", null, data.mean(), data.std());
     }
 
     private static void writeMetrics(Path runDir, List<JsonObject> history) throws IOException {

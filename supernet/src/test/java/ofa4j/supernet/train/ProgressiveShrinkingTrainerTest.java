@@ -151,6 +151,9 @@ class ProgressiveShrinkingTrainerTest {
         assertTrue(r2.finished());
         assertEquals(4, r2.globalSteps());
         assertEquals("done", Checkpoint.readLatest(run).manifest().phaseName());
+        // the manifest records the input normalisation the network was trained with
+        org.junit.jupiter.api.Assertions.assertArrayEquals(data.mean(), Checkpoint.readLatest(run).manifest().inputMean());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(data.std(), Checkpoint.readLatest(run).manifest().inputStd());
         assertTrue(Files.isRegularFile(Checkpoint.readLatest(run).dir().resolve(Checkpoint.TEACHER_FILE)),
                 "the kernel phase's teacher is checkpointed");
     }
