@@ -56,13 +56,13 @@ class SupernetOnnxEquivalenceTest {
     }
 
     @Test
-    void fmnistSupernetEqualsOnnxForTwentyConfigs() {
-        check(SearchSpace.fmnist(), 20, 11);
+    void fmnistSupernetEqualsOnnxForTwentyRandomConfigs() {
+        check(SearchSpace.fmnist(), 22, 11); // max, min and 20 random
     }
 
     @Test
-    void ofaImageNetLayoutSupernetEqualsOnnxForTwentyConfigs() {
+    void ofaImageNetLayoutSupernetEqualsOnnxForTwentyRandomConfigs() {
         // OFA's w1.0 layout at small inputs (3 channels, 24 and 32 px, 5 classes) to keep the test fast
-        check(TestSpaces.smallOfa(), 20, 12);
+        check(TestSpaces.smallOfa(), 22, 12); // max, min and 20 random
     }
 }
