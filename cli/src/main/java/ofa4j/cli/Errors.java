@@ -1,6 +1,5 @@
 package ofa4j.cli;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import picocli.CommandLine;
@@ -40,12 +39,6 @@ final class Errors implements CommandLine.IExecutionExceptionHandler, CommandLin
         if (verbose) {
             t.printStackTrace(cl.getErr());
         }
-        if (t instanceof IllegalArgumentException) {
-            return USAGE;
-        }
-        if (t instanceof IOException) {
-            return FAILURE;
-        }
-        return FAILURE;
+        return t instanceof IllegalArgumentException ? USAGE : FAILURE;
     }
 }
