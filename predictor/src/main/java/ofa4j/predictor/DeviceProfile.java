@@ -5,7 +5,6 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -218,19 +217,7 @@ public record DeviceProfile(
             throw new IOException(where + "file does not exist");
         }
         try {
-            JsonElement e = JsonParser.parseString(Files.readString(file));
-            if (!e.isJsonObject()) {
-                throw new IOException(where + "not a JSON object");
-            }
-            JsonObject o = e.getAsJsonObject();
-            String fmt = o.has("format") ? o.get("format").getAsString() : null;
-            if (!FORMAT.equals(fmt)) {
-                throw new IOException(where + "format is '" + fmt + "'");
-            }
-            int v = o.get("version").getAsInt();
-            if (v != FORMAT_VERSION) {
-                throw new IOException(where + "unsupported version " + v);
-            }
+            JsonObject o = FormatHeader.read(Files.readString(file), where, FORMAT, FORMAT_VERSION);
             Map<String, Double> lut = new LinkedHashMap<>();
             for (Map.Entry<String, JsonElement> x : o.getAsJsonObject("lut_ms").entrySet()) {
                 lut.put(x.getKey(), x.getValue().getAsDouble());

@@ -6,7 +6,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -294,19 +293,7 @@ public final class RidgeAccuracyPredictor implements AccuracyPredictor {
             throw new IOException(where + "not UTF-8 text", e);
         }
         try {
-            JsonElement e = JsonParser.parseString(text);
-            if (!e.isJsonObject()) {
-                throw new IOException(where + "not a JSON object");
-            }
-            JsonObject o = e.getAsJsonObject();
-            String fmt = o.has("format") ? o.get("format").getAsString() : null;
-            if (!FORMAT.equals(fmt)) {
-                throw new IOException(where + "format is '" + fmt + "'");
-            }
-            int v = o.get("version").getAsInt();
-            if (v != FORMAT_VERSION) {
-                throw new IOException(where + "unsupported version " + v);
-            }
+            JsonObject o = FormatHeader.read(text, where, FORMAT, FORMAT_VERSION);
             SearchSpace space = SpaceJson.fromJson(o.getAsJsonObject("space"));
             double[] w = doubles(o.getAsJsonArray("weights"));
             double[] st = doubles(o.getAsJsonArray("macs_stats"));

@@ -1,6 +1,7 @@
 package ofa4j.slicer;
 
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 import ofa4j.predictor.LatencyPredictor;
 
 /**
@@ -28,62 +29,12 @@ public interface CostAxis {
 
     /** @return MACs per image, in millions */
     static CostAxis macs() {
-        return new CostAxis() {
-            @Override
-            public String name() {
-                return "MACs";
-            }
-
-            @Override
-            public String label() {
-                return "MACs per image (millions)";
-            }
-
-            @Override
-            public double value(Candidate c) {
-                return c.costs().macs() / 1e6;
-            }
-
-            @Override
-            public List<LatencyPredictor> devices() {
-                return List.of();
-            }
-
-            @Override
-            public String toString() {
-                return name();
-            }
-        };
+        return of("MACs", "MACs per image (millions)", c -> c.costs().macs() / 1e6, List.of());
     }
 
     /** @return trainable parameters, in millions */
     static CostAxis params() {
-        return new CostAxis() {
-            @Override
-            public String name() {
-                return "params";
-            }
-
-            @Override
-            public String label() {
-                return "parameters (millions)";
-            }
-
-            @Override
-            public double value(Candidate c) {
-                return c.costs().params() / 1e6;
-            }
-
-            @Override
-            public List<LatencyPredictor> devices() {
-                return List.of();
-            }
-
-            @Override
-            public String toString() {
-                return name();
-            }
-        };
+        return of("params", "parameters (millions)", c -> c.costs().params() / 1e6, List.of());
     }
 
     /**
@@ -96,31 +47,37 @@ public interface CostAxis {
         if (device == null) {
             throw new IllegalArgumentException("a latency axis needs a latency predictor, found null");
         }
+        return of("latency[" + device.deviceName() + "]", "latency on " + device.deviceName() + " (ms)", c -> {
+            Double v = c.costs().latencyMs().get(device.deviceName());
+            return v != null ? v : device.predictMs(c.arch());
+        }, List.of(device));
+    }
+
+    private static CostAxis of(String name, String label, ToDoubleFunction<Candidate> value, List<LatencyPredictor> devices) {
         return new CostAxis() {
             @Override
             public String name() {
-                return "latency[" + device.deviceName() + "]";
+                return name;
             }
 
             @Override
             public String label() {
-                return "latency on " + device.deviceName() + " (ms)";
+                return label;
             }
 
             @Override
             public double value(Candidate c) {
-                Double v = c.costs().latencyMs().get(device.deviceName());
-                return v != null ? v : device.predictMs(c.arch());
+                return value.applyAsDouble(c);
             }
 
             @Override
             public List<LatencyPredictor> devices() {
-                return List.of(device);
+                return devices;
             }
 
             @Override
             public String toString() {
-                return name();
+                return name;
             }
         };
     }
