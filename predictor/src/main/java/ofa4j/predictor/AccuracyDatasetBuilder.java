@@ -119,14 +119,13 @@ public final class AccuracyDatasetBuilder {
             }
             ProgressBar bar = quiet ? null : progressBar(todo.size());
             try {
-                SplittableRandom seeds = new SplittableRandom(seed ^ 0x5DEECE66DL);
-                long[] rowSeeds = new long[archs.size()];
-                for (int i = 0; i < rowSeeds.length; i++) {
-                    rowSeeds[i] = seeds.nextLong();
-                }
+                // One calibration seed for the whole table, as OFA recalibrates every subnet on the
+                // same cached subset of training images: the rows then differ by architecture only,
+                // not by which images happened to set their batch-norm statistics.
+                long calibrationSeed = new SplittableRandom(seed ^ 0x5DEECE66DL).nextLong();
                 for (int i : todo) {
                     ArchConfig a = archs.get(i);
-                    double acc = scorer.accuracy(a, rowSeeds[i]);
+                    double acc = scorer.accuracy(a, calibrationSeed);
                     ds.append(AccuracySample.of(a, acc, cost.macs(a)));
                     fresh++;
                     if (bar != null) {
