@@ -288,10 +288,12 @@ public final class OnnxExporter {
     /**
      * Builds a tiny ONNX model of one layer with seeded random weights, so that timing it in ONNX
      * Runtime measures that layer alone. The nodes are exactly those a whole-model export writes for
-     * the layer. Input {@value #INPUT_NAME} is {@code [1, inChannels, inResolution, inResolution]}
-     * for STEM, BLOCK and FINAL_EXPAND, {@code [1, inChannels]} for FEATURE_MIX and CLASSIFIER (the
+     * the layer. Input {@value #INPUT_NAME} is {@code [N, inChannels, inResolution, inResolution]}
+     * for STEM, BLOCK and FINAL_EXPAND, {@code [N, inChannels]} for FEATURE_MIX and CLASSIFIER (the
      * global pooling before feature mix belongs to no layer and is not included); output
-     * {@value #LAYER_OUTPUT_NAME} is {@code [1, outChannels, outRes, outRes]} or {@code [1, outChannels]}.
+     * {@value #LAYER_OUTPUT_NAME} is {@code [N, outChannels, outRes, outRes]} or {@code [N,
+     * outChannels]}. The batch {@value #BATCH_DIM} is dynamic, as in whole models, so that one
+     * model (and one remote kit) times any batch size.
      *
      * @param layer the layer, e.g. from {@link ofa4j.models.SearchSpace#layers}
      * @param seed seed of the random weights
@@ -308,14 +310,14 @@ public final class OnnxExporter {
         int ro = layer.outResolution();
         LayerEmitter.Value in =
                 linear
-                        ? new LayerEmitter.Value(graph.input(INPUT_NAME, 1, layer.inChannels()), 2)
-                        : new LayerEmitter.Value(graph.input(INPUT_NAME, 1, layer.inChannels(), r, r), 4);
+                        ? new LayerEmitter.Value(graph.input(INPUT_NAME, BATCH_DIM, layer.inChannels()), 2)
+                        : new LayerEmitter.Value(graph.input(INPUT_NAME, BATCH_DIM, layer.inChannels(), r, r), 4);
         LayerEmitter.Value out = emitter.emit(layer, in);
         graph.renameOutput(out.name(), LAYER_OUTPUT_NAME);
         if (linear) {
-            graph.output(LAYER_OUTPUT_NAME, 1, layer.outChannels());
+            graph.output(LAYER_OUTPUT_NAME, BATCH_DIM, layer.outChannels());
         } else {
-            graph.output(LAYER_OUTPUT_NAME, 1, layer.outChannels(), ro, ro);
+            graph.output(LAYER_OUTPUT_NAME, BATCH_DIM, layer.outChannels(), ro, ro);
         }
         String doc = "ofa4j single-layer timing model of " + layer.key() + " (" + layer.describe()
                 + "), random weights (seed " + seed + ").";
