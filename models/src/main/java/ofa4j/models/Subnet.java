@@ -80,46 +80,58 @@ public record Subnet(
      */
     public static Map<String, int[]> layout(SearchSpace space, ArchConfig arch) {
         Map<String, int[]> m = new LinkedHashMap<>();
-        int blockIdx = 0;
         for (LayerSpec l : space.layers(arch)) {
-            switch (l.kind()) {
-                case STEM:
-                    m.put("stem.conv.weight", new int[] {l.outChannels(), l.inChannels(), l.kernel(), l.kernel()});
-                    bn(m, "stem.bn", l.outChannels());
-                    break;
-                case BLOCK:
-                    String p = "blocks." + blockIdx++ + ".";
-                    int h = l.hiddenChannels();
-                    if (l.expand() != 1) {
-                        m.put(p + "expand.weight", new int[] {h, l.inChannels(), 1, 1});
-                        bn(m, p + "expand.bn", h);
-                    }
-                    m.put(p + "dw.weight", new int[] {h, 1, l.kernel(), l.kernel()});
-                    bn(m, p + "dw.bn", h);
-                    if (l.se()) {
-                        int r = l.seChannels();
-                        m.put(p + "se.reduce.weight", new int[] {r, h, 1, 1});
-                        m.put(p + "se.reduce.bias", new int[] {r});
-                        m.put(p + "se.expand.weight", new int[] {h, r, 1, 1});
-                        m.put(p + "se.expand.bias", new int[] {h});
-                    }
-                    m.put(p + "project.weight", new int[] {l.outChannels(), h, 1, 1});
-                    bn(m, p + "project.bn", l.outChannels());
-                    break;
-                case FINAL_EXPAND:
-                    m.put("final_expand.conv.weight", new int[] {l.outChannels(), l.inChannels(), 1, 1});
-                    bn(m, "final_expand.bn", l.outChannels());
-                    break;
-                case FEATURE_MIX:
-                    m.put("feature_mix.weight", new int[] {l.outChannels(), l.inChannels()});
-                    break;
-                case CLASSIFIER:
-                    m.put("classifier.weight", new int[] {l.outChannels(), l.inChannels()});
-                    m.put("classifier.bias", new int[] {l.outChannels()});
-                    break;
-                default:
-                    throw new IllegalStateException("unknown layer kind " + l.kind());
-            }
+            m.putAll(layerLayout(l));
+        }
+        return m;
+    }
+
+    /**
+     * Returns the names and shapes of one layer's tensors, as they appear in a subnet's layout
+     * (blocks are named by {@link LayerSpec#blockIndex()}, e.g. {@code blocks.3.dw.weight}).
+     *
+     * @param l the layer
+     * @return name to shape, in the layer's order
+     */
+    public static Map<String, int[]> layerLayout(LayerSpec l) {
+        Map<String, int[]> m = new LinkedHashMap<>();
+        switch (l.kind()) {
+            case STEM:
+                m.put("stem.conv.weight", new int[] {l.outChannels(), l.inChannels(), l.kernel(), l.kernel()});
+                bn(m, "stem.bn", l.outChannels());
+                break;
+            case BLOCK:
+                String p = "blocks." + l.blockIndex() + ".";
+                int h = l.hiddenChannels();
+                if (l.expand() != 1) {
+                    m.put(p + "expand.weight", new int[] {h, l.inChannels(), 1, 1});
+                    bn(m, p + "expand.bn", h);
+                }
+                m.put(p + "dw.weight", new int[] {h, 1, l.kernel(), l.kernel()});
+                bn(m, p + "dw.bn", h);
+                if (l.se()) {
+                    int r = l.seChannels();
+                    m.put(p + "se.reduce.weight", new int[] {r, h, 1, 1});
+                    m.put(p + "se.reduce.bias", new int[] {r});
+                    m.put(p + "se.expand.weight", new int[] {h, r, 1, 1});
+                    m.put(p + "se.expand.bias", new int[] {h});
+                }
+                m.put(p + "project.weight", new int[] {l.outChannels(), h, 1, 1});
+                bn(m, p + "project.bn", l.outChannels());
+                break;
+            case FINAL_EXPAND:
+                m.put("final_expand.conv.weight", new int[] {l.outChannels(), l.inChannels(), 1, 1});
+                bn(m, "final_expand.bn", l.outChannels());
+                break;
+            case FEATURE_MIX:
+                m.put("feature_mix.weight", new int[] {l.outChannels(), l.inChannels()});
+                break;
+            case CLASSIFIER:
+                m.put("classifier.weight", new int[] {l.outChannels(), l.inChannels()});
+                m.put("classifier.bias", new int[] {l.outChannels()});
+                break;
+            default:
+                throw new IllegalStateException("unknown layer kind " + l.kind());
         }
         return m;
     }

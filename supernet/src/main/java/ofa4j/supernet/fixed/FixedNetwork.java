@@ -66,6 +66,37 @@ public final class FixedNetwork implements AutoCloseable {
         return Fn.bn(c, name, x, bn[0], bn[1], bn[2], bn[3]);
     }
 
+    /**
+     * Runs one layer of a static network (shared by {@link FixedNetwork} and {@link FixedLayer}, so
+     * that a layer timed alone computes exactly what it computes inside a network).
+     *
+     * @param c the pass
+     * @param l the layer
+     * @param y its input (images for the stem; pooled features [N, C] for the linear layers)
+     * @param arrays the weights by subnet tensor name
+     * @param block the block of a {@code BLOCK} layer, else null
+     * @return the layer's output ({@code FINAL_EXPAND} includes the global average pooling)
+     */
+    static NDArray layer(Ctx c, LayerSpec l, NDArray y, Function<String, NDArray> arrays, FixedMbBlock block) {
+        switch (l.kind()) {
+            case STEM:
+                NDArray s = Fn.conv(Fn.toMemoryFormat(c, y), arrays.apply("stem.conv.weight"), l.stride(), 1);
+                return Fn.act(c, bn(c, "stem.bn", s, bn(arrays, "stem.bn")), l.activation());
+            case BLOCK:
+                return Fn.scoped(c, y, cc -> block.forward(cc, y));
+            case FINAL_EXPAND:
+                NDArray f = Fn.conv(y, arrays.apply("final_expand.conv.weight"), 1, 1);
+                f = Fn.act(c, bn(c, "final_expand.bn", f, bn(arrays, "final_expand.bn")), l.activation());
+                return Fn.gap(f);
+            case FEATURE_MIX:
+                return Fn.act(c, Fn.linear(y, arrays.apply("feature_mix.weight"), null), l.activation());
+            case CLASSIFIER:
+                return Fn.linear(y, arrays.apply("classifier.weight"), arrays.apply("classifier.bias"));
+            default:
+                throw new IllegalStateException("unknown layer kind " + l.kind());
+        }
+    }
+
     /** @return the subnet this network was built from */
     public Subnet subnet() {
         return subnet;
@@ -119,33 +150,11 @@ public final class FixedNetwork implements AutoCloseable {
                     "input must have shape [N, " + ch + ", " + r + ", " + r + "] for resolution " + r + ", found " + s);
         }
         Ctx c = Ctx.of(scope, training, channelsLast);
+        Function<String, NDArray> look = arrays::get;
         NDArray y = x;
         int b = 0;
         for (LayerSpec l : layers) {
-            switch (l.kind()) {
-                case STEM:
-                    y = Fn.conv(Fn.toMemoryFormat(c, y), arrays.get("stem.conv.weight"), l.stride(), 1);
-                    y = Fn.act(c, bn(c, "stem.bn", y, bn(arrays::get, "stem.bn")), l.activation());
-                    break;
-                case BLOCK:
-                    FixedMbBlock block = blocks.get(b++);
-                    NDArray in = y;
-                    y = Fn.scoped(c, in, cc -> block.forward(cc, in));
-                    break;
-                case FINAL_EXPAND:
-                    y = Fn.conv(y, arrays.get("final_expand.conv.weight"), 1, 1);
-                    y = Fn.act(c, bn(c, "final_expand.bn", y, bn(arrays::get, "final_expand.bn")), l.activation());
-                    y = Fn.gap(y);
-                    break;
-                case FEATURE_MIX:
-                    y = Fn.act(c, Fn.linear(y, arrays.get("feature_mix.weight"), null), l.activation());
-                    break;
-                case CLASSIFIER:
-                    y = Fn.linear(y, arrays.get("classifier.weight"), arrays.get("classifier.bias"));
-                    break;
-                default:
-                    throw new IllegalStateException("unknown layer kind " + l.kind());
-            }
+            y = layer(c, l, y, look, l.kind() == LayerSpec.Kind.BLOCK ? blocks.get(b++) : null);
         }
         return y;
     }
