@@ -27,6 +27,8 @@ import ofa4j.predictor.AccuracyDataset;
 import ofa4j.predictor.AccuracyDatasetBuilder;
 import ofa4j.predictor.AccuracySample;
 import ofa4j.predictor.DeviceProfile;
+import ofa4j.predictor.DjlLatencyMeter;
+import ofa4j.predictor.LatencyMeter;
 import ofa4j.predictor.ExporterModels;
 import ofa4j.predictor.MlpAccuracyPredictor;
 import ofa4j.predictor.OrtLatencyMeter;
@@ -54,9 +56,23 @@ final class Pipeline {
     /** File name of the quality report. */
     static final String QUALITY_FILE = "quality.json";
 
-    /** Name of the profile of this machine: ONNX Runtime with {@code t} intra-op threads. */
+    /** Name of the profile of this machine: ONNX Runtime with {@code t} intra-op threads, batch 1. */
     static String localDeviceName(int threads) {
-        return "cpu-ort-" + threads + "t";
+        return localDeviceName("onnxruntime", threads, 1);
+    }
+
+    /**
+     * Name of a profile of this machine, e.g. {@code cpu-ort-1t}, {@code cpu-pt-2t-b8}.
+     *
+     * @param engine onnxruntime or pytorch
+     * @param threads intra-op threads
+     * @param batch batch size
+     * @return the name
+     */
+    static String localDeviceName(String engine, int threads, int batch) {
+        return "pytorch".equals(engine)
+                ? DjlLatencyMeter.defaultDeviceName(threads, batch)
+                : OrtLatencyMeter.defaultDeviceName(threads) + (batch == 1 ? "" : "-b" + batch);
     }
 
     private Pipeline() {}
@@ -76,13 +92,36 @@ final class Pipeline {
      */
     static DeviceProfile profile(SearchSpace space, Path file, int threads, int subnets, long seed, boolean quiet,
             boolean reuse) throws IOException {
+        return profile(space, file, "onnxruntime", threads, 1, subnets, seed, quiet, reuse);
+    }
+
+    /**
+     * Profiles this machine in the given engine (layer table + end-to-end fit), or reuses the file.
+     *
+     * @param space the space
+     * @param file the profile file
+     * @param engine onnxruntime or pytorch
+     * @param threads intra-op threads
+     * @param batch batch size
+     * @param subnets whole subnets timed for the fit
+     * @param seed seed
+     * @param quiet no progress bar
+     * @param reuse return an existing profile when the file is valid
+     * @return the profile
+     * @throws IOException if writing fails
+     */
+    static DeviceProfile profile(SearchSpace space, Path file, String engine, int threads, int batch, int subnets,
+            long seed, boolean quiet, boolean reuse) throws IOException {
         if (reuse && Files.isRegularFile(file)) {
             return DeviceProfile.load(file);
         }
         DeviceProfile p;
-        try (OrtLatencyMeter meter = new OrtLatencyMeter(space, new ExporterModels(), threads, 1,
-                OrtLatencyMeter.DEFAULT_WARMUP, OrtLatencyMeter.DEFAULT_REPEATS, seed)) {
-            p = Profiler.profile(space, meter, localDeviceName(threads), subnets, seed, quiet, null);
+        try (LatencyMeter meter = "pytorch".equals(engine)
+                ? new DjlLatencyMeter(space, threads, batch, DjlLatencyMeter.DEFAULT_WARMUP,
+                        DjlLatencyMeter.DEFAULT_REPEATS, seed)
+                : new OrtLatencyMeter(space, new ExporterModels(), threads, batch, OrtLatencyMeter.DEFAULT_WARMUP,
+                        OrtLatencyMeter.DEFAULT_REPEATS, seed)) {
+            p = Profiler.profile(space, meter, localDeviceName(engine, threads, batch), subnets, seed, quiet, null);
         }
         p.save(file);
         return p;

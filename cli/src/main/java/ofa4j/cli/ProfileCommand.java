@@ -16,9 +16,10 @@ import picocli.CommandLine.Spec;
 /** {@code ofa profile}: builds a device latency profile, here or through a kit run on another device. */
 @Command(
         name = "profile",
-        description = "Build a device latency profile: time every layer variant and some whole subnets in ONNX Runtime on this machine,"
-                + " or write a kit for another device (--kit) and import its timings (--import).",
+        description = "Build a device latency profile: time every layer variant and some whole subnets on this machine"
+                + " in ONNX Runtime or in DJL's PyTorch engine, or write a kit for another device (--kit) and import its timings (--import).",
         footer = {"", "Examples:", "  ofa profile --out devices/cpu-ort-1t.json",
+                "  ofa profile --engine pytorch --engine-threads 2 --batch 8      # writes devices/cpu-pt-2t-b8.json",
                 "  ofa profile --kit kits/phone                       # copy to the phone, time each model, write timings.csv",
                 "  ofa profile --kit kits/phone --import timings.csv --name phone --out devices/phone.json"})
 final class ProfileCommand implements Callable<Integer> {
@@ -30,8 +31,12 @@ final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--space", defaultValue = "fmnist", description = "Search space preset (default ${DEFAULT-VALUE}).")
     String space;
 
-    @Option(names = "--ort-threads", defaultValue = "1", description = "ONNX Runtime intra-op threads (default ${DEFAULT-VALUE}).")
+    @Option(names = {"--engine-threads", "--ort-threads"}, defaultValue = "1",
+            description = "Intra-op threads of the profiled engine (default ${DEFAULT-VALUE}).")
     int ortThreads;
+
+    @Option(names = "--batch", defaultValue = "1", description = "Batch size of the timed forward passes (default ${DEFAULT-VALUE}).")
+    int batch;
 
     @Option(names = "--subnets", defaultValue = "30", description = "Whole subnets timed for the overhead fit (default ${DEFAULT-VALUE}).")
     int subnets;
@@ -45,14 +50,21 @@ final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--name", description = "Device name of an imported profile.")
     String name;
 
-    @Option(names = "--engine", defaultValue = "onnxruntime", description = "Engine of an imported profile: onnxruntime or pytorch.")
+    @Option(names = "--engine", defaultValue = "onnxruntime",
+            description = "Engine to profile here, or of an imported profile: onnxruntime (default) or pytorch.")
     String engine;
 
     @Override
     public Integer call() throws Exception {
         SearchSpace s = SearchSpace.preset(space);
         if (ortThreads < 1 || ortThreads > 64) {
-            throw new IllegalArgumentException("--ort-threads must be in [1, 64], found " + ortThreads);
+            throw new IllegalArgumentException("--engine-threads must be in [1, 64], found " + ortThreads);
+        }
+        if (batch < 1 || batch > 4096) {
+            throw new IllegalArgumentException("--batch must be in [1, 4096], found " + batch);
+        }
+        if (!DeviceProfile.ENGINES.contains(engine)) {
+            throw new IllegalArgumentException("--engine must be one of " + DeviceProfile.ENGINES + ", found '" + engine + "'");
         }
         if (timings != null) {
             if (kit == null || name == null) {
@@ -65,14 +77,16 @@ final class ProfileCommand implements Callable<Integer> {
             return 0;
         }
         if (kit != null) {
-            var entries = RemoteKit.write(s, new ExporterModels(), kit, subnets, 1, common.seed);
+            var entries = RemoteKit.write(s, new ExporterModels(), kit, subnets, batch, common.seed);
             spec.commandLine().getOut().println("wrote a kit of " + entries.size() + " models to " + kit
                     + "; time each model on the device (median ms) into a CSV of key,median_ms, then run ofa profile --import");
             return 0;
         }
-        Path out = common.out != null ? common.out : Path.of("devices", Pipeline.localDeviceName(ortThreads) + ".json");
+        Path out = common.out != null
+                ? common.out
+                : Path.of("devices", Pipeline.localDeviceName(engine, ortThreads, batch) + ".json");
         long t0 = System.nanoTime();
-        DeviceProfile p = Pipeline.profile(s, out, ortThreads, subnets, common.seed, common.quiet, false);
+        DeviceProfile p = Pipeline.profile(s, out, engine, ortThreads, batch, subnets, common.seed, common.quiet, false);
         spec.commandLine().getOut().printf(Locale.ROOT, "profiled %s in %.1f s: min subnet %.3f ms, max subnet %.3f ms predicted; wrote %s%n",
                 p.name(), (System.nanoTime() - t0) / 1e9, p.predictMs(s.min()), p.predictMs(s.max()), out);
         return 0;

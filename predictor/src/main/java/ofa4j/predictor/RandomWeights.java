@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import ofa4j.models.ArchConfig;
+import ofa4j.models.LayerSpec;
 import ofa4j.models.SearchSpace;
 import ofa4j.models.Subnet;
 import ofa4j.models.Tensor;
@@ -26,9 +27,26 @@ public final class RandomWeights {
      * @return a valid {@link Subnet} with every tensor of {@link Subnet#layout(SearchSpace, ArchConfig)}
      */
     public static Subnet subnet(SearchSpace space, ArchConfig arch, long seed) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("weights", "random, seed " + seed + " (latency profiling)");
+        return new Subnet(space, arch, tensors(Subnet.layout(space, arch), seed), 1e-5, meta);
+    }
+
+    /**
+     * Random tensors of one layer, named as in a subnet ({@link Subnet#layerLayout(LayerSpec)}).
+     *
+     * @param layer the layer
+     * @param seed the seed
+     * @return name to tensor
+     */
+    public static Map<String, Tensor> layer(LayerSpec layer, long seed) {
+        return tensors(Subnet.layerLayout(layer), seed);
+    }
+
+    private static Map<String, Tensor> tensors(Map<String, int[]> layout, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
         Map<String, Tensor> t = new LinkedHashMap<>();
-        for (Map.Entry<String, int[]> e : Subnet.layout(space, arch).entrySet()) {
+        for (Map.Entry<String, int[]> e : layout.entrySet()) {
             int[] shape = e.getValue();
             int n = 1;
             for (int d : shape) {
@@ -56,9 +74,7 @@ public final class RandomWeights {
             }
             t.put(name, new Tensor(shape, v));
         }
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("weights", "random, seed " + seed + " (latency profiling)");
-        return new Subnet(space, arch, t, 1e-5, meta);
+        return t;
     }
 
     private static double gaussian(SplittableRandom rng) {

@@ -20,7 +20,7 @@ import ofa4j.models.Subnet;
 /**
  * Turns search results into deployable files: for each target it extracts the chosen subnet from
  * the supernet with BN recalibration, measures its real validation and test accuracy, measures its
- * real latency in ONNX Runtime when the target's device is this machine, verifies the ONNX model
+ * real latency (in the profile's engine, ONNX Runtime or PyTorch) when the target's device is this machine, verifies the ONNX model
  * against the subnet, exports it with the predicted and measured figures in its metadata, and
  * writes a JSON report next to it; then a Pareto plot of all targets. Every file is written
  * atomically ({@link AtomicFiles}).
@@ -82,16 +82,16 @@ public final class Specialiser {
         byte[] exportOnnx(Subnet subnet, Map<String, String> metadata) throws Exception;
 
         /**
-         * Times an ONNX model in ONNX Runtime on this machine.
+         * Times the subnet on this machine in the engine of {@code timing}: the ONNX model in ONNX
+         * Runtime, or the subnet as a static DJL network in PyTorch.
          *
          * @param onnx the model bytes
-         * @param subnet the subnet it was exported from (gives the input size)
-         * @param threads intra-op threads
-         * @param batch batch size
+         * @param subnet the subnet it was exported from
+         * @param timing engine, intra-op threads and batch size of the target's device profile
          * @return median latency of one forward pass in ms
-         * @throws Exception if ONNX Runtime fails
+         * @throws Exception if the engine fails
          */
-        double ortLatencyMs(byte[] onnx, Subnet subnet, int threads, int batch) throws Exception;
+        double latencyMs(byte[] onnx, Subnet subnet, LocalTiming timing) throws Exception;
 
         /**
          * Compares the ONNX model's outputs with the subnet's own forward pass on a few images.
@@ -113,16 +113,37 @@ public final class Specialiser {
      * How to time a target on this machine (its device profile's settings).
      *
      * @param device the device name of the target's latency model (reported)
-     * @param threads ONNX Runtime intra-op threads
+     * @param engine {@code onnxruntime} or {@code pytorch}
+     * @param threads intra-op threads
      * @param batch batch size
      */
-    public record LocalTiming(String device, int threads, int batch) {
+    public record LocalTiming(String device, String engine, int threads, int batch) {
         /** Checks the values. */
         public LocalTiming {
             if (threads < 1 || batch < 1) {
                 throw new IllegalArgumentException(
                         "threads and batch must be at least 1, found threads " + threads + ", batch " + batch);
             }
+            if (!ofa4j.predictor.DeviceProfile.ENGINES.contains(engine)) {
+                throw new IllegalArgumentException(
+                        "engine must be one of " + ofa4j.predictor.DeviceProfile.ENGINES + ", found '" + engine + "'");
+            }
+        }
+
+        /**
+         * ONNX Runtime timing.
+         *
+         * @param device the device name
+         * @param threads intra-op threads
+         * @param batch batch size
+         */
+        public LocalTiming(String device, int threads, int batch) {
+            this(device, "onnxruntime", threads, batch);
+        }
+
+        /** @return the engine's display name */
+        public String engineName() {
+            return "pytorch".equals(engine) ? "PyTorch (DJL)" : "ONNX Runtime";
         }
     }
 
@@ -133,7 +154,7 @@ public final class Specialiser {
      * @param candidate the chosen subnet as predicted by the search
      * @param valAccuracy measured validation accuracy (fraction)
      * @param testAccuracy measured test accuracy (fraction)
-     * @param measuredLatencyMs measured ONNX Runtime latency in ms, NaN when not measured here
+     * @param measuredLatencyMs measured latency in ms, NaN when not measured here
      * @param onnxMaxAbsDiff max |ONNX - subnet| of the logits, NaN when not verified
      * @param onnxFile the ONNX file
      * @param reportFile the JSON report
@@ -208,8 +229,7 @@ public final class Specialiser {
         byte[] onnx = draft;
         if (timing != null) {
             t = System.nanoTime();
-            latency = step(name, "ONNX Runtime timing",
-                    () -> backend.ortLatencyMs(draft, subnet, timing.threads(), timing.batch()));
+            latency = step(name, timing.engineName() + " timing", () -> backend.latencyMs(draft, subnet, timing));
             steps.put("measure_latency", since(t));
             Map<String, String> finalMeta = metadata(target, best, val, test, latency, timing);
             t = System.nanoTime();
@@ -281,7 +301,7 @@ public final class Specialiser {
         m.put(p + "measured_test_accuracy", fmt(test));
         if (!Double.isNaN(latency)) {
             m.put(p + "measured_latency_ms", fmt(latency));
-            m.put(p + "measured_latency_setup", timing.device() + ", ONNX Runtime, " + timing.threads()
+            m.put(p + "measured_latency_setup", timing.device() + ", " + timing.engineName() + ", " + timing.threads()
                     + " threads, batch " + timing.batch());
         }
         m.put(p + "macs", Long.toString(best.costs().macs()));
@@ -322,7 +342,7 @@ public final class Specialiser {
         } else {
             meas.addProperty("latency_ms", latency);
             meas.addProperty("latency_device", timing.device());
-            meas.addProperty("latency_engine", "onnxruntime");
+            meas.addProperty("latency_engine", timing.engine());
             meas.addProperty("latency_threads", timing.threads());
             meas.addProperty("latency_batch", timing.batch());
         }

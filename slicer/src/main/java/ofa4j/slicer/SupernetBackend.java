@@ -10,6 +10,7 @@ import ofa4j.exporter.Verifier;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.Subnet;
 import ofa4j.predictor.DeviceProfile;
+import ofa4j.predictor.DjlLatencyMeter;
 import ofa4j.supernet.Evaluator;
 import ofa4j.supernet.Supernet;
 import ofa4j.supernet.data.Batches;
@@ -74,21 +75,21 @@ public final class SupernetBackend implements Specialiser.Backend {
     }
 
     /**
-     * Returns how to time a device on this machine, if its profile was measured here with ONNX
-     * Runtime (same host name), else null.
+     * Returns how to time a device on this machine, if its profile was measured here (same host
+     * name, ONNX Runtime or PyTorch), else null.
      *
      * @param profile a device profile
-     * @return its threads and batch, or null when the device is not this machine
+     * @return its engine, threads and batch, or null when the device is not this machine
      */
     public static Specialiser.LocalTiming localTiming(DeviceProfile profile) {
-        if (!"onnxruntime".equals(profile.engine()) || profile.measurement() == null) {
+        if (profile.measurement() == null) {
             return null;
         }
         String here = DeviceProfile.hostInfo()[0];
         if (!here.equals(profile.measurement().host())) {
             return null;
         }
-        return new Specialiser.LocalTiming(profile.name(), profile.threads(), profile.batchSize());
+        return new Specialiser.LocalTiming(profile.name(), profile.engine(), profile.threads(), profile.batchSize());
     }
 
     private static String csv(float[] v) {
@@ -124,9 +125,12 @@ public final class SupernetBackend implements Specialiser.Backend {
 
     /** {@inheritDoc} */
     @Override
-    public double ortLatencyMs(byte[] onnx, Subnet subnet, int threads, int batch) {
-        try (Verifier v = Verifier.open(onnx, threads)) {
-            return v.medianLatencyMs(batch, WARMUP, REPEATS);
+    public double latencyMs(byte[] onnx, Subnet subnet, Specialiser.LocalTiming timing) {
+        if ("pytorch".equals(timing.engine())) {
+            return DjlLatencyMeter.timeSubnet(subnet, timing.threads(), timing.batch(), WARMUP, REPEATS);
+        }
+        try (Verifier v = Verifier.open(onnx, timing.threads())) {
+            return v.medianLatencyMs(timing.batch(), WARMUP, REPEATS);
         }
     }
 

@@ -56,8 +56,8 @@ class SpecialiserTest {
         }
 
         @Override
-        public double ortLatencyMs(byte[] onnx, Subnet subnet, int threads, int batch) {
-            calls.add("ort " + threads + "x" + batch);
+        public double latencyMs(byte[] onnx, Subnet subnet, Specialiser.LocalTiming timing) {
+            calls.add("ort " + timing.threads() + "x" + timing.batch());
             return 0.5 + subnet.arch().resolution() / 100.0;
         }
 
