@@ -3,6 +3,7 @@ package ofa4j.cli;
 import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import ofa4j.models.SearchSpace;
 import ofa4j.supernet.data.DataSplits;
@@ -38,9 +39,23 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from the newest good checkpoint in --out.")
     boolean resume;
 
+    @Option(names = "--epochs", split = ",", paramLabel = "E",
+            description = "Override the preset's epochs of the 6 phases (full, kernel, depth-1, depth-2, expand-1, expand-2), e.g. 4,1,1,1,1,1.")
+    List<Integer> epochs;
+
+    @Option(names = "--subnets-per-step", split = ",", paramLabel = "S",
+            description = "Override the subnets sampled per step in the 6 phases, e.g. 1,1,2,2,4,4.")
+    List<Integer> subnetsPerStep;
+
+    @Option(names = "--train-images", description = "Override the train images used (0 = all 55,000).")
+    Integer trainImages;
+
+    @Option(names = "--lr", description = "Override the peak learning rate of the full phase (others are fractions of it).")
+    Double lr;
+
     @Override
     public Integer call() throws Exception {
-        TrainingPreset p = TrainingPreset.named(preset);
+        TrainingPreset p = customise(TrainingPreset.named(preset), epochs, subnetsPerStep, trainImages, lr);
         SearchSpace s = SearchSpace.preset(space);
         Path out = common.outDir(p.name());
         common.applyThreads();
@@ -53,6 +68,42 @@ final class TrainCommand implements Callable<Integer> {
             w.println("last epoch: " + last);
         }
         return 0;
+    }
+
+    /**
+     * Applies command-line overrides to a preset. A changed preset is named {@code <preset>-custom}
+     * (stored in the checkpoints, so that resuming with other settings is refused).
+     *
+     * @param p the named preset
+     * @param epochs 6 epoch counts or null
+     * @param subnets 6 subnets-per-step values or null
+     * @param trainImages train images or null
+     * @param lr full-phase learning rate or null
+     * @return the preset to train with
+     * @throws IllegalArgumentException naming a bad override and what is allowed
+     */
+    static TrainingPreset customise(TrainingPreset p, List<Integer> epochs, List<Integer> subnets, Integer trainImages,
+            Double lr) {
+        if (epochs == null && subnets == null && trainImages == null && lr == null) {
+            return p;
+        }
+        if (epochs != null && (epochs.size() != 6 || epochs.stream().anyMatch(e -> e < 1 || e > 1000))) {
+            throw new IllegalArgumentException("--epochs needs 6 comma-separated counts in [1, 1000], found " + epochs);
+        }
+        if (subnets != null && (subnets.size() != 6 || subnets.stream().anyMatch(n -> n < 1 || n > 16))) {
+            throw new IllegalArgumentException(
+                    "--subnets-per-step needs 6 comma-separated values in [1, 16], found " + subnets);
+        }
+        if (trainImages != null && (trainImages < 0 || trainImages == 1)) {
+            throw new IllegalArgumentException("--train-images must be 0 (all) or >= 2, found " + trainImages);
+        }
+        if (lr != null && !(lr > 0 && lr <= 10)) {
+            throw new IllegalArgumentException("--lr must be in (0, 10], found " + lr);
+        }
+        return new TrainingPreset(p.name() + "-custom", trainImages != null ? trainImages : p.trainImages(),
+                p.valImages(), p.batchSize(), epochs != null ? epochs : p.phaseEpochs(),
+                subnets != null ? subnets : p.phaseSubnets(), lr != null ? lr : p.fullLr(), p.warmupFraction(),
+                p.recalImages(), p.evalImages());
     }
 
     /**
