@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
  * BN-recalibrated on the same 500 training images and scored on the 2,000-image validation split
  * (written by {@code ofa predictor fit --run <quick run> --samples 300 --calibration-images 500}
  * on 2026-11-28; accuracies span 75.6-82.0%). Held out: 20%, as {@code ofa predictor fit} does.
- * Measured: ridge tau 0.536, MLP tau 0.557 (RMSE 0.79 / 0.76 pt against a 1.11 pt spread); the floors sit below them and above what a constant or a MACs-only
- * ranking reach (checked below), so a broken encoding, fit or split fails them.
+ * Measured: ridge tau 0.536, MLP tau 0.557 (RMSE 0.79 / 0.76 pt against a 1.11 pt spread). The
+ * floors sit below them and above what a constant or a MACs-only ranking reach (checked below),
+ * so a broken encoding, fit or split fails them.
  */
 class QuickSupernetPredictorTest {
 
