@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.concurrent.TimeUnit;
 import ofa4j.models.SearchSpace;
 import ofa4j.predictor.DeviceProfile;
+import ofa4j.predictor.DjlLatencyMeter;
 import ofa4j.predictor.ExporterModels;
 import ofa4j.predictor.LatencyPredictor;
 import ofa4j.predictor.MlpAccuracyPredictor;
@@ -89,6 +90,17 @@ public class SearchBench {
     @Benchmark
     public DeviceProfile profile() {
         return profileHere(space, 5);
+    }
+
+    /**
+     * Building a PyTorch-engine profile of this machine (DJL, 1 thread, batch 1): every layer
+     * variant as a static DJL layer and 5 whole subnets, with the same reduced repeats.
+     */
+    @Benchmark
+    public DeviceProfile profilePytorch() {
+        try (DjlLatencyMeter meter = new DjlLatencyMeter(space, 1, 1, 10, 50, 1)) {
+            return Profiler.profile(space, meter, "cpu-pt-1t", 5, 1, true, (PrintStream) null);
+        }
     }
 
     @TearDown(Level.Trial)
