@@ -1,22 +1,28 @@
 package ofa4j.supernet.data;
 
 import java.awt.Graphics2D;
+import java.awt.color.ColorSpace;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Reads a user's image data set laid out as one sub-folder per class ({@code root/cat/1.png},
  * {@code root/dog/7.jpg}, ...). Classes are the sub-folder names sorted by name (class index =
  * position); images are PNG or JPEG read with {@code javax.imageio}, converted to grey (1 channel)
- * or RGB (3 channels) and resized (bilinear) to {@code size x size}.
+ * or RGB (3 channels) and resized (bilinear) to {@code size x size}. {@link #detectChannels} picks
+ * the channel count of a folder from its files' headers.
  */
 public final class ImageFolder {
 
@@ -55,31 +61,14 @@ public final class ImageFolder {
         if (size < 1) {
             throw new IllegalArgumentException("image size must be positive, found " + size);
         }
-        if (!Files.isDirectory(root)) {
-            throw new IOException("image folder " + root + " does not exist or is not a directory");
-        }
-        List<Path> classDirs;
-        try (Stream<Path> s = Files.list(root)) {
-            classDirs = s.filter(Files::isDirectory).sorted().toList();
-        }
-        if (classDirs.size() < 2) {
-            throw new IOException(
-                    "image folder " + root + " must hold at least 2 class sub-folders, found " + classDirs.size());
-        }
+        List<Path> classDirs = classDirs(root);
         List<String> names = new ArrayList<>();
         List<float[]> pixels = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
         for (int c = 0; c < classDirs.size(); c++) {
             Path dir = classDirs.get(c);
             names.add(dir.getFileName().toString());
-            List<Path> files;
-            try (Stream<Path> s = Files.list(dir)) {
-                files = s.filter(p -> Files.isRegularFile(p) && isImage(p)).sorted().toList();
-            }
-            if (files.isEmpty()) {
-                throw new IOException(
-                        "class folder " + dir + " holds no PNG or JPEG image (extensions " + EXTENSIONS + ")");
-            }
+            List<Path> files = imageFiles(dir);
             for (Path f : files) {
                 pixels.add(readImage(f, channels, size));
                 labels.add(c);
@@ -93,6 +82,78 @@ public final class ImageFolder {
         int[] y = labels.stream().mapToInt(Integer::intValue).toArray();
         ImageSet set = new ImageSet(root.getFileName() + "", channels, size, size, all, y, names.size());
         return new Loaded(set, names);
+    }
+
+    /**
+     * Chooses the channel count of a folder without decoding pixels: 3 if any image is stored in
+     * colour (RGB, palette or CMYK, read from the file header), 1 if every image is stored grey.
+     * Stops at the first colour image.
+     *
+     * @param root the folder holding one sub-folder per class
+     * @return 1 or 3
+     * @throws IOException for the same folder problems as {@link #load}, or a file that is not a
+     *     readable PNG or JPEG (its path is named)
+     */
+    public static int detectChannels(Path root) throws IOException {
+        for (Path dir : classDirs(root)) {
+            for (Path f : imageFiles(dir)) {
+                if (isStoredInColour(f)) {
+                    return 3;
+                }
+            }
+        }
+        return 1;
+    }
+
+    /** The class folders of {@code root}, sorted by name (at least 2). */
+    private static List<Path> classDirs(Path root) throws IOException {
+        if (!Files.isDirectory(root)) {
+            throw new IOException("image folder " + root + " does not exist or is not a directory");
+        }
+        List<Path> classDirs;
+        try (Stream<Path> s = Files.list(root)) {
+            classDirs = s.filter(Files::isDirectory).sorted().toList();
+        }
+        if (classDirs.size() < 2) {
+            throw new IOException(
+                    "image folder " + root + " must hold at least 2 class sub-folders, found " + classDirs.size());
+        }
+        return classDirs;
+    }
+
+    /** The PNG/JPEG files of one class folder, sorted by name (at least 1). */
+    private static List<Path> imageFiles(Path dir) throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(p -> Files.isRegularFile(p) && isImage(p)).sorted().toList();
+        }
+        if (files.isEmpty()) {
+            throw new IOException("class folder " + dir + " holds no PNG or JPEG image (extensions " + EXTENSIONS + ")");
+        }
+        return files;
+    }
+
+    /** Reads only the header: is the image stored with a colour (non-grey) colour space? */
+    private static boolean isStoredInColour(Path f) throws IOException {
+        try (ImageInputStream in = ImageIO.createImageInputStream(f.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new IOException("cannot decode image " + f + ": not a readable PNG or JPEG");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                ImageTypeSpecifier type = reader.getRawImageType(0);
+                if (type == null) { // e.g. CMYK JPEGs: no raw type, but never grey
+                    return true;
+                }
+                return type.getColorModel().getColorSpace().getType() != ColorSpace.TYPE_GRAY;
+            } catch (IOException | RuntimeException e) {
+                throw new IOException("cannot decode image " + f + ": " + e.getMessage(), e);
+            } finally {
+                reader.dispose();
+            }
+        }
     }
 
     private static boolean isImage(Path p) {

@@ -79,4 +79,22 @@ class ImageFolderTest {
         IllegalArgumentException e3 = assertThrows(IllegalArgumentException.class, () -> ImageFolder.load(tmp, 2, 4));
         assertTrue(e3.getMessage().contains("found 2"), e3.getMessage());
     }
+
+    @Test
+    void detectsColourFromHeadersOnly() throws IOException {
+        Path grey = tmp.resolve("grey");
+        for (String c : List.of("a", "b")) {
+            Path f = grey.resolve(c + "/1.png");
+            Files.createDirectories(f.getParent());
+            ImageIO.write(new BufferedImage(5, 5, BufferedImage.TYPE_BYTE_GRAY), "png", f.toFile());
+        }
+        assertEquals(1, ImageFolder.detectChannels(grey));
+        // one RGB file among grey ones makes the folder colour, even if its pixels are grey
+        png(grey.resolve("b/2.png"), 5, 0x808080);
+        assertEquals(3, ImageFolder.detectChannels(grey));
+        Path bad = grey.resolve("a/0.jpg");
+        Files.write(bad, new byte[] {1, 2, 3});
+        IOException e = assertThrows(IOException.class, () -> ImageFolder.detectChannels(grey));
+        assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
+    }
 }
