@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import ofa4j.models.AtomicFiles;
 import ofa4j.models.SearchSpace;
+import ofa4j.models.SpaceJson;
 import ofa4j.predictor.DeviceProfile;
 import ofa4j.slicer.Fleet;
 import ofa4j.slicer.Specialiser;
@@ -32,7 +33,8 @@ import picocli.CommandLine.Spec;
         name = "run",
         description = "The main job: train -> profile -> predictor -> slice -> export, with report.json, summary.md and pareto.png.",
         footer = {"", "Examples:", "  ofa run                        # quick preset, Fashion-MNIST, runs/quick",
-                "  ofa run --preset full --out runs/full --resume"})
+                "  ofa run --preset full --out runs/full --resume",
+                "  ofa run --data my_images/ --out runs/pets     # one sub-folder of PNG/JPEG images per class"})
 final class RunCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
@@ -79,21 +81,24 @@ final class RunCommand implements Callable<Integer> {
         Files.createDirectories(out);
         PrintWriter w = spec.commandLine().getOut();
         CostLedger ledger = new CostLedger(wattsPerCore);
-        SearchSpace space = SearchSpace.fmnist();
         long t0 = System.nanoTime();
 
         w.println("[1/5] training the supernet (" + p.name() + " preset)...");
         TrainingResult trained = ledger.time("train", () ->
-                TrainCommand.train(p, space, out.resolve("supernet"), resume, dataOptions, common));
-
-        w.println("[2/5] profiling this machine (ONNX Runtime, 1 thread)...");
-        Path profileFile = out.resolve("devices").resolve(Pipeline.localDeviceName(1) + ".json");
-        boolean profileReused = resume && Files.isRegularFile(profileFile);
-        DeviceProfile device = ledger.time("profile", () ->
-                Pipeline.profile(space, profileFile, 1, profileSubnets, common.seed, common.quiet, resume));
+                TrainCommand.train(p, SearchSpace.fmnist(), out.resolve("supernet"), resume, dataOptions, common, w));
 
         JsonObject report = new JsonObject();
         try (SupernetRun run = SupernetRun.open(out.resolve("supernet"), dataOptions, common.quiet)) {
+            // Every later stage works on the space stored with the supernet: the fmnist space adapted
+            // to the data's channels and classes.
+            SearchSpace space = run.net.space();
+            w.println("[2/5] profiling this machine (ONNX Runtime, 1 thread)...");
+            Path profileFile = out.resolve("devices").resolve(Pipeline.localDeviceName(1) + ".json");
+            boolean profileReused = resume && Files.isRegularFile(profileFile)
+                    && DeviceProfile.load(profileFile).space().equals(space);
+            DeviceProfile device = ledger.time("profile", () ->
+                    Pipeline.profile(space, profileFile, 1, profileSubnets, common.seed, common.quiet, resume));
+
             w.println("[3/5] measuring " + n + " subnets for the accuracy predictor...");
             Path predDir = out.resolve("predictor");
             Files.createDirectories(predDir);
@@ -113,6 +118,8 @@ final class RunCommand implements Callable<Integer> {
                 report.addProperty("created", Instant.now().toString());
                 report.addProperty("preset", p.name());
                 report.addProperty("space", space.name());
+                report.add("search_space", SpaceJson.toJson(space));
+                report.add("data", dataJson(run));
                 report.addProperty("seed", common.seed);
                 report.addProperty("checkpoint_sha256", run.checkpointSha);
                 JsonObject tr = new JsonObject();
@@ -138,6 +145,8 @@ final class RunCommand implements Callable<Integer> {
                 JsonArray sl = new JsonArray();
                 StringBuilder md = new StringBuilder();
                 md.append("# ofa4j run: ").append(p.name()).append(" preset\n\n");
+                md.append(String.format(Locale.ROOT, "Data: %s; %d train / %d val / %d test images.%n%n",
+                        run.source.describe(), run.data.train().size(), run.data.val().size(), run.data.test().size()));
                 md.append("| target | subnet | MACs (M) | params (M) | pred. acc | val acc | test acc | pred. ms | measured ms |\n");
                 md.append("|---|---|---|---|---|---|---|---|---|\n");
                 for (Specialiser.Report r : slices.reports()) {
@@ -179,5 +188,21 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The data of a run for the report: source, shape, class names and split sizes. */
+    private static JsonObject dataJson(SupernetRun run) {
+        JsonObject d = new JsonObject();
+        d.addProperty("kind", run.source.kind());
+        d.addProperty("dir", run.source.dir().toString());
+        d.addProperty("channels", run.data.train().channels());
+        d.addProperty("image_size", run.data.train().height());
+        JsonArray names = new JsonArray();
+        run.source.classNames().forEach(names::add);
+        d.add("class_names", names);
+        d.addProperty("train_images", run.data.train().size());
+        d.addProperty("val_images", run.data.val().size());
+        d.addProperty("test_images", run.data.test().size());
+        return d;
     }
 }
