@@ -106,14 +106,17 @@ final class Pipeline {
      * @param subnets whole subnets timed for the fit
      * @param seed seed
      * @param quiet no progress bar
-     * @param reuse return an existing profile when the file is valid
+     * @param reuse return an existing profile when the file is valid and of the same space
      * @return the profile
      * @throws IOException if writing fails
      */
     static DeviceProfile profile(SearchSpace space, Path file, String engine, int threads, int batch, int subnets,
             long seed, boolean quiet, boolean reuse) throws IOException {
         if (reuse && Files.isRegularFile(file)) {
-            return DeviceProfile.load(file);
+            DeviceProfile old = DeviceProfile.load(file);
+            if (old.space().equals(space)) {
+                return old;
+            } // a profile of another space (other input channels or classes) is measured again
         }
         DeviceProfile p;
         try (LatencyMeter meter = "pytorch".equals(engine)

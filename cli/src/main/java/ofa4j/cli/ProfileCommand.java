@@ -7,6 +7,7 @@ import ofa4j.models.SearchSpace;
 import ofa4j.predictor.DeviceProfile;
 import ofa4j.predictor.ExporterModels;
 import ofa4j.predictor.RemoteKit;
+import ofa4j.supernet.train.Checkpoint;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Spec;
         description = "Build a device latency profile: time every layer variant and some whole subnets on this machine"
                 + " in ONNX Runtime or in DJL's PyTorch engine, or write a kit for another device (--kit) and import its timings (--import).",
         footer = {"", "Examples:", "  ofa profile --out devices/cpu-ort-1t.json",
+                "  ofa profile --supernet runs/pets/supernet --out runs/pets/devices/cpu-ort-1t.json   # the run's channels and classes",
                 "  ofa profile --engine pytorch --engine-threads 2 --batch 8      # writes devices/cpu-pt-2t-b8.json",
                 "  ofa profile --kit kits/phone                       # copy to the phone, time each model, write timings.csv",
                 "  ofa profile --kit kits/phone --import timings.csv --name phone --out devices/phone.json"})
@@ -30,6 +32,10 @@ final class ProfileCommand implements Callable<Integer> {
 
     @Option(names = "--space", defaultValue = "fmnist", description = "Search space preset (default ${DEFAULT-VALUE}).")
     String space;
+
+    @Option(names = "--supernet", paramLabel = "DIR", description = "Profile the space of this trained run (its input channels"
+            + " and classes, e.g. of an image folder) instead of --space.")
+    Path supernet;
 
     @Option(names = {"--engine-threads", "--ort-threads"}, defaultValue = "1",
             description = "Intra-op threads of the profiled engine (default ${DEFAULT-VALUE}).")
@@ -56,7 +62,7 @@ final class ProfileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SearchSpace s = SearchSpace.preset(space);
+        SearchSpace s = supernet != null ? Checkpoint.readLatest(supernet).manifest().space() : SearchSpace.preset(space);
         if (ortThreads < 1 || ortThreads > 64) {
             throw new IllegalArgumentException("--engine-threads must be in [1, 64], found " + ortThreads);
         }
