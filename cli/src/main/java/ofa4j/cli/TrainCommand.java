@@ -33,7 +33,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin DataOptions dataOptions;
 
-    @Option(names = "--preset", defaultValue = "quick", description = "quick (about 6 min) or full (about 2 h) (default ${DEFAULT-VALUE}).")
+    @Option(names = "--preset", defaultValue = "quick", description = "quick (about 9 min) or full (about 2 h) (default ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--space", defaultValue = "fmnist", description = "Search space preset (default ${DEFAULT-VALUE}).")

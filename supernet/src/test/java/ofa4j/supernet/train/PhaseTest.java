@@ -100,9 +100,9 @@ class PhaseTest {
     @Test
     void presetsBuildTheirSchedules() {
         List<Phase> quick = TrainingPreset.named("quick").schedule(space);
-        assertEquals(List.of(1, 1, 2, 2, 2, 2), quick.stream().map(Phase::subnetsPerStep).toList());
-        assertEquals(List.of(4, 1, 1, 1, 1, 1), quick.stream().map(Phase::epochs).toList());
-        assertEquals(12_000, TrainingPreset.quick().trainImages());
+        assertEquals(List.of(1, 1, 1, 1, 1, 1), quick.stream().map(Phase::subnetsPerStep).toList());
+        assertEquals(List.of(6, 1, 1, 1, 1, 1), quick.stream().map(Phase::epochs).toList());
+        assertEquals(20_000, TrainingPreset.quick().trainImages());
         List<Phase> full = TrainingPreset.named(" FULL ").schedule(space);
         assertEquals(Phase.OFA_SUBNETS_PER_STEP, full.stream().map(Phase::subnetsPerStep).toList());
         assertEquals(0, TrainingPreset.full().trainImages(), "full uses the whole train split");
