@@ -180,12 +180,8 @@ public final class DataOptions {
         if (imageSize != null && (imageSize < 1 || imageSize > MAX_IMAGE_SIZE)) {
             throw new IllegalArgumentException("--image-size must be in [1, " + MAX_IMAGE_SIZE + "] px, found " + imageSize);
         }
-        Path folder = null;
-        if (data != null) {
-            folder = isImageFolder(data) ? data : null;
-        } else if (recorded != null && recorded.isFolder()) {
-            folder = recorded.dir();
-        }
+        boolean fromRecord = recorded != null && recorded.isFolder();
+        Path folder = data != null ? (isImageFolder(data) ? data : null) : fromRecord ? recorded.dir() : null;
         if (folder == null) {
             if (channels != null || imageSize != null) {
                 throw new IllegalArgumentException("--channels and --image-size apply to image folders only; "
@@ -202,7 +198,6 @@ public final class DataOptions {
                     sets.train().height(), names);
             return new Loaded(splits, s);
         }
-        boolean fromRecord = recorded != null && recorded.isFolder();
         int c = channels != null ? channels : fromRecord ? recorded.channels() : ImageFolder.detectChannels(folder);
         int size = imageSize != null ? imageSize : fromRecord ? recorded.imageSize() : defaultImageSize;
         ImageFolder.Loaded l = ImageFolder.load(folder, c, size);
@@ -228,6 +223,9 @@ public final class DataOptions {
         int holdout = Math.max(1, (int) (all.size() * FOLDER_HOLDOUT));
         DataSplits d = DataSplits.carveAll(all, holdout, holdout, DataSplits.DEFAULT_SPLIT_SEED);
         ImageSet train = head(d.train(), trainImages);
+        if (train == d.train()) {
+            return new DataSplits(train, head(d.val(), valImages), head(d.test(), testImages), d.mean(), d.std());
+        }
         float[] mean = train.channelMean();
         return new DataSplits(train, head(d.val(), valImages), head(d.test(), testImages), mean, train.channelStd(mean));
     }

@@ -5,9 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.lang.reflect.Method;
-import java.util.Arrays;
 import java.util.Map;
-import java.util.SplittableRandom;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.LayerSpec;
 import ofa4j.models.SearchSpace;
@@ -26,7 +24,7 @@ import ofa4j.supernet.fixed.FixedNetwork;
  * <p>libtorch's thread count is process-wide: the meter sets it when created and restores the
  * previous value when closed.
  */
-public final class DjlLatencyMeter implements LatencyMeter {
+public final class DjlLatencyMeter extends MeterSettings {
 
     /** Default warm-up runs (libtorch's first calls of a shape allocate and pick kernels). */
     public static final int DEFAULT_WARMUP = 10;
@@ -37,12 +35,6 @@ public final class DjlLatencyMeter implements LatencyMeter {
     /** Cap on the process warm-up, seconds. */
     public static final double PROCESS_WARMUP_SECONDS = 3.0;
 
-    private final SearchSpace space;
-    private final int threads;
-    private final int batch;
-    private final int warmup;
-    private final int repeats;
-    private final long seed;
     private final int previousThreads;
 
     /**
@@ -58,35 +50,13 @@ public final class DjlLatencyMeter implements LatencyMeter {
      * @throws IllegalStateException if the default engine is not PyTorch
      */
     public DjlLatencyMeter(SearchSpace space, int threads, int batch, int warmup, int repeats, long seed) {
-        if (threads < 1 || batch < 1 || warmup < 0 || repeats < 1) {
-            throw new IllegalArgumentException(
-                    "PyTorch meter needs threads >= 1, batch >= 1, warmup >= 0, repeats >= 1, found " + threads
-                            + ", " + batch + ", " + warmup + ", " + repeats);
-        }
+        super("PyTorch", space, threads, batch, warmup, repeats, seed);
         String engine = Engine.getInstance().getEngineName();
         if (!"PyTorch".equals(engine)) {
             throw new IllegalStateException("the PyTorch meter needs DJL's PyTorch engine, the default engine is " + engine);
         }
-        this.space = space;
-        this.threads = threads;
-        this.batch = batch;
-        this.warmup = warmup;
-        this.repeats = repeats;
-        this.seed = seed;
         this.previousThreads = (Integer) jni("getNumThreads");
         jni("setNumThreads", threads);
-    }
-
-    /**
-     * A meter with the default warm-up and repeats.
-     *
-     * @param space the space
-     * @param threads libtorch intra-op threads
-     * @param batch batch size
-     * @return the meter (close it to restore the thread count)
-     */
-    public static DjlLatencyMeter withDefaults(SearchSpace space, int threads, int batch) {
-        return new DjlLatencyMeter(space, threads, batch, DEFAULT_WARMUP, DEFAULT_REPEATS, 1);
     }
 
     /**
@@ -109,38 +79,14 @@ public final class DjlLatencyMeter implements LatencyMeter {
 
     /** {@inheritDoc} */
     @Override
-    public int threads() {
-        return threads;
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public int batchSize() {
-        return batch;
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public int warmup() {
-        return warmup;
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public int repeats() {
-        return repeats;
-    }
-
-    /** {@inheritDoc} */
-    @Override
     public double layerMs(LayerSpec layer) {
-        return timeLayer(layer, warmup, repeats, Long.MAX_VALUE);
+        return timeLayer(layer, warmup(), repeats(), Long.MAX_VALUE);
     }
 
     /** {@inheritDoc} */
     @Override
     public double subnetMs(ArchConfig arch) {
-        return timeNetwork(RandomWeights.subnet(space, arch, seed), batch, warmup, repeats, seed);
+        return timeNetwork(RandomWeights.subnet(space, arch, seed), batchSize(), warmup(), repeats(), seed);
     }
 
     /**
@@ -187,7 +133,7 @@ public final class DjlLatencyMeter implements LatencyMeter {
     private double timeLayer(LayerSpec layer, int warm, int runs, long deadline) {
         Map<String, Tensor> w = RandomWeights.layer(layer, seed);
         try (FixedLayer l = new FixedLayer(layer, w); NDManager m = NDManager.newBaseManager()) {
-            NDArray x = l.prepare(m, randomInput(m, l.inputShape(batch), seed));
+            NDArray x = l.prepare(m, randomInput(m, l.inputShape(batchSize()), seed));
             return median(warm, runs, deadline, () -> {
                 try (NDManager run = m.newSubManager()) {
                     l.forward(run, x);
@@ -197,12 +143,7 @@ public final class DjlLatencyMeter implements LatencyMeter {
     }
 
     private static NDArray randomInput(NDManager m, Shape shape, long seed) {
-        float[] v = new float[Math.toIntExact(shape.size())];
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (rng.nextDouble() * 2 - 1);
-        }
-        return m.create(v, shape);
+        return m.create(randomInput(Math.toIntExact(shape.size()), seed), shape);
     }
 
     /** Median of timed runs, ms; stops early (keeping >= 1 run) once {@code deadline} passes. */
@@ -217,10 +158,7 @@ public final class DjlLatencyMeter implements LatencyMeter {
             pass.run();
             t[n++] = System.nanoTime() - s;
         }
-        long[] done = Arrays.copyOf(t, n);
-        Arrays.sort(done);
-        double med = n % 2 == 1 ? done[n / 2] : (done[n / 2 - 1] + done[n / 2]) / 2.0;
-        return med / 1e6;
+        return medianMs(t, n);
     }
 
     /** Restores libtorch's previous thread count. */

@@ -7,9 +7,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 import java.util.Map;
-import java.util.SplittableRandom;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.LayerSpec;
 import ofa4j.models.SearchSpace;
@@ -20,7 +18,7 @@ import ofa4j.models.SearchSpace;
  * input of the model's input shape with the batch dimension set, {@code warmup} untimed runs, then
  * the median of {@code repeats} timed runs.
  */
-public final class OrtLatencyMeter implements LatencyMeter {
+public final class OrtLatencyMeter extends MeterSettings {
 
     /** Default warm-up runs. */
     public static final int DEFAULT_WARMUP = 30;
@@ -34,13 +32,7 @@ public final class OrtLatencyMeter implements LatencyMeter {
     /** Cap on the process warm-up, seconds. */
     public static final double PROCESS_WARMUP_SECONDS = 3.0;
 
-    private final SearchSpace space;
     private final OnnxModelSource models;
-    private final int threads;
-    private final int batch;
-    private final int warmup;
-    private final int repeats;
-    private final long seed;
     private final OrtEnvironment env;
 
     /**
@@ -56,18 +48,8 @@ public final class OrtLatencyMeter implements LatencyMeter {
      */
     public OrtLatencyMeter(
             SearchSpace space, OnnxModelSource models, int threads, int batch, int warmup, int repeats, long seed) {
-        if (threads < 1 || batch < 1 || warmup < 0 || repeats < 1) {
-            throw new IllegalArgumentException(
-                    "ONNX Runtime meter needs threads >= 1, batch >= 1, warmup >= 0, repeats >= 1, found " + threads
-                            + ", " + batch + ", " + warmup + ", " + repeats);
-        }
-        this.space = space;
+        super("ONNX Runtime", space, threads, batch, warmup, repeats, seed);
         this.models = models;
-        this.threads = threads;
-        this.batch = batch;
-        this.warmup = warmup;
-        this.repeats = repeats;
-        this.seed = seed;
         this.env = OrtEnvironment.getEnvironment();
     }
 
@@ -101,30 +83,6 @@ public final class OrtLatencyMeter implements LatencyMeter {
 
     /** {@inheritDoc} */
     @Override
-    public int threads() {
-        return threads;
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public int batchSize() {
-        return batch;
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public int warmup() {
-        return warmup;
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public int repeats() {
-        return repeats;
-    }
-
-    /** {@inheritDoc} */
-    @Override
     public double layerMs(LayerSpec layer) {
         return medianMs(models.layerModel(layer, seed));
     }
@@ -146,10 +104,10 @@ public final class OrtLatencyMeter implements LatencyMeter {
     public void warmUpProcess(LayerSpec layer) {
         byte[] m = models.layerModel(layer, seed);
         long deadline = System.nanoTime() + (long) (PROCESS_WARMUP_SECONDS * 1e9);
-        try (OrtSession.SessionOptions opts = sessionOptions(threads);
+        try (OrtSession.SessionOptions opts = sessionOptions(threads());
                 OrtSession session = env.createSession(m, opts)) {
             Map.Entry<String, NodeInfo> in = session.getInputInfo().entrySet().iterator().next();
-            long[] shape = inputShape(in.getValue(), batch);
+            long[] shape = inputShape(in.getValue(), batchSize());
             int n = 1;
             for (long d : shape) {
                 n *= (int) d;
@@ -175,34 +133,27 @@ public final class OrtLatencyMeter implements LatencyMeter {
      * @return median latency of one run, ms
      */
     public double medianMs(byte[] onnx) {
-        try (OrtSession.SessionOptions opts = sessionOptions(threads);
+        try (OrtSession.SessionOptions opts = sessionOptions(threads());
                 OrtSession session = env.createSession(onnx, opts)) {
             Map.Entry<String, NodeInfo> in = session.getInputInfo().entrySet().iterator().next();
-            long[] shape = inputShape(in.getValue(), batch);
+            long[] shape = inputShape(in.getValue(), batchSize());
             int n = 1;
             for (long d : shape) {
                 n *= (int) d;
             }
-            float[] data = new float[n];
-            SplittableRandom rng = new SplittableRandom(seed);
-            for (int i = 0; i < n; i++) {
-                data[i] = (float) (rng.nextDouble() * 2 - 1);
-            }
-            try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape)) {
+            try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(randomInput(n, seed)), shape)) {
                 Map<String, OnnxTensor> feed = Map.of(in.getKey(), x);
-                for (int i = 0; i < warmup; i++) {
+                for (int i = 0; i < warmup(); i++) {
                     session.run(feed).close(); // untimed
                 }
-                long[] t = new long[repeats];
-                for (int i = 0; i < repeats; i++) {
+                long[] t = new long[repeats()];
+                for (int i = 0; i < t.length; i++) {
                     long s = System.nanoTime();
                     OrtSession.Result r = session.run(feed);
                     t[i] = System.nanoTime() - s;
                     r.close();
                 }
-                Arrays.sort(t);
-                double med = repeats % 2 == 1 ? t[repeats / 2] : (t[repeats / 2 - 1] + t[repeats / 2]) / 2.0;
-                return med / 1e6;
+                return medianMs(t, t.length);
             }
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime could not time a model: " + e.getMessage(), e);

@@ -10,6 +10,7 @@ import ofa4j.models.LayerSpec;
 import ofa4j.models.Subnet;
 import ofa4j.models.Tensor;
 import ofa4j.supernet.ops.Ctx;
+import ofa4j.supernet.ops.Fn;
 
 /**
  * One layer of a static network on its own, with its own copies of the weights: what a latency
@@ -87,7 +88,7 @@ public final class FixedLayer implements AutoCloseable {
      */
     public NDArray prepare(NDManager scope, NDArray x) {
         return x.getShape().dimension() == 4
-                ? ofa4j.supernet.ops.Fn.toMemoryFormat(Ctx.of(scope, false), x)
+                ? Fn.toMemoryFormat(Ctx.of(scope, false), x)
                 : x;
     }
 
