@@ -21,6 +21,21 @@ final class FormatHeader {
      * @throws IOException naming the file when it is not an object of that format and version
      */
     static JsonObject read(String text, String where, String format, int version) throws IOException {
+        return read(text, where, format, version, version);
+    }
+
+    /**
+     * Parses {@code text} and checks its header, accepting a range of versions.
+     *
+     * @param text the file's text
+     * @param where message prefix naming the file and the expected format
+     * @param format expected value of {@code format}
+     * @param minVersion oldest version read
+     * @param maxVersion newest version read
+     * @return the JSON object
+     * @throws IOException naming the file when it is not an object of that format and version
+     */
+    static JsonObject read(String text, String where, String format, int minVersion, int maxVersion) throws IOException {
         JsonElement e = JsonParser.parseString(text);
         if (!e.isJsonObject()) {
             throw new IOException(where + "not a JSON object");
@@ -31,8 +46,9 @@ final class FormatHeader {
             throw new IOException(where + "format is '" + fmt + "'");
         }
         int v = o.get("version").getAsInt();
-        if (v != version) {
-            throw new IOException(where + "unsupported version " + v);
+        if (v < minVersion || v > maxVersion) {
+            throw new IOException(where + "unsupported version " + v
+                    + (minVersion == maxVersion ? "" : " (versions " + minVersion + "-" + maxVersion + " are read)"));
         }
         return o;
     }

@@ -96,10 +96,40 @@ class AccuracyPredictorsTest {
         String text = Files.readString(rf);
         Files.writeString(rf, text.substring(0, text.length() / 2));
         IOException e2 = assertThrows(IOException.class, () -> RidgeAccuracyPredictor.load(rf));
-        assertTrue(e2.getMessage().contains(rf.toString()) && e2.getMessage().contains("v1"), e2.getMessage());
-        Files.writeString(rf, text.replace("\"version\": 1", "\"version\": 9"));
+        assertTrue(e2.getMessage().contains(rf.toString()) && e2.getMessage().contains("v2"), e2.getMessage());
+        Files.writeString(rf, text.replace("\"version\": 2", "\"version\": 9"));
         IOException e3 = assertThrows(IOException.class, () -> RidgeAccuracyPredictor.load(rf));
         assertTrue(e3.getMessage().contains("version 9"), e3.getMessage());
+    }
+
+    @Test
+    void ridgeResolutionTermsLearnEffectsThatDependOnResolution() {
+        List<AccuracySample> all = new SyntheticAccuracy(SPACE, 9, 0.001, 0.006).samples(600, 23);
+        List<List<AccuracySample>> parts = PredictorQuality.split(all, 0.2, 1);
+        PredictorQuality plain = PredictorQuality.evaluate(RidgeAccuracyPredictor.fit(SPACE, parts.get(0), 3L, 0), parts.get(1));
+        RidgeAccuracyPredictor p = RidgeAccuracyPredictor.fit(SPACE, parts.get(0), 3L);
+        PredictorQuality withTerms = PredictorQuality.evaluate(p, parts.get(1));
+        System.out.println("plain " + plain + " / with resolution terms " + withTerms);
+        assertEquals(99 + 2 * 96 + 2, p.numFeatures());
+        assertTrue(withTerms.kendallTau() > plain.kendallTau() + 0.05, withTerms + " vs " + plain);
+        assertTrue(withTerms.rmsePoints() < 0.8 * plain.rmsePoints(), withTerms + " vs " + plain);
+    }
+
+    @Test
+    void version1RidgeFilesStillLoadAndPredictAsBefore() throws IOException {
+        RidgeAccuracyPredictor plain = RidgeAccuracyPredictor.fit(SPACE, fitRows, 3L, 0);
+        Path rf = dir.resolve("ridge-v2.json");
+        plain.save(rf);
+        com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(Files.readString(rf)).getAsJsonObject();
+        assertEquals(2, o.get("version").getAsInt());
+        o.addProperty("version", 1);
+        o.remove("resolution_terms");
+        o.remove("resolution_stats");
+        Path v1 = dir.resolve("ridge-v1.json");
+        Files.writeString(v1, o.toString());
+        List<ArchConfig> a = archs(heldOut);
+        assertArrayEquals(plain.predict(a), RidgeAccuracyPredictor.load(v1).predict(a), 0.0);
+        assertEquals(101, RidgeAccuracyPredictor.load(v1).numFeatures());
     }
 
     @Test

@@ -11,7 +11,9 @@ import ofa4j.models.SearchSpace;
 /**
  * A synthetic ground truth for predictor tests: accuracy grows smoothly (saturating) with log MACs,
  * plus fixed random per-feature effects of the encoding, plus noise, so that a good predictor must
- * learn from the encoding and ranks are meaningful.
+ * learn from the encoding and ranks are meaningful. Optionally the block effects change with the
+ * input resolution (a second set of effects times the standardised resolution), as measured on real
+ * supernets.
  */
 final class SyntheticAccuracy {
 
@@ -20,8 +22,16 @@ final class SyntheticAccuracy {
     private final CostModel cost;
     private final double[] effects;
     private final double noise;
+    private final double[] resolutionEffects;
 
     SyntheticAccuracy(SearchSpace space, long seed, double noise) {
+        this(space, seed, noise, 0);
+    }
+
+    /**
+     * @param interaction scale of the per-feature effects that flip sign with the resolution (0 = none)
+     */
+    SyntheticAccuracy(SearchSpace space, long seed, double noise, double interaction) {
         this.space = space;
         this.enc = new ArchEncoding(space);
         this.cost = new CostModel(space);
@@ -31,6 +41,10 @@ final class SyntheticAccuracy {
             effects[i] = (rng.nextDouble() - 0.5) * 0.006;
         }
         this.noise = noise;
+        this.resolutionEffects = new double[enc.length()];
+        for (int i = 0; i < effects.length; i++) {
+            resolutionEffects[i] = (rng.nextDouble() - 0.5) * interaction;
+        }
     }
 
     /** Noise-free accuracy. */
@@ -38,9 +52,13 @@ final class SyntheticAccuracy {
         double lm = Math.log(cost.macs(a) / 1e6); // about 0.3 .. 2.2 for fmnist
         double base = 0.70 + 0.2 * Math.tanh(1.2 * (lm - 1.0));
         float[] x = enc.encode(a);
+        List<Integer> rs = space.resolutions();
+        double mid = (rs.get(0) + rs.get(rs.size() - 1)) / 2.0;
+        double half = Math.max(1, (rs.get(rs.size() - 1) - rs.get(0)) / 2.0);
+        double z = (a.resolution() - mid) / half;
         double s = 0;
         for (int i = 0; i < x.length; i++) {
-            s += effects[i] * x[i];
+            s += (effects[i] + resolutionEffects[i] * z) * x[i];
         }
         return base + s;
     }
