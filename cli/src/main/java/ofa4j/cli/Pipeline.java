@@ -35,6 +35,7 @@ import ofa4j.predictor.OrtLatencyMeter;
 import ofa4j.predictor.PredictorQuality;
 import ofa4j.predictor.Profiler;
 import ofa4j.predictor.RidgeAccuracyPredictor;
+import ofa4j.predictor.CrossValidation;
 import ofa4j.predictor.SupernetScorer;
 
 /**
@@ -159,7 +160,7 @@ final class Pipeline {
 
     /** The two fitted predictors and their held-out quality. */
     record Predictors(MlpAccuracyPredictor mlp, RidgeAccuracyPredictor ridge, PredictorQuality mlpQuality,
-            PredictorQuality ridgeQuality, int rows) implements AutoCloseable {
+            PredictorQuality ridgeQuality, int rows, List<CrossValidation> crossValidation) implements AutoCloseable {
         @Override
         public void close() {
             mlp.close();
@@ -175,10 +176,12 @@ final class Pipeline {
      * @param dir predictor directory (holds the table, writes the predictors and quality.json)
      * @param seed seed of the split and of the MLP
      * @param reuse load existing predictor files instead of fitting
+     * @param cvFolds folds of the cross-validation also reported (0 = none; skipped when the table
+     *     has fewer than 2 rows per fold)
      * @return the predictors
      * @throws IOException if reading or writing fails
      */
-    static Predictors fitPredictors(SearchSpace space, Path dir, long seed, boolean reuse) throws IOException {
+    static Predictors fitPredictors(SearchSpace space, Path dir, long seed, boolean reuse, int cvFolds) throws IOException {
         List<AccuracySample> rows = AccuracyDataset.load(dir.resolve(ACCURACY_FILE), space, 10);
         List<List<AccuracySample>> split = PredictorQuality.split(rows, 0.2, seed);
         List<AccuracySample> fit = split.get(0);
@@ -204,8 +207,18 @@ final class Pipeline {
         q.addProperty("held_out_rows", held.size());
         q.add("mlp", quality(qm));
         q.add("ridge", quality(qr));
+        List<CrossValidation> cv = List.of();
+        if (cvFolds >= 2 && rows.size() >= 2 * cvFolds) {
+            cv = CrossValidation.run(space, rows, cvFolds, MlpAccuracyPredictor.Config.defaults(seed), seed);
+            JsonObject c = new JsonObject();
+            c.addProperty("folds", cvFolds);
+            for (CrossValidation v : cv) {
+                c.add(v.predictor(), crossValidation(v));
+            }
+            q.add("cross_validation", c);
+        }
         AtomicFiles.writeString(dir.resolve(QUALITY_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(q));
-        return new Predictors(mlp, ridge, qm, qr, rows.size());
+        return new Predictors(mlp, ridge, qm, qr, rows.size(), cv);
     }
 
     static JsonObject quality(PredictorQuality q) {
@@ -213,6 +226,17 @@ final class Pipeline {
         o.addProperty("rmse_pt", q.rmsePoints());
         o.addProperty("kendall_tau", q.kendallTau());
         o.addProperty("spearman_rho", q.spearmanRho());
+        return o;
+    }
+
+    static JsonObject crossValidation(CrossValidation v) {
+        JsonObject o = new JsonObject();
+        o.addProperty("kendall_tau_mean", v.tauMean());
+        o.addProperty("kendall_tau_sd", v.tauSd());
+        o.addProperty("kendall_tau_min", v.tauMin());
+        o.addProperty("spearman_rho_mean", v.rhoMean());
+        o.addProperty("rmse_pt_mean", v.rmseMean());
+        o.addProperty("rmse_pt_sd", v.rmseSd());
         return o;
     }
 

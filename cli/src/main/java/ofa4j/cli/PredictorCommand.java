@@ -36,10 +36,16 @@ final class PredictorCommand {
         @Option(names = "--calibration-images", defaultValue = "2000", description = "BN recalibration images per subnet (default ${DEFAULT-VALUE}).")
         int calibrationImages;
 
+        @Option(names = "--cv", defaultValue = "5", description = "Folds of the cross-validation also reported (0 = none; default ${DEFAULT-VALUE}).")
+        int cvFolds;
+
         @Override
         public Integer call() throws Exception {
             if (samples < 20) {
                 throw new IllegalArgumentException("--samples must be >= 20, found " + samples);
+            }
+            if (cvFolds != 0 && (cvFolds < 2 || cvFolds > 20)) {
+                throw new IllegalArgumentException("--cv must be 0 (none) or 2-20 folds, found " + cvFolds);
             }
             common.applyThreads();
             Path dir = runDir.resolve("predictor");
@@ -49,9 +55,10 @@ final class PredictorCommand {
                         common.seed, common.quiet);
                 spec.commandLine().getOut().printf("accuracy table %s: %d rows (%d new) in %.1f s%n", t.file(), t.totalRows(),
                         t.newRows(), t.seconds());
-                try (Pipeline.Predictors p = Pipeline.fitPredictors(run.net.space(), dir, common.seed, false)) {
+                try (Pipeline.Predictors p = Pipeline.fitPredictors(run.net.space(), dir, common.seed, false, cvFolds)) {
                     spec.commandLine().getOut().println(p.mlpQuality());
                     spec.commandLine().getOut().println(p.ridgeQuality());
+                    p.crossValidation().forEach(spec.commandLine().getOut()::println);
                     spec.commandLine().getOut().println("wrote " + dir.resolve(Pipeline.MLP_FILE) + ", "
                             + dir.resolve(Pipeline.RIDGE_FILE) + ", " + dir.resolve(Pipeline.QUALITY_FILE));
                 }

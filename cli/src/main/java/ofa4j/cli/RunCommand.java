@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import ofa4j.models.AtomicFiles;
 import ofa4j.models.SearchSpace;
 import ofa4j.models.SpaceJson;
+import ofa4j.predictor.CrossValidation;
 import ofa4j.predictor.DeviceProfile;
 import ofa4j.slicer.Fleet;
 import ofa4j.slicer.Specialiser;
@@ -36,6 +37,9 @@ import picocli.CommandLine.Spec;
                 "  ofa run --preset full --out runs/full --resume",
                 "  ofa run --data my_images/ --out runs/pets     # one sub-folder of PNG/JPEG images per class"})
 final class RunCommand implements Callable<Integer> {
+
+    /** Folds of the predictor cross-validation reported next to the held-out 20%. */
+    static final int CV_FOLDS = 5;
 
     @Spec CommandSpec spec;
 
@@ -106,9 +110,10 @@ final class RunCommand implements Callable<Integer> {
                     Pipeline.accuracyTable(run, predDir.resolve(Pipeline.ACCURACY_FILE), n, calib, common.seed, common.quiet));
             w.println("[4/5] fitting predictors...");
             try (Pipeline.Predictors preds = ledger.time("fit_predictors", () ->
-                    Pipeline.fitPredictors(space, predDir, common.seed, resume))) {
+                    Pipeline.fitPredictors(space, predDir, common.seed, resume, CV_FOLDS))) {
                 w.println("      " + preds.mlpQuality());
                 w.println("      " + preds.ridgeQuality());
+                preds.crossValidation().forEach(v -> w.println("      " + v));
                 w.println("[5/5] slicing for 4 budgets, exporting ONNX...");
                 List<Fleet.Target> targets = Pipeline.defaultTargets(space, device);
                 Pipeline.Slices slices = ledger.time("slice_export", () ->
@@ -141,6 +146,9 @@ final class RunCommand implements Callable<Integer> {
                 pr.addProperty("new_rows", table.newRows());
                 pr.add("mlp", Pipeline.quality(preds.mlpQuality()));
                 pr.add("ridge", Pipeline.quality(preds.ridgeQuality()));
+                for (CrossValidation v : preds.crossValidation()) {
+                    pr.add(v.predictor() + "_cv", Pipeline.crossValidation(v));
+                }
                 report.add("predictor", pr);
                 JsonArray sl = new JsonArray();
                 StringBuilder md = new StringBuilder();
@@ -175,6 +183,9 @@ final class RunCommand implements Callable<Integer> {
                 report.addProperty("total_wall_s", (System.nanoTime() - t0) / 1e9);
                 md.append(String.format(Locale.ROOT, "%nPredictor (held-out 20%% of %d subnets): %s; %s.%n",
                         preds.rows(), preds.mlpQuality(), preds.ridgeQuality()));
+                for (CrossValidation v : preds.crossValidation()) {
+                    md.append(String.format(Locale.ROOT, "%nPredictor %s.%n", v));
+                }
                 md.append(String.format(Locale.ROOT, "%nWall time %.1f s, CPU %.1f s, energy estimate %.1f Wh (%.0f W per busy core).%n",
                         (System.nanoTime() - t0) / 1e9, ledger.toJson().get("total_cpu_s").getAsDouble(),
                         ledger.toJson().get("energy_wh").getAsDouble(), wattsPerCore));

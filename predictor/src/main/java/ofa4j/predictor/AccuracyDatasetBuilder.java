@@ -117,7 +117,7 @@ public final class AccuracyDatasetBuilder {
                     todo.add(i);
                 }
             }
-            ProgressBar bar = quiet ? null : progressBar(todo.size());
+            ProgressBar bar = quiet || todo.isEmpty() ? null : progressBar(todo.size());
             try {
                 // One calibration seed for the whole table, as OFA recalibrates every subnet on the
                 // same cached subset of training images: the rows then differ by architecture only,

@@ -83,6 +83,40 @@ public record PredictorQuality(
         if (!(heldOutFraction > 0 && heldOutFraction < 1)) {
             throw new IllegalArgumentException("held-out fraction must be in (0, 1), found " + heldOutFraction);
         }
+        List<AccuracySample> shuffled = shuffled(rows, seed);
+        int hold = (int) Math.round(rows.size() * heldOutFraction);
+        hold = Math.max(1, Math.min(rows.size() - 1, hold));
+        return List.of(
+                List.copyOf(shuffled.subList(hold, shuffled.size())), List.copyOf(shuffled.subList(0, hold)));
+    }
+
+    /**
+     * Splits samples into {@code k} folds for cross-validation (seeded shuffle, then every k-th
+     * row): each row is held out exactly once.
+     *
+     * @param rows all samples
+     * @param k number of folds, 2 .. rows
+     * @param seed shuffle seed
+     * @return k pairs: index 0 fitting rows, index 1 held-out rows
+     */
+    public static List<List<List<AccuracySample>>> folds(List<AccuracySample> rows, int k, long seed) {
+        if (k < 2 || k > rows.size()) {
+            throw new IllegalArgumentException("cross-validation needs 2 .. " + rows.size() + " folds, found " + k);
+        }
+        List<AccuracySample> shuffled = shuffled(rows, seed);
+        List<List<List<AccuracySample>>> out = new ArrayList<>();
+        for (int f = 0; f < k; f++) {
+            List<AccuracySample> fit = new ArrayList<>();
+            List<AccuracySample> held = new ArrayList<>();
+            for (int i = 0; i < shuffled.size(); i++) {
+                (i % k == f ? held : fit).add(shuffled.get(i));
+            }
+            out.add(List.of(List.copyOf(fit), List.copyOf(held)));
+        }
+        return out;
+    }
+
+    private static List<AccuracySample> shuffled(List<AccuracySample> rows, long seed) {
         List<AccuracySample> shuffled = new ArrayList<>(rows);
         SplittableRandom rng = new SplittableRandom(seed);
         for (int i = shuffled.size() - 1; i > 0; i--) {
@@ -91,10 +125,7 @@ public record PredictorQuality(
             shuffled.set(i, shuffled.get(j));
             shuffled.set(j, t);
         }
-        int hold = (int) Math.round(rows.size() * heldOutFraction);
-        hold = Math.max(1, Math.min(rows.size() - 1, hold));
-        return List.of(
-                List.copyOf(shuffled.subList(hold, shuffled.size())), List.copyOf(shuffled.subList(0, hold)));
+        return shuffled;
     }
 
     /** @return one line for reports */

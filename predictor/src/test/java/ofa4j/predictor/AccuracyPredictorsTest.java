@@ -133,6 +133,36 @@ class AccuracyPredictorsTest {
     }
 
     @Test
+    void foldsHoldOutEveryRowExactlyOnceAndCrossValidationReportsEachFold() {
+        List<AccuracySample> rows = fitRows.subList(0, 103);
+        List<List<List<AccuracySample>>> folds = PredictorQuality.folds(rows, 5, 7);
+        assertEquals(5, folds.size());
+        java.util.Map<String, Integer> heldCount = new java.util.HashMap<>();
+        for (List<List<AccuracySample>> f : folds) {
+            assertEquals(103, f.get(0).size() + f.get(1).size());
+            assertTrue(f.get(1).size() == 20 || f.get(1).size() == 21, "fold size " + f.get(1).size());
+            for (AccuracySample s : f.get(1)) {
+                heldCount.merge(s.key(), 1, Integer::sum);
+                assertTrue(!f.get(0).contains(s), "row both fitted and held out: " + s.key());
+            }
+        }
+        assertEquals(103, heldCount.size());
+        assertTrue(heldCount.values().stream().allMatch(c -> c == 1));
+        assertThrows(IllegalArgumentException.class, () -> PredictorQuality.folds(rows, 1, 7));
+
+        List<CrossValidation> cv = CrossValidation.run(SPACE, fitRows, 4,
+                MlpAccuracyPredictor.Config.defaults(3).withEpochs(20), 3);
+        assertEquals(List.of("mlp", "ridge"), cv.stream().map(CrossValidation::predictor).toList());
+        CrossValidation ridge = cv.get(1);
+        System.out.println(cv);
+        assertEquals(4, ridge.perFold().size());
+        assertEquals(480, ridge.perFold().stream().mapToInt(PredictorQuality::n).sum());
+        assertTrue(ridge.tauMean() > 0.6 && ridge.tauMin() <= ridge.tauMean() && ridge.tauSd() >= 0, ridge.toString());
+        double meanByHand = ridge.perFold().stream().mapToDouble(PredictorQuality::kendallTau).sum() / 4;
+        assertEquals(meanByHand, ridge.tauMean(), 1e-12);
+    }
+
+    @Test
     void qualityFiguresMatchHandComputation() {
         PredictorQuality q = PredictorQuality.of("x", new double[] {0.5, 0.6, 0.7}, new double[] {0.5, 0.7, 0.6});
         assertEquals(Math.sqrt((0 + 1e-2 * 1e4 + 1e-2 * 1e4) / 3.0) , q.rmsePoints(), 1e-9);
