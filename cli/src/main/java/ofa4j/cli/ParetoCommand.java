@@ -7,7 +7,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import ofa4j.models.SearchSpace;
 import ofa4j.predictor.DeviceProfile;
-import ofa4j.predictor.MlpAccuracyPredictor;
 import ofa4j.slicer.Candidate;
 import ofa4j.slicer.Constraint;
 import ofa4j.slicer.CostAxis;
@@ -41,16 +40,20 @@ final class ParetoCommand implements Callable<Integer> {
     @Option(names = "--axis", defaultValue = "latency", description = "latency (default) or macs.")
     String axis;
 
+    @Option(names = "--predictor", defaultValue = "best",
+            description = "Accuracy predictor: best (higher Kendall tau in predictor/quality.json), mlp or ridge (default ${DEFAULT-VALUE}).")
+    String predictor;
+
     @Override
     public Integer call() throws Exception {
         if (!axis.equals("latency") && !axis.equals("macs")) {
             throw new IllegalArgumentException("--axis must be one of [latency, macs], found '" + axis + "'");
         }
-        try (MlpAccuracyPredictor mlp = MlpAccuracyPredictor.load(runDir.resolve("predictor").resolve(Pipeline.MLP_FILE))) {
-            SearchSpace space = mlp.space();
+        try (Pipeline.LoadedPredictor acc = Pipeline.loadPredictor(runDir.resolve("predictor"), predictor)) {
+            SearchSpace space = acc.space();
             CostAxis ax = axis.equals("macs") ? CostAxis.macs()
                     : CostAxis.latency(DeviceProfile.find(runDir.resolve("devices"), device));
-            SearchResult r = Nsga2Search.builder(ax).build().search(space, mlp, Constraint.none(), common.seed);
+            SearchResult r = Nsga2Search.builder(ax).build().search(space, acc.predictor(), Constraint.none(), common.seed);
             Path out = common.out != null ? common.out : Path.of("pareto.png");
             ParetoPlot.write(out, "Predicted Pareto front (" + space.name() + ")", ax, r.front(), Map.of(), List.of());
             var w = spec.commandLine().getOut();

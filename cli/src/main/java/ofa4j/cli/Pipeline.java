@@ -165,6 +165,96 @@ final class Pipeline {
         public void close() {
             mlp.close();
         }
+
+        /**
+         * The predictor to search with: the one that ranks better, by mean Kendall τ of the
+         * cross-validation when there is one, else by τ on the held-out 20% (MLP on ties).
+         *
+         * @return the MLP or the ridge model
+         */
+        AccuracyPredictor best() {
+            return ridgeRanksBetter(crossValidation.isEmpty() ? mlpQuality.kendallTau() : crossValidation.get(0).tauMean(),
+                    crossValidation.isEmpty() ? ridgeQuality.kendallTau() : crossValidation.get(1).tauMean()) ? ridge : mlp;
+        }
+    }
+
+    private static boolean ridgeRanksBetter(double mlpTau, double ridgeTau) {
+        return Double.isFinite(ridgeTau) && (!Double.isFinite(mlpTau) || ridgeTau > mlpTau);
+    }
+
+    /** Values of the {@code --predictor} option of the commands that search. */
+    static final List<String> PREDICTOR_CHOICES = List.of("best", "mlp", "ridge");
+
+    /**
+     * An accuracy predictor loaded from a run, with the reason it was chosen.
+     *
+     * @param predictor the predictor
+     * @param space its search space
+     * @param why one line for the user
+     */
+    record LoadedPredictor(AccuracyPredictor predictor, SearchSpace space, String why) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (predictor instanceof MlpAccuracyPredictor m) {
+                m.close();
+            }
+        }
+    }
+
+    /**
+     * Loads the accuracy predictor a search uses from a run's predictor directory.
+     *
+     * @param dir the run's {@code predictor/} directory
+     * @param which {@code mlp}, {@code ridge}, or {@code best}: the one with the higher Kendall τ in
+     *     {@code quality.json} (cross-validation mean when present, else held-out), MLP when there
+     *     is no quality file
+     * @return the predictor
+     * @throws IOException if the file is missing or corrupt (naming it)
+     * @throws IllegalArgumentException naming the bad {@code which} and the values allowed
+     */
+    static LoadedPredictor loadPredictor(Path dir, String which) throws IOException {
+        if (!PREDICTOR_CHOICES.contains(which)) {
+            throw new IllegalArgumentException("--predictor must be one of " + PREDICTOR_CHOICES + ", found '" + which + "'");
+        }
+        String pick = which;
+        String why = "chosen with --predictor";
+        if (which.equals("best")) {
+            pick = "mlp";
+            why = "no " + QUALITY_FILE + " to compare the predictors";
+            Path qf = dir.resolve(QUALITY_FILE);
+            if (Files.isRegularFile(qf)) {
+                try {
+                    JsonObject q = com.google.gson.JsonParser.parseString(Files.readString(qf)).getAsJsonObject();
+                    double mt;
+                    double rt;
+                    String basis;
+                    if (q.has("cross_validation")) {
+                        JsonObject cv = q.getAsJsonObject("cross_validation");
+                        mt = cv.getAsJsonObject("mlp").get("kendall_tau_mean").getAsDouble();
+                        rt = cv.getAsJsonObject("ridge").get("kendall_tau_mean").getAsDouble();
+                        basis = "cross-validation";
+                    } else {
+                        mt = q.getAsJsonObject("mlp").get("kendall_tau").getAsDouble();
+                        rt = q.getAsJsonObject("ridge").get("kendall_tau").getAsDouble();
+                        basis = "held-out";
+                    }
+                    pick = ridgeRanksBetter(mt, rt) ? "ridge" : "mlp";
+                    why = fmt("%s Kendall tau mlp %.3f, ridge %.3f", basis, mt, rt);
+                } catch (RuntimeException e) {
+                    throw new IOException("predictor quality file " + qf + " is corrupt: " + e.getMessage(), e);
+                }
+            }
+        }
+        if (pick.equals("ridge")) {
+            RidgeAccuracyPredictor r = RidgeAccuracyPredictor.load(dir.resolve(RIDGE_FILE));
+            return new LoadedPredictor(r, r.space(), why);
+        }
+        Path mf = dir.resolve(MLP_FILE);
+        if (!Files.isRegularFile(mf)) {
+            throw new IOException("run has no accuracy predictor " + mf + "; run 'ofa predictor fit' first");
+        }
+        MlpAccuracyPredictor m = MlpAccuracyPredictor.load(mf);
+        return new LoadedPredictor(m, m.space(), why);
     }
 
     /**

@@ -114,10 +114,11 @@ final class RunCommand implements Callable<Integer> {
                 w.println("      " + preds.mlpQuality());
                 w.println("      " + preds.ridgeQuality());
                 preds.crossValidation().forEach(v -> w.println("      " + v));
-                w.println("[5/5] slicing for 4 budgets, exporting ONNX...");
+                w.println("[5/5] slicing for 4 budgets with the " + preds.best().name()
+                        + " predictor (the better ranking), exporting ONNX...");
                 List<Fleet.Target> targets = Pipeline.defaultTargets(space, device);
                 Pipeline.Slices slices = ledger.time("slice_export", () ->
-                        Pipeline.slice(run, preds.mlp(), device, targets, out.resolve("slices"), calib, common.seed));
+                        Pipeline.slice(run, preds.best(), device, targets, out.resolve("slices"), calib, common.seed));
 
                 report.addProperty("format_version", 1);
                 report.addProperty("created", Instant.now().toString());
@@ -144,6 +145,7 @@ final class RunCommand implements Callable<Integer> {
                 JsonObject pr = new JsonObject();
                 pr.addProperty("rows", preds.rows());
                 pr.addProperty("new_rows", table.newRows());
+                pr.addProperty("search_predictor", preds.best().name());
                 pr.add("mlp", Pipeline.quality(preds.mlpQuality()));
                 pr.add("ridge", Pipeline.quality(preds.ridgeQuality()));
                 for (CrossValidation v : preds.crossValidation()) {

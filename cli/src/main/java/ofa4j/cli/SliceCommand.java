@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import ofa4j.predictor.DeviceProfile;
-import ofa4j.predictor.MlpAccuracyPredictor;
 import ofa4j.slicer.Constraint;
 import ofa4j.slicer.Fleet;
 import ofa4j.slicer.Specialiser;
@@ -56,6 +55,10 @@ final class SliceCommand implements Callable<Integer> {
     @Option(names = "--calibration-images", defaultValue = "2000", description = "BN recalibration images (default ${DEFAULT-VALUE}).")
     int calibrationImages;
 
+    @Option(names = "--predictor", defaultValue = "best",
+            description = "Accuracy predictor to search with: best (higher Kendall tau in predictor/quality.json), mlp or ridge (default ${DEFAULT-VALUE}).")
+    String predictor;
+
     @Override
     public Integer call() throws Exception {
         common.applyThreads();
@@ -63,9 +66,10 @@ final class SliceCommand implements Callable<Integer> {
         Constraint c = Constraint.of(dev, maxLatencyMs, maxMacs, maxParams, maxMemory, minResolution, maxResolution);
         String name = c.isNone() ? "unconstrained" : "slice";
         Path out = common.outDir("slice");
-        try (MlpAccuracyPredictor mlp = MlpAccuracyPredictor.load(runDir.resolve("predictor").resolve(Pipeline.MLP_FILE));
+        try (Pipeline.LoadedPredictor acc = Pipeline.loadPredictor(runDir.resolve("predictor"), predictor);
                 SupernetRun run = SupernetRun.open(runDir.resolve("supernet"), dataOptions, common.quiet)) {
-            Pipeline.Slices s = Pipeline.slice(run, mlp, dev, List.of(new Fleet.Target(name, c)), out, calibrationImages,
+            spec.commandLine().getOut().printf("accuracy predictor: %s (%s)%n", acc.predictor().name(), acc.why());
+            Pipeline.Slices s = Pipeline.slice(run, acc.predictor(), dev, List.of(new Fleet.Target(name, c)), out, calibrationImages,
                     common.seed);
             for (Specialiser.Report r : s.reports()) {
                 spec.commandLine().getOut().printf(Locale.ROOT,

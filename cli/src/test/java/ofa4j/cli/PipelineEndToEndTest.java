@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import ofa4j.cli.serve.SlicingServer;
 import ofa4j.exporter.OnnxExporter;
@@ -122,6 +123,9 @@ class PipelineEndToEndTest {
         r = CliRunner.run("slice", "--run", run.toString(), "--max-macs", "1000", "--quiet");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("1409496") || r.err().contains("1.409"), r.err());
+        r = CliRunner.run("slice", "--run", run.toString(), "--max-macs", "3000000", "--predictor", "oracle", "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("'oracle'") && r.err().contains("[best, mlp, ridge]"), r.err());
         r = CliRunner.run("pareto", "--run", run.toString(), "--axis", "joules");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("'joules'"), r.err());
@@ -150,6 +154,12 @@ class PipelineEndToEndTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("20 rows (0 new)"), r.out());
         assertTrue(r.out().contains("mlp: n=") && r.out().contains("ridge: n="), r.out());
+        assertTrue(r.out().contains("mlp: 5-fold CV Kendall tau") && r.out().contains("ridge: 5-fold CV Kendall tau"), r.out());
+        JsonObject cv = JsonParser.parseString(Files.readString(run.resolve("predictor").resolve(Pipeline.QUALITY_FILE)))
+                .getAsJsonObject().getAsJsonObject("cross_validation");
+        assertEquals(5, cv.get("folds").getAsInt());
+        double tau = cv.getAsJsonObject("ridge").get("kendall_tau_mean").getAsDouble();
+        assertTrue(tau >= -1 && tau <= 1 && cv.getAsJsonObject("ridge").get("kendall_tau_min").getAsDouble() <= tau, cv.toString());
         // a profile of this machine
         Path prof = dir.resolve("devices").resolve("here.json");
         r = CliRunner.run("profile", "--out", prof.toString(), "--subnets", "3", "--quiet");
@@ -170,6 +180,7 @@ class PipelineEndToEndTest {
                 "--calibration-images", "100", "--quiet");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("MACs <= 3.000 M"), r.out());
+        assertTrue(r.out().contains("accuracy predictor: mlp (") || r.out().contains("accuracy predictor: ridge ("), r.out());
         JsonObject rep = JsonParser.parseString(Files.readString(out.resolve("slice.json"))).getAsJsonObject();
         assertTrue(rep.get("macs").getAsLong() <= 3_000_000, rep.get("macs").toString());
         assertTrue(Files.size(out.resolve("slice.onnx")) > 10_000);
@@ -178,6 +189,36 @@ class PipelineEndToEndTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.size(png) > 5_000);
         assertTrue(r.out().contains("front of"), r.out());
+    }
+
+    @Test
+    void bestPredictorIsTheOneThatRanksBetterInQualityJson() throws Exception {
+        Path pd = dir.resolve("pred-choice");
+        Files.createDirectories(pd);
+        for (String f : List.of(Pipeline.MLP_FILE, Pipeline.RIDGE_FILE)) {
+            Files.copy(run.resolve("predictor").resolve(f), pd.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        try (Pipeline.LoadedPredictor p = Pipeline.loadPredictor(pd, "best")) {
+            assertEquals("mlp", p.predictor().name());
+            assertTrue(p.why().contains("no quality.json"), p.why());
+        }
+        Files.writeString(pd.resolve(Pipeline.QUALITY_FILE), "{\"mlp\":{\"kendall_tau\":0.9},\"ridge\":{\"kendall_tau\":0.5},"
+                + "\"cross_validation\":{\"folds\":5,\"mlp\":{\"kendall_tau_mean\":0.70},\"ridge\":{\"kendall_tau_mean\":0.75}}}");
+        try (Pipeline.LoadedPredictor p = Pipeline.loadPredictor(pd, "best")) {
+            assertEquals("ridge", p.predictor().name());
+            assertTrue(p.why().contains("cross-validation") && p.why().contains("0.750"), p.why());
+        }
+        Files.writeString(pd.resolve(Pipeline.QUALITY_FILE), "{\"mlp\":{\"kendall_tau\":0.9},\"ridge\":{\"kendall_tau\":0.5}}");
+        try (Pipeline.LoadedPredictor p = Pipeline.loadPredictor(pd, "best");
+                Pipeline.LoadedPredictor forced = Pipeline.loadPredictor(pd, "ridge")) {
+            assertEquals("mlp", p.predictor().name());
+            assertTrue(p.why().contains("held-out"), p.why());
+            assertEquals("ridge", forced.predictor().name());
+        }
+        Files.writeString(pd.resolve(Pipeline.QUALITY_FILE), "{\"mlp\":");
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> Pipeline.loadPredictor(pd, "best"));
+        assertTrue(e.getMessage().contains(pd.resolve(Pipeline.QUALITY_FILE).toString()), e.getMessage());
     }
 
     @Test
