@@ -158,28 +158,61 @@ final class Pipeline {
                 .build();
     }
 
-    /** The two fitted predictors and their held-out quality. */
+    /**
+     * The two fitted predictors, their held-out quality and the {@code quality.json} written for them.
+     */
     record Predictors(MlpAccuracyPredictor mlp, RidgeAccuracyPredictor ridge, PredictorQuality mlpQuality,
-            PredictorQuality ridgeQuality, int rows, List<CrossValidation> crossValidation) implements AutoCloseable {
+            PredictorQuality ridgeQuality, int rows, List<CrossValidation> crossValidation, JsonObject quality,
+            boolean crossValidationReused) implements AutoCloseable {
         @Override
         public void close() {
             mlp.close();
         }
 
         /**
-         * The predictor to search with: the one that ranks better, by mean Kendall τ of the
-         * cross-validation when there is one, else by τ on the held-out 20% (MLP on ties).
+         * The predictor to search with, by the same rule and from the same figures as {@code
+         * --predictor best} reads from {@code quality.json} ({@link #choose}).
          *
          * @return the MLP or the ridge model
          */
         AccuracyPredictor best() {
-            return ridgeRanksBetter(crossValidation.isEmpty() ? mlpQuality.kendallTau() : crossValidation.get(0).tauMean(),
-                    crossValidation.isEmpty() ? ridgeQuality.kendallTau() : crossValidation.get(1).tauMean()) ? ridge : mlp;
+            return choose(quality).pick().equals("ridge") ? ridge : mlp;
         }
     }
 
-    private static boolean ridgeRanksBetter(double mlpTau, double ridgeTau) {
-        return Double.isFinite(ridgeTau) && (!Double.isFinite(mlpTau) || ridgeTau > mlpTau);
+    /**
+     * Which predictor ranks better, and why.
+     *
+     * @param pick {@code mlp} or {@code ridge}
+     * @param why one line for the user
+     */
+    record Choice(String pick, String why) {}
+
+    /**
+     * The one rule that picks the predictor to search with: the higher mean Kendall τ of the
+     * cross-validation when {@code quality} has one, else the higher τ on the held-out 20%; the MLP
+     * on ties or when the ridge figure is missing.
+     *
+     * @param quality the content of {@code quality.json}
+     * @return the choice
+     * @throws RuntimeException (Gson's) if the figures are missing or not numbers
+     */
+    static Choice choose(JsonObject quality) {
+        double mt;
+        double rt;
+        String basis;
+        if (quality.has("cross_validation")) {
+            JsonObject cv = quality.getAsJsonObject("cross_validation");
+            mt = cv.getAsJsonObject("mlp").get("kendall_tau_mean").getAsDouble();
+            rt = cv.getAsJsonObject("ridge").get("kendall_tau_mean").getAsDouble();
+            basis = "cross-validation";
+        } else {
+            mt = quality.getAsJsonObject("mlp").get("kendall_tau").getAsDouble();
+            rt = quality.getAsJsonObject("ridge").get("kendall_tau").getAsDouble();
+            basis = "held-out";
+        }
+        boolean ridge = Double.isFinite(rt) && (!Double.isFinite(mt) || rt > mt);
+        return new Choice(ridge ? "ridge" : "mlp", fmt("%s Kendall tau mlp %.3f, ridge %.3f", basis, mt, rt));
     }
 
     /** Values of the {@code --predictor} option of the commands that search. */
@@ -224,22 +257,9 @@ final class Pipeline {
             Path qf = dir.resolve(QUALITY_FILE);
             if (Files.isRegularFile(qf)) {
                 try {
-                    JsonObject q = com.google.gson.JsonParser.parseString(Files.readString(qf)).getAsJsonObject();
-                    double mt;
-                    double rt;
-                    String basis;
-                    if (q.has("cross_validation")) {
-                        JsonObject cv = q.getAsJsonObject("cross_validation");
-                        mt = cv.getAsJsonObject("mlp").get("kendall_tau_mean").getAsDouble();
-                        rt = cv.getAsJsonObject("ridge").get("kendall_tau_mean").getAsDouble();
-                        basis = "cross-validation";
-                    } else {
-                        mt = q.getAsJsonObject("mlp").get("kendall_tau").getAsDouble();
-                        rt = q.getAsJsonObject("ridge").get("kendall_tau").getAsDouble();
-                        basis = "held-out";
-                    }
-                    pick = ridgeRanksBetter(mt, rt) ? "ridge" : "mlp";
-                    why = fmt("%s Kendall tau mlp %.3f, ridge %.3f", basis, mt, rt);
+                    Choice c = choose(com.google.gson.JsonParser.parseString(Files.readString(qf)).getAsJsonObject());
+                    pick = c.pick();
+                    why = c.why();
                 } catch (RuntimeException e) {
                     throw new IOException("predictor quality file " + qf + " is corrupt: " + e.getMessage(), e);
                 }
@@ -298,17 +318,67 @@ final class Pipeline {
         q.add("mlp", quality(qm));
         q.add("ridge", quality(qr));
         List<CrossValidation> cv = List.of();
+        boolean cvReused = false;
         if (cvFolds >= 2 && rows.size() >= 2 * cvFolds) {
-            cv = CrossValidation.run(space, rows, cvFolds, MlpAccuracyPredictor.Config.defaults(seed), seed);
-            JsonObject c = new JsonObject();
-            c.addProperty("folds", cvFolds);
+            MlpAccuracyPredictor.Config mlpConfig = MlpAccuracyPredictor.Config.defaults(seed);
+            JsonObject key = new JsonObject();
+            key.addProperty("folds", cvFolds);
+            key.addProperty("seed", seed);
+            key.addProperty("table_sha256", ofa4j.models.Subnet.sha256Hex(dir.resolve(ACCURACY_FILE)));
+            key.addProperty("mlp_config", mlpConfig.toString());
+            cv = reuse ? reusableCrossValidation(dir.resolve(QUALITY_FILE), key) : List.of();
+            cvReused = !cv.isEmpty();
+            if (!cvReused) {
+                cv = CrossValidation.run(space, rows, cvFolds, mlpConfig, seed);
+            }
+            JsonObject c = key.deepCopy();
             for (CrossValidation v : cv) {
                 c.add(v.predictor(), crossValidation(v));
             }
             q.add("cross_validation", c);
         }
         AtomicFiles.writeString(dir.resolve(QUALITY_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(q));
-        return new Predictors(mlp, ridge, qm, qr, rows.size(), cv);
+        return new Predictors(mlp, ridge, qm, qr, rows.size(), cv, q, cvReused);
+    }
+
+    /**
+     * The cross-validation stored in an existing {@code quality.json}, if it was computed from the
+     * same table (SHA-256), folds, seed and MLP settings as {@code key} holds; 5 MLP fits are not
+     * worth repeating on every {@code ofa run --resume}.
+     *
+     * @param qualityFile the existing file (may be absent)
+     * @param key the figures that must match
+     * @return the stored cross-validation of the MLP and the ridge model, or an empty list when
+     *     there is none to reuse (absent, unreadable, older format or computed from other inputs)
+     */
+    static List<CrossValidation> reusableCrossValidation(Path qualityFile, JsonObject key) {
+        try {
+            JsonObject c = com.google.gson.JsonParser.parseString(Files.readString(qualityFile))
+                    .getAsJsonObject().getAsJsonObject("cross_validation");
+            for (String k : key.keySet()) {
+                if (c == null || !key.get(k).equals(c.get(k))) {
+                    return List.of();
+                }
+            }
+            int folds = key.get("folds").getAsInt();
+            List<CrossValidation> out = new ArrayList<>();
+            for (String name : List.of("mlp", "ridge")) {
+                List<PredictorQuality> perFold = new ArrayList<>();
+                for (var e : c.getAsJsonObject(name).getAsJsonArray("per_fold")) {
+                    JsonObject f = e.getAsJsonObject();
+                    perFold.add(new PredictorQuality(name, f.get("n").getAsInt(), f.get("rmse_pt").getAsDouble(),
+                            f.get("mae_pt").getAsDouble(), f.get("kendall_tau").getAsDouble(),
+                            f.get("spearman_rho").getAsDouble()));
+                }
+                if (perFold.size() != folds) {
+                    return List.of();
+                }
+                out.add(new CrossValidation(name, folds, perFold));
+            }
+            return out;
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
     }
 
     static JsonObject quality(PredictorQuality q) {
@@ -327,6 +397,14 @@ final class Pipeline {
         o.addProperty("spearman_rho_mean", v.rhoMean());
         o.addProperty("rmse_pt_mean", v.rmseMean());
         o.addProperty("rmse_pt_sd", v.rmseSd());
+        com.google.gson.JsonArray folds = new com.google.gson.JsonArray();
+        for (PredictorQuality f : v.perFold()) {
+            JsonObject fo = quality(f);
+            fo.addProperty("n", f.n());
+            fo.addProperty("mae_pt", f.maePoints());
+            folds.add(fo);
+        }
+        o.add("per_fold", folds);
         return o;
     }
 

@@ -114,8 +114,11 @@ final class RunCommand implements Callable<Integer> {
                 w.println("      " + preds.mlpQuality());
                 w.println("      " + preds.ridgeQuality());
                 preds.crossValidation().forEach(v -> w.println("      " + v));
-                w.println("[5/5] slicing for 4 budgets with the " + preds.best().name()
-                        + " predictor (the better ranking), exporting ONNX...");
+                if (preds.crossValidationReused()) {
+                    w.println("      (cross-validation reused from " + Pipeline.QUALITY_FILE + ": same table, folds, seed)");
+                }
+                w.println("[5/5] slicing for 4 budgets with the " + preds.best().name() + " predictor ("
+                        + Pipeline.choose(preds.quality()).why() + "), exporting ONNX...");
                 List<Fleet.Target> targets = Pipeline.defaultTargets(space, device);
                 Pipeline.Slices slices = ledger.time("slice_export", () ->
                         Pipeline.slice(run, preds.best(), device, targets, out.resolve("slices"), calib, common.seed));
@@ -146,6 +149,8 @@ final class RunCommand implements Callable<Integer> {
                 pr.addProperty("rows", preds.rows());
                 pr.addProperty("new_rows", table.newRows());
                 pr.addProperty("search_predictor", preds.best().name());
+                pr.addProperty("search_predictor_why", Pipeline.choose(preds.quality()).why());
+                pr.addProperty("cross_validation_reused", preds.crossValidationReused());
                 pr.add("mlp", Pipeline.quality(preds.mlpQuality()));
                 pr.add("ridge", Pipeline.quality(preds.ridgeQuality()));
                 for (CrossValidation v : preds.crossValidation()) {

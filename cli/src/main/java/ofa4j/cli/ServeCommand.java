@@ -17,7 +17,6 @@ import ofa4j.models.ArchConfig;
 import ofa4j.models.SpaceJson;
 import ofa4j.predictor.DeviceProfile;
 import ofa4j.predictor.LatencyPredictor;
-import ofa4j.predictor.MlpAccuracyPredictor;
 import ofa4j.slicer.EvolutionSearch;
 import ofa4j.slicer.SearchResult;
 import ofa4j.slicer.SlicingService;
@@ -53,32 +52,37 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--calibration-images", defaultValue = "2000", description = "BN recalibration images for downloads (default ${DEFAULT-VALUE}).")
     int calibrationImages;
 
+    @Option(names = "--predictor", defaultValue = "best",
+            description = "Accuracy predictor to search with: best (higher Kendall tau in predictor/quality.json), mlp or ridge (default ${DEFAULT-VALUE}).")
+    String predictor = "best";
+
     @Override
     public Integer call() throws Exception {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port must be in [0, 65535], found " + port);
         }
         common.applyThreads();
-        try (Backend backend = Backend.open(runDir, dataOptions, calibrationImages, common.seed, common.quiet);
+        try (Backend backend = Backend.open(runDir, predictor, dataOptions, calibrationImages, common.seed, common.quiet);
                 SlicingServer server = new SlicingServer(backend, 16, 2)) {
             int bound = server.start(host, port);
             spec.commandLine().getOut().println("serving " + runDir + " on http://" + host + ":" + bound + "/v1/ (devices "
-                    + backend.devices() + "); Ctrl-C to stop");
+                    + backend.devices() + ", accuracy predictor " + backend.predictor.predictor().name() + ": "
+                    + backend.predictor.why() + "); Ctrl-C to stop");
             spec.commandLine().getOut().flush();
             new CountDownLatch(1).await();
         }
         return 0;
     }
 
-    /** The real backend: a trained run, its MLP predictor and its device profiles. */
+    /** The real backend: a trained run, its accuracy predictor and its device profiles. */
     static final class Backend implements ServeBackend, AutoCloseable {
         private final SupernetRun run;
-        private final MlpAccuracyPredictor predictor;
+        private final Pipeline.LoadedPredictor predictor;
         private final SlicingService service;
         private final int calibrationImages;
         private final long seed;
 
-        private Backend(SupernetRun run, MlpAccuracyPredictor predictor, SlicingService service, int calibrationImages,
+        private Backend(SupernetRun run, Pipeline.LoadedPredictor predictor, SlicingService service, int calibrationImages,
                 long seed) {
             this.run = run;
             this.predictor = predictor;
@@ -87,7 +91,7 @@ final class ServeCommand implements Callable<Integer> {
             this.seed = seed;
         }
 
-        static Backend open(Path runDir, DataOptions data, int calibrationImages, long seed, boolean quiet) throws Exception {
+        static Backend open(Path runDir, String predictor, DataOptions data, int calibrationImages, long seed, boolean quiet) throws Exception {
             Path devDir = runDir.resolve("devices");
             Map<String, LatencyPredictor> devices = new LinkedHashMap<>();
             if (Files.isDirectory(devDir)) {
@@ -101,14 +105,16 @@ final class ServeCommand implements Callable<Integer> {
             if (devices.isEmpty()) {
                 throw new IllegalArgumentException("run " + runDir + " has no device profiles in " + devDir + "; run 'ofa profile' or 'ofa run' first");
             }
-            Path mlpFile = runDir.resolve("predictor").resolve(Pipeline.MLP_FILE);
-            if (!Files.isRegularFile(mlpFile)) {
-                throw new IllegalArgumentException("run " + runDir + " has no accuracy predictor " + mlpFile + "; run 'ofa predictor fit' first");
+            Pipeline.LoadedPredictor acc = Pipeline.loadPredictor(runDir.resolve("predictor"), predictor);
+            try {
+                SupernetRun run = SupernetRun.open(runDir.resolve("supernet"), data, quiet);
+                SlicingService service = new SlicingService(run.net.space(), acc.predictor(), devices,
+                        EvolutionSearch.ofaDefaults(), seed);
+                return new Backend(run, acc, service, calibrationImages, seed);
+            } catch (Exception | Error e) {
+                acc.close();
+                throw e;
             }
-            MlpAccuracyPredictor mlp = MlpAccuracyPredictor.load(mlpFile);
-            SupernetRun run = SupernetRun.open(runDir.resolve("supernet"), data, quiet);
-            SlicingService service = new SlicingService(run.net.space(), mlp, devices, EvolutionSearch.ofaDefaults(), seed);
-            return new Backend(run, mlp, service, calibrationImages, seed);
         }
 
         @Override
@@ -134,6 +140,7 @@ final class ServeCommand implements Callable<Integer> {
             o.addProperty("key", a.key());
             JsonObject p = new JsonObject();
             p.addProperty("accuracy", res.best().predictedAccuracy());
+            p.addProperty("accuracy_predictor", predictor.predictor().name());
             p.addProperty("latency_ms", service.device(r.device()).predictMs(a));
             o.add("predicted", p);
             o.addProperty("macs", res.best().costs().macs());

@@ -80,12 +80,43 @@ class PipelineEndToEndTest {
 
     @Test
     void resumeReusesEveryStage() throws Exception {
+        Path qf = run.resolve("predictor").resolve(Pipeline.QUALITY_FILE);
+        JsonObject cvBefore = JsonParser.parseString(Files.readString(qf)).getAsJsonObject().getAsJsonObject("cross_validation");
+        assertEquals(5, cvBefore.getAsJsonObject("ridge").getAsJsonArray("per_fold").size(), cvBefore.toString());
         CliRunner.Result again = CliRunner.run("run", "--preset", "smoke", "--out", run.toString(), "--samples", "20",
                 "--calibration-images", "100", "--profile-subnets", "5", "--quiet", "--resume");
         assertEquals(0, again.code(), again.err());
         JsonObject r = JsonParser.parseString(Files.readString(run.resolve("report.json"))).getAsJsonObject();
         assertEquals(0, r.getAsJsonObject("predictor").get("new_rows").getAsInt());
         assertTrue(r.getAsJsonObject("device").get("reused").getAsBoolean());
+        // the 5-fold cross-validation is read back, not refitted: same figures, flagged as reused
+        assertTrue(r.getAsJsonObject("predictor").get("cross_validation_reused").getAsBoolean());
+        assertEquals(cvBefore, JsonParser.parseString(Files.readString(qf)).getAsJsonObject().getAsJsonObject("cross_validation"));
+        assertTrue(again.out().contains("cross-validation reused"), again.out());
+    }
+
+    @Test
+    void crossValidationIsReusedOnlyForTheSameTableFoldsAndSeed() throws Exception {
+        Path qf = run.resolve("predictor").resolve(Pipeline.QUALITY_FILE);
+        JsonObject stored = JsonParser.parseString(Files.readString(qf)).getAsJsonObject().getAsJsonObject("cross_validation");
+        JsonObject key = new JsonObject();
+        for (String k : List.of("folds", "seed", "table_sha256", "mlp_config")) {
+            key.add(k, stored.get(k));
+        }
+        List<ofa4j.predictor.CrossValidation> back = Pipeline.reusableCrossValidation(qf, key);
+        assertEquals(2, back.size());
+        assertEquals(stored.getAsJsonObject("ridge").get("kendall_tau_mean").getAsDouble(), back.get(1).tauMean(), 1e-12);
+        assertEquals(stored.getAsJsonObject("mlp").get("rmse_pt_sd").getAsDouble(), back.get(0).rmseSd(), 1e-12);
+        JsonObject otherTable = key.deepCopy();
+        otherTable.addProperty("table_sha256", "0".repeat(64));
+        assertTrue(Pipeline.reusableCrossValidation(qf, otherTable).isEmpty());
+        JsonObject otherFolds = key.deepCopy();
+        otherFolds.addProperty("folds", 4);
+        assertTrue(Pipeline.reusableCrossValidation(qf, otherFolds).isEmpty());
+        Path corrupt = dir.resolve("corrupt-quality.json");
+        Files.writeString(corrupt, "{\"cross_validation\":");
+        assertTrue(Pipeline.reusableCrossValidation(corrupt, key).isEmpty());
+        assertTrue(Pipeline.reusableCrossValidation(dir.resolve("absent.json"), key).isEmpty());
     }
 
     @Test
@@ -223,7 +254,7 @@ class PipelineEndToEndTest {
 
     @Test
     void serveSlicesOnDemandOverHttp() throws Exception {
-        try (ServeCommand.Backend backend = ServeCommand.Backend.open(run, new DataOptions(), 100, 42, true);
+        try (ServeCommand.Backend backend = ServeCommand.Backend.open(run, "best", new DataOptions(), 100, 42, true);
                 SlicingServer server = new SlicingServer(backend, 8, 2)) {
             int port = server.start("127.0.0.1", 0);
             HttpClient http = HttpClient.newHttpClient();
@@ -241,6 +272,10 @@ class PipelineEndToEndTest {
             JsonObject ja = JsonParser.parseString(a.body()).getAsJsonObject();
             JsonObject jb = JsonParser.parseString(b.body()).getAsJsonObject();
             assertTrue(ja.get("macs").getAsLong() <= 4_000_000);
+            try (Pipeline.LoadedPredictor chosen = Pipeline.loadPredictor(run.resolve("predictor"), "best")) {
+                assertEquals(chosen.predictor().name(),
+                        ja.getAsJsonObject("predicted").get("accuracy_predictor").getAsString(), ja.toString());
+            }
             assertEquals(ja.get("key"), jb.get("key"));
             assertTrue(jb.get("cached").getAsBoolean());
             HttpResponse<byte[]> m = http.send(HttpRequest.newBuilder(
