@@ -36,7 +36,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--preset", defaultValue = "quick", description = "quick (about 9 min) or full (about 2 h) (default ${DEFAULT-VALUE}).")
     String preset;
 
-    @Option(names = "--space", defaultValue = "fmnist", description = "Search space preset (default ${DEFAULT-VALUE}).")
+    @Option(names = "--space", defaultValue = "fmnist", description = "Search space preset: fmnist, fmnist-hr or ofa-mbv3-w1.0 (default ${DEFAULT-VALUE}).")
     String space;
 
     @Option(names = "--resume", description = "Continue from the newest good checkpoint in --out.")

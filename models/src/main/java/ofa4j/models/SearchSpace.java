@@ -56,6 +56,9 @@ public record SearchSpace(
     /** Name of the default preset for 28x28 grey images. */
     public static final String FMNIST = "fmnist";
 
+    /** Name of {@link #fmnistHr()}. */
+    public static final String FMNIST_HR = "fmnist-hr";
+
     /** Channel counts are rounded to multiples of this, as in OFA's {@code make_divisible}. */
     public static final int CHANNEL_DIVISOR = 8;
 
@@ -217,9 +220,50 @@ public record SearchSpace(
     }
 
     /**
+     * {@link #fmnist()} with the first stage at stride 1, so the 24-wide stage works on the 14x14
+     * map and the later ones on 7x7, 4x4 and 2x2 (strides 1, 2, 2, 2; {@code fmnist} has 2, 2, 2, 1
+     * and maps 7, 4, 2, 2). For accuracy more than for cost: the max subnet costs 23.3 M MACs at 28 px
+     * (2.7x {@code fmnist}'s) and trains at about 0.6x its speed on 2 CPU cores.
+     *
+     * <p>Why (2026-11-28, full network only, 2 epochs on 20,000 images at 28 px, validation on
+     * 5,000): {@code fmnist} reached 84.3%, this layout 85.4%; keeping the late stages large instead
+     * (strides 2, 2, 1, 1, maps 7, 4, 4, 4) reached 82.6%. The fine textures that tell a shirt from a
+     * T-shirt or a pullover need an early stage with room, not more late channels; the 16-epoch
+     * {@code fmnist} supernet was still underfitting (train accuracy 91.6% under augmentation).
+     *
+     * @return the space
+     */
+    public static SearchSpace fmnistHr() {
+        SearchSpace base = fmnist();
+        List<StageSpec> stages = new ArrayList<>();
+        int[] strides = {1, 2, 2, 2};
+        for (int i = 0; i < base.stages().size(); i++) {
+            StageSpec st = base.stages().get(i);
+            stages.add(new StageSpec(st.baseWidth(), strides[i], st.activation(), st.se()));
+        }
+        return new SearchSpace(
+                FMNIST_HR,
+                base.inChannels(),
+                base.numClasses(),
+                base.stemBaseWidth(),
+                base.stemStride(),
+                base.stemActivation(),
+                base.firstBlockBaseWidth(),
+                base.firstBlockActivation(),
+                stages,
+                base.finalExpandBaseWidth(),
+                base.featureMixBaseWidth(),
+                base.kernels(),
+                base.expandRatios(),
+                base.depths(),
+                base.resolutions(),
+                base.widthMult());
+    }
+
+    /**
      * Returns a named preset with its default input channels, classes and resolutions.
      *
-     * @param name {@code fmnist} or {@code ofa-mbv3-w1.0}
+     * @param name {@code fmnist}, {@code fmnist-hr} or {@code ofa-mbv3-w1.0}
      * @return the space
      * @throws IllegalArgumentException naming the value and the presets allowed
      */
@@ -228,11 +272,14 @@ public record SearchSpace(
         if (n.equals(FMNIST)) {
             return fmnist();
         }
+        if (n.equals(FMNIST_HR)) {
+            return fmnistHr();
+        }
         if (n.equals(OFA_MBV3_W10)) {
             return ofaMbv3W10();
         }
         throw new IllegalArgumentException(
-                "search space must be one of [" + FMNIST + ", " + OFA_MBV3_W10 + "], found '" + name + "'");
+                "search space must be one of [" + FMNIST + ", " + FMNIST_HR + ", " + OFA_MBV3_W10 + "], found '" + name + "'");
     }
 
     /**
