@@ -89,7 +89,7 @@ final class RunCommand implements Callable<Integer> {
 
         w.println("[1/5] training the supernet (" + p.name() + " preset)...");
         TrainingResult trained = ledger.time("train", () ->
-                TrainCommand.train(p, SearchSpace.fmnist(), out.resolve("supernet"), resume, dataOptions, common, w));
+                TrainCommand.train(p, SearchSpace.fmnist(), out.resolve("supernet"), resume, dataOptions, common, false, w));
 
         JsonObject report = new JsonObject();
         try (SupernetRun run = SupernetRun.open(out.resolve("supernet"), dataOptions, common.quiet)) {

@@ -53,6 +53,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--train-images", description = "Override the train images used (0 = all: 55,000 of Fashion-MNIST, 80% of an image folder).")
     Integer trainImages;
 
+    @Option(names = "--eval-every-epoch",
+            description = "Score the max and min subnets on the validation split after every epoch, not only at phase ends (learning curves in metrics.jsonl; a few seconds each).")
+    boolean evalEveryEpoch;
+
     @Option(names = "--lr", description = "Override the peak learning rate of the full phase (others are fractions of it).")
     Double lr;
 
@@ -63,7 +67,7 @@ final class TrainCommand implements Callable<Integer> {
         Path out = common.outDir(p.name());
         common.applyThreads();
         PrintWriter w = spec.commandLine().getOut();
-        TrainingResult r = train(p, s, out, resume, dataOptions, common, w);
+        TrainingResult r = train(p, s, out, resume, dataOptions, common, evalEveryEpoch, w);
         w.printf("trained %s (%s preset) in %.1f s, %d steps; checkpoint %s%n", s.name(), p.name(), r.wallSeconds(),
                 r.globalSteps(), r.checkpoint());
         if (!r.metrics().isEmpty()) {
@@ -122,12 +126,13 @@ final class TrainCommand implements Callable<Integer> {
      * @param resume continue from the newest checkpoint
      * @param data where the data comes from
      * @param common shared options
+     * @param evalEveryEpoch score the validation split after every epoch, not only at phase ends
      * @param log receives one line describing the data
      * @return the result
      * @throws Exception on failure
      */
     static TrainingResult train(TrainingPreset p, SearchSpace s, Path out, boolean resume, DataOptions data,
-            CommonOptions common, PrintWriter log) throws Exception {
+            CommonOptions common, boolean evalEveryEpoch, PrintWriter log) throws Exception {
         boolean fresh = !Checkpoint.exists(out);
         DataOptions.Source recorded = resume && !fresh ? DataOptions.Source.read(out) : null;
         DataOptions.Loaded loaded = data.load(recorded, Collections.max(s.resolutions()), p.trainImages(), p.valImages(),
@@ -140,6 +145,7 @@ final class TrainCommand implements Callable<Integer> {
                 .optPreset(p)
                 .optSeed(common.seed)
                 .optQuiet(common.quiet)
+                .optEvalEveryEpoch(evalEveryEpoch)
                 .build();
         if (fresh) {
             loaded.source().write(out);
