@@ -30,6 +30,26 @@ class SearchSpaceTest {
         assertEquals(SearchSpace.preset("ofa-mbv3-w1.0"), ofa);
     }
 
+    @Test
+    void highResolutionFmnistOnlyMovesTheFirstStride() {
+        SearchSpace hr = SearchSpace.preset("fmnist-hr");
+        assertEquals(SearchSpace.fmnistHr(), hr);
+        assertEquals(List.of(1, 2, 2, 2), hr.stages().stream().map(StageSpec::stride).toList());
+        assertEquals(widths(fm), widths(hr));
+        assertEquals(fm.kernels(), hr.kernels());
+        assertEquals(fm.expandRatios(), hr.expandRatios());
+        assertEquals(fm.depths(), hr.depths());
+        assertEquals(fm.resolutions(), hr.resolutions());
+        assertEquals(new ArchEncoding(fm).length(), new ArchEncoding(hr).length());
+        // same final 2x2 map at 28 px, but the first stage works on 14x14 instead of 7x7
+        CostModel cf = new CostModel(fm);
+        CostModel ch = new CostModel(hr);
+        double ratio = (double) ch.macs(hr.max()) / cf.macs(fm.max());
+        assertTrue(ratio > 2.5 && ratio < 2.9, "MACs ratio " + ratio);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SearchSpace.preset("fmnist-x"));
+        assertTrue(e.getMessage().contains("fmnist-x") && e.getMessage().contains("fmnist-hr"), e.getMessage());
+    }
+
     private static List<Integer> widths(SearchSpace s) {
         List<Integer> w = new ArrayList<>();
         for (int i = 0; i < s.numStages(); i++) {

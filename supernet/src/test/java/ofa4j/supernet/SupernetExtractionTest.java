@@ -146,4 +146,21 @@ class SupernetExtractionTest {
             assertTrue(net.describe().contains("MB(I16,O24,E[3, 4, 6],K[3, 5, 7],S2,relu)"), net.describe());
         }
     }
+
+    @Test
+    void highResolutionFmnistPresetRunsAndAgrees() {
+        SearchSpace space = SearchSpace.fmnistHr();
+        try (Supernet net = Supernet.create(space, 29)) {
+            TestSpaces.randomize(net, 30);
+            java.util.Random rng = new java.util.Random(31);
+            for (ArchConfig arch : List.of(space.max(), space.min(), space.sample(rng))) {
+                float[] a = supernetLogits(net, arch, 2);
+                assertEquals(3 * 10, a.length);
+                double d = TestSpaces.maxAbsDiff(a, fixedLogits(net.extract(arch), 2));
+                assertTrue(d <= 1e-5, "fmnist-hr preset differs by " + d + " at " + arch.key());
+            }
+            // the first stage keeps the stem's 14x14 map: stride 1 while the width changes 16 -> 24
+            assertTrue(net.describe().contains("MB(I16,O24,E[3, 4, 6],K[3, 5, 7],S1,relu)"), net.describe());
+        }
+    }
 }

@@ -1,0 +1,42 @@
+package ofa4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import ofa4j.supernet.data.FashionMnist;
+import ofa4j.supernet.train.ProgressiveShrinkingTrainer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code ofa train} options that the end-to-end pipeline test does not use. */
+class TrainCommandTest {
+
+    @TempDir Path dir;
+
+    @Test
+    void evalEveryEpochWritesAValidationCurveOnTheHighResolutionSpace() throws Exception {
+        assumeTrue(Files.isDirectory(FashionMnist.SYSTEM_DIR), "Fashion-MNIST is not installed at " + FashionMnist.SYSTEM_DIR);
+        Path out = dir.resolve("hr");
+        CliRunner.Result r = CliRunner.run("train", "--preset", "quick", "--space", "fmnist-hr", "--train-images", "256",
+                "--epochs", "2,1,1,1,1,1", "--subnets-per-step", "1,1,1,1,1,1", "--eval-every-epoch", "--quiet",
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = Files.readAllLines(out.resolve(ProgressiveShrinkingTrainer.METRICS_FILE));
+        assertEquals(7, lines.size(), String.join("\n", lines));
+        for (String l : lines) {
+            JsonObject m = JsonParser.parseString(l).getAsJsonObject();
+            double max = m.get("val_acc_max").getAsDouble();
+            double min = m.get("val_acc_min").getAsDouble();
+            assertTrue(max >= 0 && max <= 1 && min >= 0 && min <= 1, l);
+        }
+        CliRunner.Result bad = CliRunner.run("train", "--space", "fmnist-x", "--out", dir.resolve("x").toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("fmnist-x") && bad.err().contains("fmnist-hr"), bad.err());
+    }
+}
