@@ -16,6 +16,7 @@ class DjlLatencyTest {
 
     @Test
     void pytorchProfilePredictsMeasuredLatencyAtBatch1And8() {
+        LatencyCheck.assumeQuietMachine();
         SearchSpace space = SearchSpace.fmnist();
         double b1Max;
         try (DjlLatencyMeter meter = new DjlLatencyMeter(space, 1, 1, 5, 25, 7)) {

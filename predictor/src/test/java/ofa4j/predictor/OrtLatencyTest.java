@@ -15,6 +15,7 @@ class OrtLatencyTest {
 
     @Test
     void profilePredictsMeasuredLatencyOfRandomSubnets() {
+        LatencyCheck.assumeQuietMachine();
         SearchSpace space = SearchSpace.fmnist();
         try (OrtLatencyMeter meter = new OrtLatencyMeter(space, new ExporterModels(), 1, 1, 20, 100, 7)) {
             DeviceProfile p = Profiler.profile(space, meter, "cpu-ort-1t", 30, 11, true, null);
