@@ -50,6 +50,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--preset", defaultValue = "quick", description = "quick (about 10 min in all) or full (default ${DEFAULT-VALUE}).")
     String preset;
 
+    @Option(names = "--space", defaultValue = "fmnist",
+            description = "Search space preset: fmnist, fmnist-hr (more accurate per epoch, 2.7x the MACs) or ofa-mbv3-w1.0 (default ${DEFAULT-VALUE}).")
+    String spaceName = "fmnist";
+
     @Option(names = "--resume", description = "Reuse every finished stage of an earlier run in --out.")
     boolean resume;
 
@@ -68,6 +72,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainingPreset p = TrainingPreset.named(preset);
+        SearchSpace chosen = SearchSpace.preset(spaceName);
         boolean quick = p.name().equals("quick");
         int n = samples != null ? samples : quick ? 120 : 1500;
         int calib = calibrationImages != null ? calibrationImages : quick ? 500 : 2000;
@@ -89,11 +94,11 @@ final class RunCommand implements Callable<Integer> {
 
         w.println("[1/5] training the supernet (" + p.name() + " preset)...");
         TrainingResult trained = ledger.time("train", () ->
-                TrainCommand.train(p, SearchSpace.fmnist(), out.resolve("supernet"), resume, dataOptions, common, false, w));
+                TrainCommand.train(p, chosen, out.resolve("supernet"), resume, dataOptions, common, false, w));
 
         JsonObject report = new JsonObject();
         try (SupernetRun run = SupernetRun.open(out.resolve("supernet"), dataOptions, common.quiet)) {
-            // Every later stage works on the space stored with the supernet: the fmnist space adapted
+            // Every later stage works on the space stored with the supernet: the chosen space adapted
             // to the data's channels and classes.
             SearchSpace space = run.net.space();
             w.println("[2/5] profiling this machine (ONNX Runtime, 1 thread)...");

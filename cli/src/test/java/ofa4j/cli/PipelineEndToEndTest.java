@@ -124,6 +124,11 @@ class PipelineEndToEndTest {
         CliRunner.Result r = CliRunner.run("run", "--preset", "smoke", "--out", run.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--resume"), r.err());
+        CliRunner.Result badSpace = CliRunner.run("run", "--preset", "smoke", "--space", "fmnist-xl",
+                "--out", dir.resolve("never").toString());
+        assertEquals(2, badSpace.code());
+        assertTrue(badSpace.err().contains("fmnist-xl") && badSpace.err().contains("fmnist-hr"), badSpace.err());
+        assertTrue(!Files.exists(dir.resolve("never")), "a refused run leaves no directory");
     }
 
     @Test
