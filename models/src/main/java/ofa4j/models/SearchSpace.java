@@ -223,7 +223,8 @@ public record SearchSpace(
      * {@link #fmnist()} with the first stage at stride 1, so the 24-wide stage works on the 14x14
      * map and the later ones on 7x7, 4x4 and 2x2 (strides 1, 2, 2, 2; {@code fmnist} has 2, 2, 2, 1
      * and maps 7, 4, 2, 2). For accuracy more than for cost: the max subnet costs 23.3 M MACs at 28 px
-     * (2.7x {@code fmnist}'s) and trains at about 0.6x its speed on 2 CPU cores.
+     * (2.7x {@code fmnist}'s) and the full network trains at about a third of its speed on 2 CPU
+     * cores (first epochs of the full preset: 128-143 img/s against 367-404 img/s).
      *
      * <p>Why (2026-11-28, full network only, 2 epochs on 20,000 images at 28 px, validation on
      * 5,000): {@code fmnist} reached 84.3%, this layout 85.4%; keeping the late stages large instead
