@@ -44,7 +44,7 @@ public final class DataOptions {
 
     @Option(names = "--data", paramLabel = "DIR", description = "Directory with the Fashion-MNIST IDX files (default: $OFA_DATA, "
             + "/usr/share/datasets/fashion-mnist, ~/.cache/ofa4j, else downloaded with checksums), or an image folder:"
-            + " one sub-folder of PNG/JPEG images per class (10% each carved out for validation and test)."
+            + " one sub-folder of PNG/JPEG images per class (10%% each carved out for validation and test)."
             + " Stages after training reload the data the run was trained on when it is not given.")
     Path data;
 

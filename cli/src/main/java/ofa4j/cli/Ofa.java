@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 @Command(
         name = "ofa",
         mixinStandardHelpOptions = true,
+        scope = CommandLine.ScopeType.INHERIT, // every subcommand gets --help and --version too
         versionProvider = Ofa.Version.class,
         description =
                 "Once-for-All on the JVM: train one weight-sharing supernet, then slice a specialised"

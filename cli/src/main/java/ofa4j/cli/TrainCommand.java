@@ -50,7 +50,7 @@ final class TrainCommand implements Callable<Integer> {
             description = "Override the subnets sampled per step in the 6 phases, e.g. 1,1,2,2,4,4.")
     List<Integer> subnetsPerStep;
 
-    @Option(names = "--train-images", description = "Override the train images used (0 = all: 55,000 of Fashion-MNIST, 80% of an image folder).")
+    @Option(names = "--train-images", description = "Override the train images used (0 = all: 55,000 of Fashion-MNIST, 80%% of an image folder).")
     Integer trainImages;
 
     @Option(names = "--eval-every-epoch",

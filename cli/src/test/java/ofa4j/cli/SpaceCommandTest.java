@@ -15,6 +15,25 @@ class SpaceCommandTest {
     }
 
     @Test
+    void everyCommandAnswersHelpWithItsOwnUsage() {
+        for (String cmd : java.util.List.of("run", "train", "profile", "predictor", "slice", "pareto", "serve", "eval",
+                "export", "space", "bench")) {
+            CliRunner.Result r = CliRunner.run(cmd, "--help");
+            assertEquals(0, r.code(), cmd + ": " + r.err());
+            assertTrue(r.out().startsWith("Usage: ofa " + cmd), cmd + ": " + r.out());
+            // every description is a valid format string: percent signs come out single, not raw
+            assertTrue(!r.out().contains("%%") && !r.out().contains("%n"), cmd + ": " + r.out());
+        }
+        CliRunner.Result fit = CliRunner.run("predictor", "fit", "--help");
+        assertEquals(0, fit.code(), fit.err());
+        assertTrue(fit.out().startsWith("Usage: ofa predictor fit"), fit.out());
+        CliRunner.Result train = CliRunner.run("train", "--help");
+        assertTrue(train.out().contains("80% of an image folder") && train.out().contains("10% each"), train.out());
+        assertTrue(!train.out().contains("Commands:"), "subcommands are not inherited: " + train.out());
+        assertTrue(CliRunner.run("eval", "--version").out().contains(Ofa.VERSION));
+    }
+
+    @Test
     void describesThePresetWithCosts() {
         CliRunner.Result r = CliRunner.run("space", "--space", "fmnist");
         assertEquals(0, r.code(), r.err());
