@@ -264,6 +264,10 @@ public record DeviceProfile(
                 }
             }
         }
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("unknown device '" + deviceName + "': " + dir
+                    + " holds no device profiles; measure one with 'ofa profile --out " + dir.resolve("NAME.json") + "'");
+        }
         throw new IllegalArgumentException(
                 "unknown device '" + deviceName + "' in " + dir + "; available: " + names);
     }

@@ -73,6 +73,10 @@ class LatencyProfileTest {
         assertEquals("fake-1t", DeviceProfile.find(dir, "fake-1t").name());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceProfile.find(dir, "phone"));
         assertTrue(e.getMessage().contains("'phone'") && e.getMessage().contains("fake-1t"), e.getMessage());
+        Path empty = Files.createDirectories(dir.resolve("no-profiles"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceProfile.find(empty, "phone"));
+        assertTrue(e.getMessage().contains("'phone'") && e.getMessage().contains("no device profiles")
+                && e.getMessage().contains("ofa profile --out"), e.getMessage());
     }
 
     @Test
