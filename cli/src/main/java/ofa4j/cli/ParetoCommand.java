@@ -40,16 +40,14 @@ final class ParetoCommand implements Callable<Integer> {
     @Option(names = "--axis", defaultValue = "latency", description = "latency (default) or macs.")
     String axis;
 
-    @Option(names = "--predictor", defaultValue = "best",
-            description = "Accuracy predictor: best (higher Kendall tau in predictor/quality.json), mlp or ridge (default ${DEFAULT-VALUE}).")
-    String predictor;
+    @Mixin PredictorOption predictor;
 
     @Override
     public Integer call() throws Exception {
         if (!axis.equals("latency") && !axis.equals("macs")) {
             throw new IllegalArgumentException("--axis must be one of [latency, macs], found '" + axis + "'");
         }
-        try (Pipeline.LoadedPredictor acc = Pipeline.loadPredictor(runDir.resolve("predictor"), predictor)) {
+        try (Pipeline.LoadedPredictor acc = predictor.load(runDir)) {
             SearchSpace space = acc.space();
             CostAxis ax = axis.equals("macs") ? CostAxis.macs()
                     : CostAxis.latency(DeviceProfile.find(runDir.resolve("devices"), device));

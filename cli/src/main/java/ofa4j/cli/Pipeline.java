@@ -176,7 +176,12 @@ final class Pipeline {
          * @return the MLP or the ridge model
          */
         AccuracyPredictor best() {
-            return choose(quality).pick().equals("ridge") ? ridge : mlp;
+            return choice().pick().equals("ridge") ? ridge : mlp;
+        }
+
+        /** @return which predictor ranks better and why ({@link #choose} on {@link #quality}) */
+        Choice choice() {
+            return choose(quality);
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.Callable;
 import ofa4j.models.AtomicFiles;
 import ofa4j.models.SearchSpace;
 import ofa4j.models.SpaceJson;
+import ofa4j.predictor.AccuracyPredictor;
 import ofa4j.predictor.CrossValidation;
 import ofa4j.predictor.DeviceProfile;
 import ofa4j.slicer.Fleet;
@@ -122,11 +123,12 @@ final class RunCommand implements Callable<Integer> {
                 if (preds.crossValidationReused()) {
                     w.println("      (cross-validation reused from " + Pipeline.QUALITY_FILE + ": same table, folds, seed)");
                 }
-                w.println("[5/5] slicing for 4 budgets with the " + preds.best().name() + " predictor ("
-                        + Pipeline.choose(preds.quality()).why() + "), exporting ONNX...");
+                AccuracyPredictor search = preds.best();
+                String why = preds.choice().why();
+                w.println("[5/5] slicing for 4 budgets with the " + search.name() + " predictor (" + why + "), exporting ONNX...");
                 List<Fleet.Target> targets = Pipeline.defaultTargets(space, device);
                 Pipeline.Slices slices = ledger.time("slice_export", () ->
-                        Pipeline.slice(run, preds.best(), device, targets, out.resolve("slices"), calib, common.seed));
+                        Pipeline.slice(run, search, device, targets, out.resolve("slices"), calib, common.seed));
 
                 report.addProperty("format_version", 1);
                 report.addProperty("created", Instant.now().toString());
@@ -153,8 +155,8 @@ final class RunCommand implements Callable<Integer> {
                 JsonObject pr = new JsonObject();
                 pr.addProperty("rows", preds.rows());
                 pr.addProperty("new_rows", table.newRows());
-                pr.addProperty("search_predictor", preds.best().name());
-                pr.addProperty("search_predictor_why", Pipeline.choose(preds.quality()).why());
+                pr.addProperty("search_predictor", search.name());
+                pr.addProperty("search_predictor_why", why);
                 pr.addProperty("cross_validation_reused", preds.crossValidationReused());
                 pr.add("mlp", Pipeline.quality(preds.mlpQuality()));
                 pr.add("ridge", Pipeline.quality(preds.ridgeQuality()));

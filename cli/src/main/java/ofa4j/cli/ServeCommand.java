@@ -52,9 +52,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--calibration-images", defaultValue = "2000", description = "BN recalibration images for downloads (default ${DEFAULT-VALUE}).")
     int calibrationImages;
 
-    @Option(names = "--predictor", defaultValue = "best",
-            description = "Accuracy predictor to search with: best (higher Kendall tau in predictor/quality.json), mlp or ridge (default ${DEFAULT-VALUE}).")
-    String predictor = "best";
+    @Mixin PredictorOption predictor;
 
     @Override
     public Integer call() throws Exception {
@@ -62,7 +60,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--port must be in [0, 65535], found " + port);
         }
         common.applyThreads();
-        try (Backend backend = Backend.open(runDir, predictor, dataOptions, calibrationImages, common.seed, common.quiet);
+        try (Backend backend = Backend.open(runDir, predictor.which, dataOptions, calibrationImages, common.seed, common.quiet);
                 SlicingServer server = new SlicingServer(backend, 16, 2)) {
             int bound = server.start(host, port);
             spec.commandLine().getOut().println("serving " + runDir + " on http://" + host + ":" + bound + "/v1/ (devices "

@@ -55,9 +55,7 @@ final class SliceCommand implements Callable<Integer> {
     @Option(names = "--calibration-images", defaultValue = "2000", description = "BN recalibration images (default ${DEFAULT-VALUE}).")
     int calibrationImages;
 
-    @Option(names = "--predictor", defaultValue = "best",
-            description = "Accuracy predictor to search with: best (higher Kendall tau in predictor/quality.json), mlp or ridge (default ${DEFAULT-VALUE}).")
-    String predictor;
+    @Mixin PredictorOption predictor;
 
     @Override
     public Integer call() throws Exception {
@@ -66,7 +64,7 @@ final class SliceCommand implements Callable<Integer> {
         Constraint c = Constraint.of(dev, maxLatencyMs, maxMacs, maxParams, maxMemory, minResolution, maxResolution);
         String name = c.isNone() ? "unconstrained" : "slice";
         Path out = common.outDir("slice");
-        try (Pipeline.LoadedPredictor acc = Pipeline.loadPredictor(runDir.resolve("predictor"), predictor);
+        try (Pipeline.LoadedPredictor acc = predictor.load(runDir);
                 SupernetRun run = SupernetRun.open(runDir.resolve("supernet"), dataOptions, common.quiet)) {
             spec.commandLine().getOut().printf("accuracy predictor: %s (%s)%n", acc.predictor().name(), acc.why());
             Pipeline.Slices s = Pipeline.slice(run, acc.predictor(), dev, List.of(new Fleet.Target(name, c)), out, calibrationImages,
