@@ -5,10 +5,12 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import ofa4j.models.SearchSpace;
 import ofa4j.supernet.data.DataSplits;
 import ofa4j.supernet.train.Checkpoint;
+import ofa4j.supernet.train.Phase;
 import ofa4j.supernet.train.ProgressiveShrinkingTrainer;
 import ofa4j.supernet.train.TrainingPreset;
 import ofa4j.supernet.train.TrainingResult;
@@ -60,9 +62,15 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "Override the peak learning rate of the full phase (others are fractions of it).")
     Double lr;
 
+    @Option(names = "--sandwich", split = ",", paramLabel = "PHASE",
+            description = "Phases that sample by the sandwich rule (every step trains the phase's smallest subnet and, with"
+                    + " 3+ subnets per step, its largest) instead of OFA's uniform draws: names from full, kernel, depth-1,"
+                    + " depth-2, expand-1, expand-2, or all. Only phases with 2+ subnets per step change.")
+    List<String> sandwich;
+
     @Override
     public Integer call() throws Exception {
-        TrainingPreset p = customise(TrainingPreset.named(preset), epochs, subnetsPerStep, trainImages, lr);
+        TrainingPreset p = customise(TrainingPreset.named(preset), epochs, subnetsPerStep, trainImages, lr, sandwich);
         SearchSpace s = SearchSpace.preset(space);
         Path out = common.outDir(p.name());
         common.applyThreads();
@@ -86,12 +94,13 @@ final class TrainCommand implements Callable<Integer> {
      * @param subnets 6 subnets-per-step values or null
      * @param trainImages train images or null
      * @param lr full-phase learning rate or null
+     * @param sandwich phase names (or {@code all}) for the sandwich rule, or null
      * @return the preset to train with
      * @throws IllegalArgumentException naming a bad override and what is allowed
      */
     static TrainingPreset customise(TrainingPreset p, List<Integer> epochs, List<Integer> subnets, Integer trainImages,
-            Double lr) {
-        if (epochs == null && subnets == null && trainImages == null && lr == null) {
+            Double lr, List<String> sandwich) {
+        if (epochs == null && subnets == null && trainImages == null && lr == null && sandwich == null) {
             return p;
         }
         if (epochs != null && (epochs.size() != 6 || epochs.stream().anyMatch(e -> e < 1 || e > 1000))) {
@@ -107,10 +116,22 @@ final class TrainCommand implements Callable<Integer> {
         if (lr != null && !(lr > 0 && lr <= 10)) {
             throw new IllegalArgumentException("--lr must be in (0, 10], found " + lr);
         }
+        List<String> sandwichPhases = p.sandwichPhases();
+        if (sandwich != null) {
+            sandwichPhases = sandwich.stream().map(String::trim).anyMatch("all"::equalsIgnoreCase)
+                    ? Phase.PROGRESSIVE_SHRINKING_NAMES
+                    : sandwich.stream().map(n -> n.trim().toLowerCase(Locale.ROOT)).distinct().toList();
+            for (String n : sandwichPhases) {
+                if (!Phase.PROGRESSIVE_SHRINKING_NAMES.contains(n)) {
+                    throw new IllegalArgumentException("--sandwich takes phase names from "
+                            + Phase.PROGRESSIVE_SHRINKING_NAMES + " or all, found '" + n + "'");
+                }
+            }
+        }
         return new TrainingPreset(p.name() + "-custom", trainImages != null ? trainImages : p.trainImages(),
                 p.valImages(), p.batchSize(), epochs != null ? epochs : p.phaseEpochs(),
                 subnets != null ? subnets : p.phaseSubnets(), lr != null ? lr : p.fullLr(), p.warmupFraction(),
-                p.recalImages(), p.evalImages());
+                p.recalImages(), p.evalImages(), sandwichPhases);
     }
 
     /**

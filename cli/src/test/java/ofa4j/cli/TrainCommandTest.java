@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import ofa4j.supernet.data.FashionMnist;
+import ofa4j.supernet.train.Phase;
 import ofa4j.supernet.train.ProgressiveShrinkingTrainer;
+import ofa4j.supernet.train.TrainingPreset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,5 +40,18 @@ class TrainCommandTest {
         CliRunner.Result bad = CliRunner.run("train", "--space", "fmnist-x", "--out", dir.resolve("x").toString());
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("fmnist-x") && bad.err().contains("fmnist-hr"), bad.err());
+    }
+
+    @Test
+    void sandwichFlagTakesPhaseNamesOrAllAndNamesABadOne() {
+        TrainingPreset two = TrainCommand.customise(TrainingPreset.full(), null, null, null, null, List.of("Expand-1", " expand-2"));
+        assertEquals("full-custom", two.name(), "another sampling rule is another schedule: resume refuses to mix them");
+        assertEquals(List.of("expand-1", "expand-2"), two.sandwichPhases());
+        assertEquals(Phase.PROGRESSIVE_SHRINKING_NAMES,
+                TrainCommand.customise(TrainingPreset.full(), null, null, null, null, List.of("all")).sandwichPhases());
+        CliRunner.Result bad = CliRunner.run("train", "--sandwich", "expand-1,expand3", "--out", dir.resolve("y").toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("'expand3'") && bad.err().contains("depth-2"), bad.err());
+        assertTrue(!Files.exists(dir.resolve("y").resolve(ProgressiveShrinkingTrainer.METRICS_FILE)), "nothing trained");
     }
 }

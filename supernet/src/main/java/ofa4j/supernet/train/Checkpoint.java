@@ -213,7 +213,9 @@ public final class Checkpoint {
                                     ints(p, "depths"),
                                     p.get("sort_before").getAsBoolean(),
                                     p.get("warmup_epochs").getAsDouble(),
-                                    p.get("kd_ratio").getAsDouble()));
+                                    p.get("kd_ratio").getAsDouble(),
+                                    // absent in manifests written before the sandwich rule existed
+                                    p.has("sandwich") && p.get("sandwich").getAsBoolean()));
                 }
                 JsonObject files = o.getAsJsonObject("files");
                 return new Manifest(

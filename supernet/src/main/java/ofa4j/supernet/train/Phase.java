@@ -23,6 +23,10 @@ import ofa4j.models.SearchSpace;
  * @param warmupEpochs linear warm-up length at the start of the phase, in epochs (may be
  *     fractional; 0 = none)
  * @param kdRatio weight of the knowledge-distillation loss (0 = no teacher)
+ * @param sandwich the "sandwich rule" (Yu et al., BigNAS, ECCV 2020) instead of OFA's uniform
+ *     sampling: subnet 0 of every step is the smallest open in the phase and, with 3 or more subnets
+ *     per step, subnet 1 the largest; the others stay uniform ({@link
+ *     ProgressiveShrinkingTrainer#sampleArch}). No effect with 1 subnet per step.
  */
 public record Phase(
         String name,
@@ -34,7 +38,41 @@ public record Phase(
         List<Integer> depths,
         boolean sortBefore,
         double warmupEpochs,
-        double kdRatio) {
+        double kdRatio,
+        boolean sandwich) {
+
+    /** The phase names of {@link #progressiveShrinking}, in order. */
+    public static final List<String> PROGRESSIVE_SHRINKING_NAMES =
+            List.of("full", "kernel", "depth-1", "depth-2", "expand-1", "expand-2");
+
+    /**
+     * A phase with OFA's uniform sampling ({@code sandwich} false).
+     *
+     * @param name phase name
+     * @param epochs epochs
+     * @param lr peak learning rate
+     * @param subnetsPerStep subnets per step
+     * @param kernels kernels open
+     * @param expands expand ratios open
+     * @param depths depths open
+     * @param sortBefore sort channels before the phase
+     * @param warmupEpochs warm-up epochs
+     * @param kdRatio distillation weight
+     */
+    public Phase(String name, int epochs, double lr, int subnetsPerStep, List<Integer> kernels, List<Integer> expands,
+            List<Integer> depths, boolean sortBefore, double warmupEpochs, double kdRatio) {
+        this(name, epochs, lr, subnetsPerStep, kernels, expands, depths, sortBefore, warmupEpochs, kdRatio, false);
+    }
+
+    /**
+     * This phase with the sandwich rule on or off.
+     *
+     * @param on true for the sandwich rule
+     * @return the phase
+     */
+    public Phase withSandwich(boolean on) {
+        return new Phase(name, epochs, lr, subnetsPerStep, kernels, expands, depths, sortBefore, warmupEpochs, kdRatio, on);
+    }
 
     /** Copies the lists and checks values. */
     public Phase {
@@ -120,6 +158,7 @@ public record Phase(
         o.addProperty("sort_before", sortBefore);
         o.addProperty("warmup_epochs", warmupEpochs);
         o.addProperty("kd_ratio", kdRatio);
+        o.addProperty("sandwich", sandwich);
         return o;
     }
 

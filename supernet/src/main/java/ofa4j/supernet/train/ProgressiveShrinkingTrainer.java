@@ -14,6 +14,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -158,7 +159,10 @@ public final class ProgressiveShrinkingTrainer {
 
     /**
      * The {@code k}-th subnet of a step: uniformly sampled from the phase's kernels, expands and
-     * depths at resolution {@code resolution}.
+     * depths at resolution {@code resolution}. Under the phase's sandwich rule ({@link
+     * Phase#sandwich()}, with 2 or more subnets per step) subnet 0 is instead the smallest open in the
+     * phase and, with 3 or more, subnet 1 the largest: the two extremes get a gradient every step
+     * instead of being drawn rarely (the smallest of the expand-2 phase is 1 of 3^13 x 3^4 choices).
      *
      * @param space the space
      * @param phase the phase
@@ -172,6 +176,16 @@ public final class ProgressiveShrinkingTrainer {
      */
     public static ArchConfig sampleArch(
             SearchSpace space, Phase phase, long seed, int phaseIndex, int epoch, int step, int k, int resolution) {
+        if (phase.sandwich() && phase.subnetsPerStep() >= 2) {
+            if (k == 0) {
+                return space.uniform(Collections.min(phase.kernels()), Collections.min(phase.expands()),
+                        Collections.min(phase.depths()), resolution);
+            }
+            if (k == 1 && phase.subnetsPerStep() >= 3) {
+                return space.uniform(Collections.max(phase.kernels()), Collections.max(phase.expands()),
+                        Collections.max(phase.depths()), resolution);
+            }
+        }
         SplittableRandom rng = new SplittableRandom(derivedSeed(seed, phaseIndex, epoch, step, k));
         return space.sample(rng, phase.kernels(), phase.expands(), phase.depths(), List.of(resolution));
     }
@@ -517,6 +531,9 @@ public final class ProgressiveShrinkingTrainer {
         StringBuilder sb = new StringBuilder("[");
         for (Phase p : ps) {
             sb.append(sb.length() > 1 ? ", " : "").append(p.name()).append(" x").append(p.epochs()).append(" lr ").append(p.lr());
+            if (p.sandwich()) {
+                sb.append(" sandwich");
+            }
         }
         return sb.append(']').toString();
     }

@@ -20,6 +20,8 @@ import ofa4j.models.SearchSpace;
  * @param warmupFraction warm-up as a fraction of a phase's epochs
  * @param recalImages images used for BN recalibration before each evaluation
  * @param evalImages validation images scored at each phase end (0 = no evaluation)
+ * @param sandwichPhases names of the phases that sample by the sandwich rule ({@link
+ *     Phase#sandwich()}); empty = OFA's uniform sampling everywhere
  */
 public record TrainingPreset(
         String name,
@@ -31,12 +33,40 @@ public record TrainingPreset(
         double fullLr,
         double warmupFraction,
         int recalImages,
-        int evalImages) {
+        int evalImages,
+        List<String> sandwichPhases) {
+
+    /**
+     * A preset with OFA's uniform sampling in every phase (no sandwich rule).
+     *
+     * @param name preset name
+     * @param trainImages train images used (0 = all)
+     * @param valImages validation images kept (0 = all)
+     * @param batchSize images per step
+     * @param phaseEpochs epochs of the 6 phases
+     * @param phaseSubnets subnets per step of the 6 phases
+     * @param fullLr peak learning rate of the full phase
+     * @param warmupFraction warm-up fraction
+     * @param recalImages BN recalibration images
+     * @param evalImages validation images scored at phase ends
+     */
+    public TrainingPreset(String name, int trainImages, int valImages, int batchSize, List<Integer> phaseEpochs,
+            List<Integer> phaseSubnets, double fullLr, double warmupFraction, int recalImages, int evalImages) {
+        this(name, trainImages, valImages, batchSize, phaseEpochs, phaseSubnets, fullLr, warmupFraction, recalImages,
+                evalImages, List.of());
+    }
 
     /** Copies the list and checks values. */
     public TrainingPreset {
         phaseEpochs = List.copyOf(phaseEpochs);
         phaseSubnets = List.copyOf(phaseSubnets);
+        sandwichPhases = List.copyOf(sandwichPhases);
+        for (String ph : sandwichPhases) {
+            if (!Phase.PROGRESSIVE_SHRINKING_NAMES.contains(ph)) {
+                throw new IllegalArgumentException("sandwich phase must be one of " + Phase.PROGRESSIVE_SHRINKING_NAMES
+                        + ", found '" + ph + "'");
+            }
+        }
         if (phaseEpochs.size() != 6 || phaseSubnets.size() != 6) {
             throw new IllegalArgumentException(
                     "preset " + name + " needs 6 phase epoch counts and 6 subnets-per-step values, found "
@@ -131,6 +161,8 @@ public record TrainingPreset(
      * @return the 6 phases
      */
     public List<Phase> schedule(SearchSpace space) {
-        return Phase.progressiveShrinking(space, phaseEpochs, phaseSubnets, fullLr, warmupFraction);
+        return Phase.progressiveShrinking(space, phaseEpochs, phaseSubnets, fullLr, warmupFraction).stream()
+                .map(p -> p.withSandwich(sandwichPhases.contains(p.name())))
+                .toList();
     }
 }

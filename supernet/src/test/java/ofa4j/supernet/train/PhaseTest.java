@@ -84,6 +84,51 @@ class PhaseTest {
         assertEquals(4, keys.size(), "the k subnets of a step differ");
     }
 
+    /**
+     * The sandwich rule replaces draw 0 by the phase's smallest subnet and draw 1 (3+ subnets per
+     * step) by its largest; the other draws are exactly OFA's, and 1-subnet phases are unchanged.
+     */
+    @Test
+    void sandwichRuleTrainsTheExtremesAndKeepsTheOtherDraws() {
+        List<Phase> ps = Phase.progressiveShrinking(space, List.of(1, 1, 1, 1, 1, 1), 0.1, 0);
+        Phase expand2 = ps.get(5);
+        Phase sw = expand2.withSandwich(true);
+        assertTrue(sw.sandwich() && !expand2.sandwich());
+        assertFalse(sw.equals(expand2), "the sampling rule is part of the phase (resume compares phases)");
+        for (int step = 0; step < 20; step++) {
+            int res = space.resolutions().get(step % 3);
+            assertEquals(space.uniform(3, 3, 2, res), ProgressiveShrinkingTrainer.sampleArch(space, sw, 5, 5, 0, step, 0, res));
+            assertEquals(space.uniform(7, 6, 4, res), ProgressiveShrinkingTrainer.sampleArch(space, sw, 5, 5, 0, step, 1, res));
+            for (int k = 2; k < 4; k++) {
+                assertEquals(ProgressiveShrinkingTrainer.sampleArch(space, expand2, 5, 5, 0, step, k, res),
+                        ProgressiveShrinkingTrainer.sampleArch(space, sw, 5, 5, 0, step, k, res));
+            }
+            // depth-2: 2 subnets per step -> the smallest (k3, e6 still fixed, d2) and one uniform draw
+            Phase d2 = ps.get(3).withSandwich(true);
+            assertEquals(space.uniform(3, 6, 2, res), ProgressiveShrinkingTrainer.sampleArch(space, d2, 5, 3, 0, step, 0, res));
+            assertEquals(ProgressiveShrinkingTrainer.sampleArch(space, ps.get(3), 5, 3, 0, step, 1, res),
+                    ProgressiveShrinkingTrainer.sampleArch(space, d2, 5, 3, 0, step, 1, res));
+            // kernel: 1 subnet per step -> unchanged
+            assertEquals(ProgressiveShrinkingTrainer.sampleArch(space, ps.get(1), 5, 1, 0, step, 0, res),
+                    ProgressiveShrinkingTrainer.sampleArch(space, ps.get(1).withSandwich(true), 5, 1, 0, step, 0, res));
+        }
+    }
+
+    @Test
+    void presetSandwichPhasesAreAppliedByNameAndUnknownNamesRefused() {
+        TrainingPreset f = TrainingPreset.full();
+        TrainingPreset sw = new TrainingPreset("sw", 0, 0, 128, f.phaseEpochs(), f.phaseSubnets(), 0.1, 0.1, 100, 100,
+                List.of("expand-1", "expand-2"));
+        assertEquals(List.of(false, false, false, false, true, true),
+                sw.schedule(space).stream().map(Phase::sandwich).toList());
+        assertEquals(List.of(false, false, false, false, false, false),
+                f.schedule(space).stream().map(Phase::sandwich).toList(), "OFA's uniform sampling by default");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TrainingPreset("sw", 0, 0, 128, f.phaseEpochs(), f.phaseSubnets(), 0.1, 0.1, 100, 100,
+                        List.of("expand-3")));
+        assertTrue(e.getMessage().contains("'expand-3'") && e.getMessage().contains("expand-2"), e.getMessage());
+    }
+
     @Test
     void cosineScheduleWithWarmup() {
         Phase p = new Phase("x", 10, 0.5, 1, List.of(3), List.of(3), List.of(2), false, 1, 0);

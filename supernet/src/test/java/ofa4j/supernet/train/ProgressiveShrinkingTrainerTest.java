@@ -179,6 +179,32 @@ class ProgressiveShrinkingTrainerTest {
         assertTrue(e3.getMessage().contains("already holds a checkpoint"), e3.getMessage());
     }
 
+    /**
+     * A sandwich-rule run trains the smallest subnet first in every multi-subnet step, stores the
+     * rule in its checkpoint (read back equal), and a resume under OFA's sampling is refused.
+     */
+    @Test
+    void sandwichRunTrainsTheSmallestEveryStepAndKeepsTheRuleInItsCheckpoint() throws IOException {
+        DataSplits data = TinyRuns.noiseSplits(32, 5);
+        Path run = tmp.resolve("sw");
+        List<Phase> sw = shortSchedule().stream().map(p -> p.withSandwich(true)).toList();
+        List<StepInfo> steps = new ArrayList<>();
+        base().optSchedule(sw).optStepListener(steps::add).build().train(data, run, false);
+        int checked = 0;
+        for (StepInfo s : steps) {
+            if (s.phase().subnetsPerStep() >= 3) {
+                int res = s.archs().get(0).resolution();
+                assertEquals(space.uniform(3, 3, 2, res), s.archs().get(0), "smallest of expand-2 first");
+                assertEquals(space.uniform(7, 6, 4, res), s.archs().get(1), "largest second");
+                checked++;
+            }
+        }
+        assertEquals(2, checked, "two expand-2 steps on 32 images at batch 16");
+        assertEquals(sw, Checkpoint.readLatest(run).manifest().phases());
+        IOException e = assertThrows(IOException.class, () -> base().build().train(data, run, true));
+        assertTrue(e.getMessage().contains("sandwich]") && e.getMessage().contains("expand-2"), e.getMessage());
+    }
+
     /** The archs the trainer actually trains stay inside each phase's choices. */
     @Test
     void trainedSubnetsFollowTheSchedule() throws IOException {
