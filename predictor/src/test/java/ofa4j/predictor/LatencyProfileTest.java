@@ -122,6 +122,47 @@ class LatencyProfileTest {
         assertEquals(1.0, f.scale(), 1e-12);
         assertEquals(0, f.fitMapePercent(), 1e-9);
         assertEquals(100.0 * (0.5 / 1.5 + 0.5 / 2.5 + 0.5 / 3.5 + 0.5 / 4.5) / 4, f.rawMapePercent(), 1e-9);
+        assertEquals("affine", f.model());
+        assertEquals(0, f.looMapePercent(), 1e-9);
         assertThrows(IllegalArgumentException.class, () -> OverheadFit.fit(new double[] {1, 2}, new double[] {1, 2}));
+    }
+
+    @Test
+    void overheadFitFindsAPureRatio() {
+        double[] x = {1, 2, 3, 4, 5, 6};
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = 1.3 * x[i] * (i % 2 == 0 ? 1.02 : 0.98);
+        }
+        OverheadFit f = OverheadFit.fit(x, y);
+        assertEquals("ratio", f.model());
+        assertEquals(0, f.interceptMs());
+        assertEquals(1.3, f.scale(), 0.01);
+        assertTrue(f.fitMapePercent() < 2.1 && f.rawMapePercent() > 20, f.toString());
+    }
+
+    /**
+     * Timings with no overhead but noise and one slow outlier: an ordinary least-squares line tilts
+     * (negative intercept, slope above 1) and misses new subnets; the chosen model does not.
+     */
+    @Test
+    void overheadFitDoesNotFollowNoise() {
+        double[] x = {1, 2, 3, 4, 5, 6, 7, 8};
+        double[] noise = {0.12, -0.1, 0.08, -0.12, 0.1, -0.08, 0.05, 0.45};
+        double[] y = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            y[i] = x[i] * (1 + noise[i]);
+        }
+        OverheadFit f = OverheadFit.fit(x, y);
+        org.apache.commons.math3.stat.regression.SimpleRegression ols = new org.apache.commons.math3.stat.regression.SimpleRegression();
+        for (int i = 0; i < x.length; i++) {
+            ols.addData(x[i], y[i]);
+        }
+        assertTrue(ols.getIntercept() < -0.5 && ols.getSlope() > 1.2, "the outlier tilts a plain fit: " + ols.getIntercept());
+        double[] fresh = {1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5};
+        double chosen = OverheadFit.mape(fresh, fresh, f.interceptMs(), f.scale());
+        double plain = OverheadFit.mape(fresh, fresh, ols.getIntercept(), ols.getSlope());
+        assertTrue(chosen < plain / 2, f.model() + " " + chosen + "% vs least squares " + plain + "%");
+        assertTrue(OverheadFit.MODELS.contains(f.model()));
     }
 }
