@@ -232,6 +232,11 @@ public record SearchSpace(
      * T-shirt or a pullover need an early stage with room, not more late channels; the 16-epoch
      * {@code fmnist} supernet was still underfitting (train accuracy 91.6% under augmentation).
      *
+     * <p>Whole run (2026-11-29, {@code ofa train --preset full --space fmnist-hr --epochs
+     * 12,3,1,3,1,3}, about 2 h 38 min of training): test top-1 91.61% (max subnet) / 88.51% (min),
+     * against 91.06% / 87.57% for {@code fmnist}'s 98.5-minute full preset; 91.81% / 89.46% with
+     * the sandwich rule in the expand phases.
+     *
      * @return the space
      */
     public static SearchSpace fmnistHr() {
