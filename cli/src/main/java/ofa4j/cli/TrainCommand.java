@@ -121,12 +121,6 @@ final class TrainCommand implements Callable<Integer> {
             sandwichPhases = sandwich.stream().map(String::trim).anyMatch("all"::equalsIgnoreCase)
                     ? Phase.PROGRESSIVE_SHRINKING_NAMES
                     : sandwich.stream().map(n -> n.trim().toLowerCase(Locale.ROOT)).distinct().toList();
-            for (String n : sandwichPhases) {
-                if (!Phase.PROGRESSIVE_SHRINKING_NAMES.contains(n)) {
-                    throw new IllegalArgumentException("--sandwich takes phase names from "
-                            + Phase.PROGRESSIVE_SHRINKING_NAMES + " or all, found '" + n + "'");
-                }
-            }
         }
         return new TrainingPreset(p.name() + "-custom", trainImages != null ? trainImages : p.trainImages(),
                 p.valImages(), p.batchSize(), epochs != null ? epochs : p.phaseEpochs(),

@@ -1,6 +1,5 @@
 package ofa4j.predictor;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.math3.stat.regression.SimpleRegression;
 
@@ -59,15 +58,17 @@ public record OverheadFit(
         }
         double rsq = r.getRSquare();
         String best = "raw";
+        double[] ab = {0, 1};
         double bestLoo = leaveOneOutMape(best, lutSumMs, measuredMs); // finite: raw has nothing to fit
         for (String m : MODELS.subList(1, MODELS.size())) {
             double loo = leaveOneOutMape(m, lutSumMs, measuredMs);
-            if (loo < bestLoo - 1e-12 && solve(m, lutSumMs, measuredMs, -1) != null) {
+            double[] all = loo < bestLoo - 1e-12 ? solve(m, lutSumMs, measuredMs, -1) : null;
+            if (all != null) {
                 best = m;
                 bestLoo = loo;
+                ab = all;
             }
         }
-        double[] ab = solve(best, lutSumMs, measuredMs, -1);
         return new OverheadFit(ab[0], ab[1], rsq, mape(lutSumMs, measuredMs, ab[0], ab[1]),
                 mape(lutSumMs, measuredMs, 0, 1), best, bestLoo);
     }
@@ -111,15 +112,15 @@ public record OverheadFit(
     }
 
     private static double leaveOneOutMape(String model, double[] x, double[] y) {
-        List<Double> errs = new ArrayList<>();
+        double sum = 0;
         for (int i = 0; i < x.length; i++) {
             double[] ab = solve(model, x, y, i);
             if (ab == null) {
                 return Double.POSITIVE_INFINITY;
             }
-            errs.add(Math.abs(ab[0] + ab[1] * x[i] - y[i]) / y[i]);
+            sum += Math.abs(ab[0] + ab[1] * x[i] - y[i]) / y[i];
         }
-        return 100 * errs.stream().mapToDouble(Double::doubleValue).average().orElse(Double.POSITIVE_INFINITY);
+        return 100 * sum / x.length;
     }
 
     /**

@@ -3,7 +3,9 @@ package ofa4j.supernet.train;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import ofa4j.models.ArchConfig;
 import ofa4j.models.SearchSpace;
 
 /**
@@ -62,6 +64,28 @@ public record Phase(
     public Phase(String name, int epochs, double lr, int subnetsPerStep, List<Integer> kernels, List<Integer> expands,
             List<Integer> depths, boolean sortBefore, double warmupEpochs, double kdRatio) {
         this(name, epochs, lr, subnetsPerStep, kernels, expands, depths, sortBefore, warmupEpochs, kdRatio, false);
+    }
+
+    /**
+     * The smallest subnet open in this phase: its smallest kernel, expand ratio and depth everywhere.
+     *
+     * @param space the space
+     * @param resolution input resolution
+     * @return the subnet
+     */
+    public ArchConfig smallest(SearchSpace space, int resolution) {
+        return space.uniform(Collections.min(kernels), Collections.min(expands), Collections.min(depths), resolution);
+    }
+
+    /**
+     * The largest subnet open in this phase: its largest kernel, expand ratio and depth everywhere.
+     *
+     * @param space the space
+     * @param resolution input resolution
+     * @return the subnet
+     */
+    public ArchConfig largest(SearchSpace space, int resolution) {
+        return space.uniform(Collections.max(kernels), Collections.max(expands), Collections.max(depths), resolution);
     }
 
     /**
@@ -236,12 +260,12 @@ public record Phase(
         List<Integer> topE = es.subList(Math.max(0, es.size() - 2), es.size());
         List<Phase> out = new ArrayList<>();
         List<Integer> n = subnetsPerStep;
-        out.add(new Phase("full", epochs.get(0), fullLr, n.get(0), maxK, maxE, maxD, false, warm(epochs.get(0), warmupFraction), 0));
-        out.add(new Phase("kernel", epochs.get(1), 0.3 * fullLr, n.get(1), ks, maxE, maxD, false, warm(epochs.get(1), warmupFraction), 1));
-        out.add(new Phase("depth-1", epochs.get(2), 0.1 * fullLr, n.get(2), ks, maxE, topD, false, 0, 1));
-        out.add(new Phase("depth-2", epochs.get(3), 0.2 * fullLr, n.get(3), ks, maxE, ds, false, warm(epochs.get(3), warmupFraction), 1));
-        out.add(new Phase("expand-1", epochs.get(4), 0.1 * fullLr, n.get(4), ks, topE, ds, true, 0, 1));
-        out.add(new Phase("expand-2", epochs.get(5), 0.2 * fullLr, n.get(5), ks, es, ds, true, warm(epochs.get(5), warmupFraction), 1));
+        out.add(new Phase(PROGRESSIVE_SHRINKING_NAMES.get(0), epochs.get(0), fullLr, n.get(0), maxK, maxE, maxD, false, warm(epochs.get(0), warmupFraction), 0));
+        out.add(new Phase(PROGRESSIVE_SHRINKING_NAMES.get(1), epochs.get(1), 0.3 * fullLr, n.get(1), ks, maxE, maxD, false, warm(epochs.get(1), warmupFraction), 1));
+        out.add(new Phase(PROGRESSIVE_SHRINKING_NAMES.get(2), epochs.get(2), 0.1 * fullLr, n.get(2), ks, maxE, topD, false, 0, 1));
+        out.add(new Phase(PROGRESSIVE_SHRINKING_NAMES.get(3), epochs.get(3), 0.2 * fullLr, n.get(3), ks, maxE, ds, false, warm(epochs.get(3), warmupFraction), 1));
+        out.add(new Phase(PROGRESSIVE_SHRINKING_NAMES.get(4), epochs.get(4), 0.1 * fullLr, n.get(4), ks, topE, ds, true, 0, 1));
+        out.add(new Phase(PROGRESSIVE_SHRINKING_NAMES.get(5), epochs.get(5), 0.2 * fullLr, n.get(5), ks, es, ds, true, warm(epochs.get(5), warmupFraction), 1));
         out.forEach(p -> p.validate(space));
         return List.copyOf(out);
     }

@@ -14,7 +14,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -178,12 +177,10 @@ public final class ProgressiveShrinkingTrainer {
             SearchSpace space, Phase phase, long seed, int phaseIndex, int epoch, int step, int k, int resolution) {
         if (phase.sandwich() && phase.subnetsPerStep() >= 2) {
             if (k == 0) {
-                return space.uniform(Collections.min(phase.kernels()), Collections.min(phase.expands()),
-                        Collections.min(phase.depths()), resolution);
+                return phase.smallest(space, resolution);
             }
             if (k == 1 && phase.subnetsPerStep() >= 3) {
-                return space.uniform(Collections.max(phase.kernels()), Collections.max(phase.expands()),
-                        Collections.max(phase.depths()), resolution);
+                return phase.largest(space, resolution);
             }
         }
         SplittableRandom rng = new SplittableRandom(derivedSeed(seed, phaseIndex, epoch, step, k));
@@ -473,8 +470,7 @@ public final class ProgressiveShrinkingTrainer {
         int recal = Math.min(preset.recalImages(), data.train().size());
         long te = System.nanoTime();
         ArchConfig max = space.max();
-        ArchConfig min = space.uniform(
-                phase.kernels().get(0), phase.expands().get(0), phase.depths().get(0), space.minResolution());
+        ArchConfig min = phase.smallest(space, space.minResolution());
         Subnet sMax = net.extractCalibrated(max, data.train(), recal, data.mean(), data.std(), seed);
         metrics.addProperty("val_acc_max", Evaluator.top1(sMax, val, data.mean(), data.std(), 250));
         Subnet sMin = net.extractCalibrated(min, data.train(), recal, data.mean(), data.std(), seed);
