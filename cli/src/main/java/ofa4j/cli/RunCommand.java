@@ -51,9 +51,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--preset", defaultValue = "quick", description = "quick (about 10 min in all) or full (default ${DEFAULT-VALUE}).")
     String preset;
 
-    @Option(names = "--space", defaultValue = "fmnist",
-            description = "Search space preset: fmnist, fmnist-hr (more accurate per epoch, 2.7x the MACs) or ofa-mbv3-w1.0 (default ${DEFAULT-VALUE}).")
-    String spaceName = "fmnist";
+    @Option(names = "--space",
+            description = "Search space preset: fmnist, fmnist-hr (more accurate per epoch, 2.7x the MACs) or ofa-mbv3-w1.0"
+                    + " (default: fmnist-hr for the full preset, fmnist otherwise).")
+    String spaceName;
 
     @Option(names = "--resume", description = "Reuse every finished stage of an earlier run in --out.")
     boolean resume;
@@ -73,7 +74,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         TrainingPreset p = TrainingPreset.named(preset);
-        SearchSpace chosen = SearchSpace.preset(spaceName);
+        SearchSpace chosen = SearchSpace.preset(spaceName != null ? spaceName : TrainingPreset.spaceFor(preset));
         boolean quick = p.name().equals("quick");
         int n = samples != null ? samples : quick ? 120 : 1500;
         int calib = calibrationImages != null ? calibrationImages : quick ? 500 : 2000;

@@ -38,7 +38,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--preset", defaultValue = "quick", description = "quick (about 9 min) or full (about 2 h) (default ${DEFAULT-VALUE}).")
     String preset;
 
-    @Option(names = "--space", defaultValue = "fmnist", description = "Search space preset: fmnist, fmnist-hr or ofa-mbv3-w1.0 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--space",
+            description = "Search space preset: fmnist, fmnist-hr or ofa-mbv3-w1.0 (default: fmnist-hr for the full preset, fmnist otherwise).")
     String space;
 
     @Option(names = "--resume", description = "Continue from the newest good checkpoint in --out.")
@@ -65,13 +66,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--sandwich", split = ",", paramLabel = "PHASE",
             description = "Phases that sample by the sandwich rule (every step trains the phase's smallest subnet and, with"
                     + " 3+ subnets per step, its largest) instead of OFA's uniform draws: names from full, kernel, depth-1,"
-                    + " depth-2, expand-1, expand-2, or all. Only phases with 2+ subnets per step change.")
+                    + " depth-2, expand-1, expand-2, all, or none (the full preset uses all). Only phases with 2+"
+                    + " subnets per step change.")
     List<String> sandwich;
 
     @Override
     public Integer call() throws Exception {
         TrainingPreset p = customise(TrainingPreset.named(preset), epochs, subnetsPerStep, trainImages, lr, sandwich);
-        SearchSpace s = SearchSpace.preset(space);
+        SearchSpace s = SearchSpace.preset(space != null ? space : TrainingPreset.spaceFor(preset));
         Path out = common.outDir(p.name());
         common.applyThreads();
         PrintWriter w = spec.commandLine().getOut();
@@ -94,7 +96,7 @@ final class TrainCommand implements Callable<Integer> {
      * @param subnets 6 subnets-per-step values or null
      * @param trainImages train images or null
      * @param lr full-phase learning rate or null
-     * @param sandwich phase names (or {@code all}) for the sandwich rule, or null
+     * @param sandwich phase names (or {@code all}, or {@code none}) for the sandwich rule, or null
      * @return the preset to train with
      * @throws IllegalArgumentException naming a bad override and what is allowed
      */
@@ -118,9 +120,12 @@ final class TrainCommand implements Callable<Integer> {
         }
         List<String> sandwichPhases = p.sandwichPhases();
         if (sandwich != null) {
-            sandwichPhases = sandwich.stream().map(String::trim).anyMatch("all"::equalsIgnoreCase)
-                    ? Phase.PROGRESSIVE_SHRINKING_NAMES
-                    : sandwich.stream().map(n -> n.trim().toLowerCase(Locale.ROOT)).distinct().toList();
+            List<String> names = sandwich.stream().map(n -> n.trim().toLowerCase(Locale.ROOT)).distinct().toList();
+            if (names.size() > 1 && (names.contains("all") || names.contains("none"))) {
+                throw new IllegalArgumentException("--sandwich takes phase names, or all, or none alone, found " + sandwich);
+            }
+            sandwichPhases = names.equals(List.of("all")) ? Phase.PROGRESSIVE_SHRINKING_NAMES
+                    : names.equals(List.of("none")) ? List.of() : names;
         }
         return new TrainingPreset(p.name() + "-custom", trainImages != null ? trainImages : p.trainImages(),
                 p.valImages(), p.batchSize(), epochs != null ? epochs : p.phaseEpochs(),

@@ -1,6 +1,7 @@
 package ofa4j.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -49,6 +50,11 @@ class TrainCommandTest {
         assertEquals(List.of("expand-1", "expand-2"), two.sandwichPhases());
         assertEquals(Phase.PROGRESSIVE_SHRINKING_NAMES,
                 TrainCommand.customise(TrainingPreset.full(), null, null, null, null, List.of("all")).sandwichPhases());
+        assertEquals(List.of(), TrainCommand.customise(TrainingPreset.full(), null, null, null, null, List.of(" None"))
+                .sandwichPhases(), "none: OFA's uniform sampling everywhere");
+        IllegalArgumentException mixed = assertThrows(IllegalArgumentException.class,
+                () -> TrainCommand.customise(TrainingPreset.full(), null, null, null, null, List.of("all", "expand-1")));
+        assertTrue(mixed.getMessage().contains("[all, expand-1]"), mixed.getMessage());
         CliRunner.Result bad = CliRunner.run("train", "--sandwich", "expand-1,expand3", "--out", dir.resolve("y").toString());
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("'expand3'") && bad.err().contains("depth-2"), bad.err());

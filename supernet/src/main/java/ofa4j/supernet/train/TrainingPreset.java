@@ -5,8 +5,9 @@ import java.util.Locale;
 import ofa4j.models.SearchSpace;
 
 /**
- * How much data and how many epochs a training run uses. Numbers are sized for the {@code fmnist}
- * space on 2 CPU cores; see {@link #quick()} and {@link #full()} for the measurements behind them.
+ * How much data and how many epochs a training run uses. Numbers are sized for 2 CPU cores and the
+ * space of {@link #spaceFor}; see {@link #quick()} and {@link #full()} for the measurements behind
+ * them.
  *
  * @param name preset name ({@code quick}, {@code full} or a user name), stored in checkpoints
  * @param trainImages images of the train split used (0 = all)
@@ -102,29 +103,44 @@ public record TrainingPreset(
 
     /**
      * The full preset: all 55,000 train images, OFA's subnets per step (1, 1, 2, 2, 4, 4), epochs
-     * 16, 4, 2, 4, 2, 4, sized for about 2 hours on 2 idle cores.
+     * 11, 2, 1, 2, 1, 3, the sandwich rule in every phase, sized for about 2 hours on 2 idle cores
+     * in the {@code fmnist-hr} space ({@link #spaceFor}).
      *
-     * <p>Sizing with the rates measured for {@link #quick()} (full ~299 img/s, kernel ~295, depth-1
-     * ~171, depth-2 ~161, expand with 4 subnets estimated at 2-subnet rate / 1.8, ~130 and ~112):
-     * one 55k epoch costs ~184 s (full), ~186 s (kernel), ~322 s (depth-1), ~342 s (depth-2), ~423 s
-     * (expand-1), ~491 s (expand-2). Epochs 8, 4, 2, 4, 2, 4 add up to ~7,000 s of training plus ~20 s
-     * of evaluation per phase: about 2 hours (nearer 1.5 h if the whole-run rates of the quick preset,
-     * ~1.3x the 4-step samples, hold). OFA's own schedule (120 + 25 + 120 + 25 + 120 epochs
-     * after the full network) keeps the same shape: the second phase of depth and expand longer
-     * than the first.
-     *
-     * <p>Measured (2026-11-28): with 8 full-network epochs the teacher was still underfitting (train
-     * accuracy 90.4%, validation 91.5% at the end of the full phase) and the run gave test top-1
-     * 90.88% (max subnet) / 86.91% (min) in 88 min of training steps. With 16 full-network epochs
-     * ({@code ofa train --preset full --epochs 16,4,2,4,2,4}) the full phase ended at train 91.6% /
-     * validation 92.2%, and the whole run gave test top-1 91.06% / 87.57% in 98.5 min of wall time
-     * (the full phase at ~520 img/s idle, 1,962 s). That is the preset now.
+     * <p>History (2026-11-28/29, {@code ofa eval --supernet R --arch max --arch min --random 5
+     * --split test} after each run; all figures test top-1, max / min subnet):
+     * <ul>
+     *   <li>{@code fmnist}, epochs 8, 4, 2, 4, 2, 4, OFA's uniform sampling: 90.88% / 86.91% in 88 min
+     *       of training steps; the teacher was underfitting (train 90.4%, validation 91.5% at the end
+     *       of the full phase).
+     *   <li>{@code fmnist}, epochs 16, 4, 2, 4, 2, 4: 91.06% / 87.57% in 98.5 min (the full phase at
+     *       ~520 img/s idle, 1,962 s; validation 92.2% at its end).
+     *   <li>{@code fmnist-hr}, epochs 12, 3, 1, 3, 1, 3: 91.61% / 88.51% in about 2 h 38 min; with the
+     *       sandwich rule in the expand phases (same depth-2 checkpoint) 91.81% / 89.46%.
+     *   <li>{@code fmnist-hr}, epochs 11, 2, 1, 2, 1, 3, sandwich rule everywhere: this preset,
+     *       figures in {@code README.md}.
+     * </ul>
+     * The sandwich rule trains the phase's smallest subnet in every step (and, with 4 subnets per
+     * step, its largest), so the min subnet gains most; the shorter kernel and depth phases pay for
+     * the 2.7x costlier space.
      *
      * @return the preset
      */
     public static TrainingPreset full() {
-        return new TrainingPreset(
-                "full", 0, 0, 128, List.of(16, 4, 2, 4, 2, 4), Phase.OFA_SUBNETS_PER_STEP, 0.1, 0.1, 2_000, 5_000);
+        return new TrainingPreset("full", 0, 0, 128, List.of(11, 2, 1, 2, 1, 3), Phase.OFA_SUBNETS_PER_STEP, 0.1, 0.1,
+                2_000, 5_000, Phase.PROGRESSIVE_SHRINKING_NAMES);
+    }
+
+    /**
+     * The search space a named preset is sized for, used when no space is given: {@code fmnist-hr}
+     * for {@code full} (more accurate per epoch, 2.7x the MACs), {@code fmnist} for the others (the
+     * quick preset's 10-minute budget).
+     *
+     * @param presetName a preset name as given to {@link #named}
+     * @return a name for {@link SearchSpace#preset}
+     */
+    public static String spaceFor(String presetName) {
+        String n = presetName == null ? "" : presetName.trim().toLowerCase(Locale.ROOT);
+        return n.equals("full") ? SearchSpace.FMNIST_HR : SearchSpace.FMNIST;
     }
 
     /**

@@ -122,7 +122,13 @@ class PhaseTest {
         assertEquals(List.of(false, false, false, false, true, true),
                 sw.schedule(space).stream().map(Phase::sandwich).toList());
         assertEquals(List.of(false, false, false, false, false, false),
-                f.schedule(space).stream().map(Phase::sandwich).toList(), "OFA's uniform sampling by default");
+                TrainingPreset.quick().schedule(space).stream().map(Phase::sandwich).toList(),
+                "quick: OFA's uniform sampling (1 subnet per step, the rule would train only the smallest)");
+        assertEquals(List.of(true, true, true, true, true, true),
+                f.schedule(space).stream().map(Phase::sandwich).toList(), "full: the sandwich rule everywhere");
+        assertEquals(SearchSpace.FMNIST_HR, TrainingPreset.spaceFor(" Full "));
+        assertEquals(SearchSpace.FMNIST, TrainingPreset.spaceFor("quick"));
+        assertEquals(SearchSpace.FMNIST, TrainingPreset.spaceFor("my-preset"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new TrainingPreset("sw", 0, 0, 128, f.phaseEpochs(), f.phaseSubnets(), 0.1, 0.1, 100, 100,
                         List.of("expand-3")));
