@@ -235,7 +235,8 @@ public record SearchSpace(
      * <p>Whole run (2026-11-29, {@code ofa train --preset full --space fmnist-hr --epochs
      * 12,3,1,3,1,3}, about 2 h 38 min of training): test top-1 91.61% (max subnet) / 88.51% (min),
      * against 91.06% / 87.57% for {@code fmnist}'s 98.5-minute full preset; 91.81% / 89.46% with
-     * the sandwich rule in the expand phases.
+     * the sandwich rule in the expand phases. The {@code full} training preset uses this space since
+     * (epochs 11, 2, 1, 2, 1, 3, sandwich rule everywhere: 91.88% / 89.47% in 98.9 min).
      *
      * @return the space
      */

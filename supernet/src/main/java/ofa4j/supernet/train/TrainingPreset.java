@@ -116,8 +116,8 @@ public record TrainingPreset(
      *       ~520 img/s idle, 1,962 s; validation 92.2% at its end).
      *   <li>{@code fmnist-hr}, epochs 12, 3, 1, 3, 1, 3: 91.61% / 88.51% in about 2 h 38 min; with the
      *       sandwich rule in the expand phases (same depth-2 checkpoint) 91.81% / 89.46%.
-     *   <li>{@code fmnist-hr}, epochs 11, 2, 1, 2, 1, 3, sandwich rule everywhere: this preset,
-     *       figures in {@code README.md}.
+     *   <li>{@code fmnist-hr}, epochs 11, 2, 1, 2, 1, 3, sandwich rule everywhere (this preset):
+     *       91.88% / 89.47% in 98.9 min (5,934 s, idle machine; 5 random subnets 89.11-91.38%).
      * </ul>
      * The sandwich rule trains the phase's smallest subnet in every step (and, with 4 subnets per
      * step, its largest), so the min subnet gains most; the shorter kernel and depth phases pay for
