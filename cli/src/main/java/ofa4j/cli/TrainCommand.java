@@ -147,7 +147,7 @@ final class TrainCommand implements Callable<Integer> {
      * @param data where the data comes from
      * @param common shared options
      * @param evalEveryEpoch score the validation split after every epoch, not only at phase ends
-     * @param log receives one line describing the data
+     * @param log receives a line describing the data and one naming the space and schedule
      * @return the result
      * @throws Exception on failure
      */
@@ -160,6 +160,8 @@ final class TrainCommand implements Callable<Integer> {
         DataSplits splits = loaded.splits();
         log.printf("data: %s; %d train / %d val / %d test images%n", loaded.source().describe(), splits.train().size(),
                 splits.val().size(), splits.test().size());
+        log.printf("space: %s; %s preset: epochs %s, subnets per step %s, sandwich rule in %s%n", s.describe(), p.name(),
+                p.phaseEpochs(), p.phaseSubnets(), p.sandwichPhases().isEmpty() ? "no phase" : p.sandwichPhases());
         ProgressiveShrinkingTrainer trainer = ProgressiveShrinkingTrainer.builder()
                 .setSpace(s.withData(splits.train().channels(), splits.train().numClasses(), s.resolutions()))
                 .optPreset(p)

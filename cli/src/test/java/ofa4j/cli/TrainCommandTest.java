@@ -30,6 +30,9 @@ class TrainCommandTest {
                 "--epochs", "2,1,1,1,1,1", "--subnets-per-step", "1,1,1,1,1,1", "--eval-every-epoch", "--quiet",
                 "--out", out.toString());
         assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("space: fmnist-hr: ") && r.out().contains(
+                "quick-custom preset: epochs [2, 1, 1, 1, 1, 1], subnets per step [1, 1, 1, 1, 1, 1], sandwich rule in no phase"),
+                r.out());
         List<String> lines = Files.readAllLines(out.resolve(ProgressiveShrinkingTrainer.METRICS_FILE));
         assertEquals(7, lines.size(), String.join("\n", lines));
         for (String l : lines) {
