@@ -10,7 +10,10 @@ import org.junit.jupiter.api.Test;
 /**
  * Profiles this machine in DJL's PyTorch engine (1 thread; batch 1 and batch 8) and checks the
  * latency model on 30 other random fmnist subnets measured end to end. The machine is shared, so
- * the ceiling is loose; the real figures are printed.
+ * the ceiling is loose; the real figures are printed. Held-out MAPE seen on 2026-11-29: idle, with
+ * the median of passes, 6-13%, and once above 25% in CI; since profiles and this check keep each
+ * entry's fastest pass, 5-14% even beside a training run that kept 1.5-1.8 other cores busy (the
+ * quiet-machine check lifted by hand for that).
  */
 class DjlLatencyTest {
 
@@ -24,14 +27,16 @@ class DjlLatencyTest {
             assertEquals("pytorch", p.engine());
             assertEquals(1, p.batchSize());
             assertEquals(LayerVariants.enumerate(space).size(), p.lutMs().size());
-            assertTrue(LatencyCheck.heldOutMape(p, meter, space, "PyTorch 1t b1") < 25);
+            LatencyCheck.HeldOut h = LatencyCheck.heldOut(p, meter, space, "PyTorch 1t b1");
+            assertTrue(h.mapePercent() < 25, "b1 " + h);
             b1Max = p.predictMs(space.max());
         }
         try (DjlLatencyMeter meter = new DjlLatencyMeter(space, 1, 8, 3, 9, 7)) {
             DeviceProfile p = Profiler.profile(space, meter, DjlLatencyMeter.defaultDeviceName(1, 8), 20, 11, true, null);
             assertEquals("cpu-pt-1t-b8", p.name());
             assertEquals(8, p.batchSize());
-            assertTrue(LatencyCheck.heldOutMape(p, meter, space, "PyTorch 1t b8") < 25);
+            LatencyCheck.HeldOut h = LatencyCheck.heldOut(p, meter, space, "PyTorch 1t b8");
+            assertTrue(h.mapePercent() < 25, "b8 " + h);
             // eight images cost more than one (measured only 1.4-2x: at batch 1 DJL's per-operator
             // call overhead dominates)
             assertTrue(p.predictMs(space.max()) > 1.1 * b1Max,
