@@ -12,11 +12,41 @@ final class FakeMeter implements LatencyMeter {
     static final double INTERCEPT = 0.05;
     static final double SCALE = 0.9;
 
+    /** Slow-down of the calls inside a load burst ({@link #bursty}). */
+    static final double BURST_FACTOR = 1.5;
+
     final SearchSpace space;
     final AtomicInteger layerCalls = new AtomicInteger();
+    final AtomicInteger subnetCalls = new AtomicInteger();
+    private final int burstLayerCalls;
+    private final int burstSubnetCalls;
 
     FakeMeter(SearchSpace space) {
+        this(space, 0, 0);
+    }
+
+    private FakeMeter(SearchSpace space, int burstLayerCalls, int burstSubnetCalls) {
         this.space = space;
+        this.burstLayerCalls = burstLayerCalls;
+        this.burstSubnetCalls = burstSubnetCalls;
+    }
+
+    /**
+     * A device under a load burst: its first {@code layerCalls} layer timings and first {@code
+     * subnetCalls} subnet timings come out {@link #BURST_FACTOR} times slow, as when another process
+     * takes the core for a while; later ones are exact.
+     */
+    static FakeMeter bursty(SearchSpace space, int layerCalls, int subnetCalls) {
+        return new FakeMeter(space, layerCalls, subnetCalls);
+    }
+
+    /** Exact subnet latency, whatever the burst. */
+    double exactSubnetMs(ArchConfig arch) {
+        double s = 0;
+        for (LayerSpec l : space.layers(arch)) {
+            s += layer(l);
+        }
+        return INTERCEPT + SCALE * s;
     }
 
     static double layer(LayerSpec l) {
@@ -50,17 +80,12 @@ final class FakeMeter implements LatencyMeter {
 
     @Override
     public double layerMs(LayerSpec layer) {
-        layerCalls.incrementAndGet();
-        return layer(layer);
+        return layer(layer) * (layerCalls.getAndIncrement() < burstLayerCalls ? BURST_FACTOR : 1.0);
     }
 
     @Override
     public double subnetMs(ArchConfig arch) {
-        double s = 0;
-        for (LayerSpec l : space.layers(arch)) {
-            s += layer(l);
-        }
-        return INTERCEPT + SCALE * s;
+        return exactSubnetMs(arch) * (subnetCalls.getAndIncrement() < burstSubnetCalls ? BURST_FACTOR : 1.0);
     }
 
     @Override

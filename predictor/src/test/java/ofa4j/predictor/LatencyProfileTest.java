@@ -60,58 +60,14 @@ class LatencyProfileTest {
 
     @Test
     void aLoadBurstDuringOnePassDoesNotBiasTheProfile() {
-        // Everything timed during the first pass (layers and subnets) is 50% slow, as when another
-        // process takes the core for a while; the second pass is clean.
-        FakeMeter fake = new FakeMeter(space);
-        int variants = LayerVariants.enumerate(space).size();
+        // Everything timed during the first pass (layers and subnets) is 50% slow; the second is clean.
         int subnets = 12;
-        LatencyMeter bursty = new LatencyMeter() {
-            int layerCalls;
-            int subnetCalls;
-
-            @Override
-            public String engine() {
-                return fake.engine();
-            }
-
-            @Override
-            public int threads() {
-                return 1;
-            }
-
-            @Override
-            public int batchSize() {
-                return 1;
-            }
-
-            @Override
-            public int warmup() {
-                return 0;
-            }
-
-            @Override
-            public int repeats() {
-                return 1;
-            }
-
-            @Override
-            public double layerMs(LayerSpec layer) {
-                return fake.layerMs(layer) * (layerCalls++ < variants ? 1.5 : 1.0);
-            }
-
-            @Override
-            public double subnetMs(ArchConfig arch) {
-                return fake.subnetMs(arch) * (subnetCalls++ < subnets ? 1.5 : 1.0);
-            }
-
-            @Override
-            public void close() {}
-        };
+        FakeMeter bursty = FakeMeter.bursty(space, LayerVariants.enumerate(space).size(), subnets);
         DeviceProfile p = Profiler.profile(space, bursty, "bursty", subnets, 2, 3, true, null);
         assertEquals(FakeMeter.INTERCEPT, p.interceptMs(), 1e-9);
         assertEquals(FakeMeter.SCALE, p.scale(), 1e-9);
         for (ArchConfig a : AccuracyDatasetBuilder.sampleDistinct(space, 20, 99)) {
-            assertEquals(fake.subnetMs(a), p.predictMs(a), 1e-9);
+            assertEquals(bursty.exactSubnetMs(a), p.predictMs(a), 1e-9);
         }
     }
 
