@@ -4,9 +4,11 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntToDoubleFunction;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -77,7 +79,7 @@ public final class Profiler {
         Map<String, Double> lut = new LinkedHashMap<>();
         ProgressBar bar = quiet ? null : bar("profile " + deviceName, (long) passes * (variants.size() + subnets), progressOut);
         double[] sums = new double[subnets];
-        double[] measured = new double[subnets];
+        double[] measured;
         try {
             // Warm-up: the models timed first by a fresh JVM ran slower (JIT of the engine's call
             // path), which biased the first resolution's entries by ~8% here; without it the
@@ -89,38 +91,16 @@ public final class Profiler {
             // (or the subnets of the fit) timed then. With the median of 2 passes and one pass over
             // the subnets, a profile taken beside a training run fitted 1.34 x sum and missed
             // held-out subnets by 34.8% while its raw table sum missed them by 6.1% (2026-11-29).
-            double[][] t = new double[passes][order.size()];
-            for (int pass = 0; pass < passes; pass++) {
-                for (int j = 0; j < order.size(); j++) {
-                    int i = pass % 2 == 0 ? j : order.size() - 1 - j;
-                    t[pass][i] = meter.layerMs(order.get(i));
-                    if (bar != null) {
-                        bar.step();
-                    }
-                }
-            }
+            double[] fastest = fastestOfPasses(order.size(), passes, i -> meter.layerMs(order.get(i)), bar);
             for (int i = 0; i < order.size(); i++) {
-                double fastest = Double.POSITIVE_INFINITY;
-                for (int pass = 0; pass < passes; pass++) {
-                    fastest = Math.min(fastest, t[pass][i]);
-                }
-                lut.put(order.get(i).key(), fastest);
+                lut.put(order.get(i).key(), fastest[i]);
             }
             DeviceProfile raw = new DeviceProfile(
                     deviceName, meter.engine(), meter.threads(), meter.batchSize(), space, null, lut, 0, 1);
-            java.util.Arrays.fill(measured, Double.POSITIVE_INFINITY);
             for (int i = 0; i < subnets; i++) {
                 sums[i] = raw.lutSumMs(archs.get(i));
             }
-            for (int pass = 0; pass < passes; pass++) {
-                for (int j = 0; j < subnets; j++) {
-                    int i = pass % 2 == 0 ? j : subnets - 1 - j;
-                    measured[i] = Math.min(measured[i], meter.subnetMs(archs.get(i)));
-                    if (bar != null) {
-                        bar.step();
-                    }
-                }
-            }
+            measured = fastestOfPasses(subnets, passes, i -> meter.subnetMs(archs.get(i)), bar);
         } finally {
             if (bar != null) {
                 bar.close();
@@ -135,6 +115,31 @@ public final class Profiler {
         return new DeviceProfile(
                 deviceName, meter.engine(), meter.threads(), meter.batchSize(), space, m, lut, fit.interceptMs(),
                 fit.scale());
+    }
+
+    /**
+     * Times items {@code 0 .. n-1} in {@code passes} passes of alternating order (forward, reverse,
+     * forward, ...) and keeps each item's fastest time.
+     *
+     * @param n number of items
+     * @param passes passes (>= 1)
+     * @param time times item {@code i}, ms
+     * @param bar stepped once per timing, or null
+     * @return fastest time of each item, ms
+     */
+    static double[] fastestOfPasses(int n, int passes, IntToDoubleFunction time, ProgressBar bar) {
+        double[] fastest = new double[n];
+        Arrays.fill(fastest, Double.POSITIVE_INFINITY);
+        for (int pass = 0; pass < passes; pass++) {
+            for (int j = 0; j < n; j++) {
+                int i = pass % 2 == 0 ? j : n - 1 - j;
+                fastest[i] = Math.min(fastest[i], time.applyAsDouble(i));
+                if (bar != null) {
+                    bar.step();
+                }
+            }
+        }
+        return fastest;
     }
 
     static ProgressBar bar(String task, long max, PrintStream out) {

@@ -98,14 +98,7 @@ final class LatencyCheck {
      */
     static HeldOut heldOut(DeviceProfile p, LatencyMeter meter, SearchSpace space, String label) {
         List<ArchConfig> test = AccuracyDatasetBuilder.sampleDistinct(space, HELD_OUT, 12345);
-        double[] measured = new double[test.size()];
-        java.util.Arrays.fill(measured, Double.POSITIVE_INFINITY);
-        for (int round = 0; round < ROUNDS; round++) {
-            for (int j = 0; j < test.size(); j++) {
-                int i = round % 2 == 0 ? j : test.size() - 1 - j;
-                measured[i] = Math.min(measured[i], meter.subnetMs(test.get(i)));
-            }
-        }
+        double[] measured = Profiler.fastestOfPasses(test.size(), ROUNDS, i -> meter.subnetMs(test.get(i)), null);
         double[] predicted = new double[test.size()];
         double ape = 0;
         double rawApe = 0;
