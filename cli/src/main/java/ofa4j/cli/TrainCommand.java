@@ -35,7 +35,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin DataOptions dataOptions;
 
-    @Option(names = "--preset", defaultValue = "quick", description = "quick (about 9 min) or full (about 100 min, fmnist-hr space) (default ${DEFAULT-VALUE}).")
+    @Option(names = "--preset", defaultValue = "quick", description = "quick (about 9 min) or full (about 95 min, fmnist-hr space) (default ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--space",

@@ -104,7 +104,7 @@ public record TrainingPreset(
     /**
      * The full preset: all 55,000 train images, OFA's subnets per step (1, 1, 2, 2, 4, 4), epochs
      * 11, 2, 1, 2, 1, 3, the sandwich rule in every phase (it changes only those with 2+ subnets per
-     * step), in the {@code fmnist-hr} space ({@link #spaceFor}): about 100 minutes of training on 2
+     * step), in the {@code fmnist-hr} space ({@link #spaceFor}): about 95 minutes of training on 2
      * idle cores, inside the 2-hour budget.
      *
      * <p>History (2026-11-28/29, {@code ofa eval --supernet R --arch max --arch min --random 5
@@ -121,6 +121,11 @@ public record TrainingPreset(
      *       91.88% / 89.47% in 98.9 min (5,934 s, idle machine; 5 random subnets 89.11-91.38%).
      *   <li>{@code fmnist-hr}, epochs 14, 2, 1, 2, 1, 4, sandwich rule everywhere: 92.26% / 89.47% in
      *       128 min (7,683 s): +0.38 points on the max subnet only, for 29 more minutes, so not adopted.
+     *   <li>The runs above trained {@code fmnist-hr} at 20, 24 and 28 px. Since it has only 24 and
+     *       28 px ({@link SearchSpace#fmnistHr()} says why), this preset measured (2026-11-29,
+     *       {@code ofa train --preset full --eval-every-epoch}, idle machine): 91.92% / 90.39% (min
+     *       subnet now at 24 px), 5 random subnets 90.72-91.08% (mean 90.90%), in 94.0 min of
+     *       training steps (5,640 s; 5,823 s with the per-epoch validation).
      * </ul>
      * The sandwich rule trains the phase's smallest subnet in every step (and, with 4 subnets per
      * step, its largest), so the min subnet gains most; the shorter kernel and depth phases pay for
