@@ -275,9 +275,10 @@ public record SearchSpace(
      * Resolutions of {@link #fmnistHr()}: 24 and 28, not {@code fmnist}'s 20, 24, 28.
      *
      * <p>Why (2026-11-29, the 14,2,1,2,1,4 supernet trained with 20, 24, 28; {@code ofa eval
-     * --split test}): at 20 px every subnet was dominated by one at 24 px. The max subnet at 20 px
-     * (13.5 M MACs) scored 90.39%, below the min subnet at 24 px (3.10 M MACs, 90.53%); the min
-     * subnet lost 1.06 points from 24 to 20 px (89.47%) and the max subnet 1.53. Downscaling the
+     * --split test}): the max subnet at 20 px (13.5 M MACs, the largest subnet there) scored
+     * 90.39%, below the min subnet at 24 px (3.10 M MACs, 90.53%). The max subnet is normally the
+     * most accurate at its resolution, so a 20 px subnet was only worth its cost below 3.10 M MACs.
+     * The min subnet lost 1.06 points from 24 to 20 px (89.47%) and the max subnet 1.53. Downscaling the
      * 28 px garments to 20 px loses the detail that separates shirts, T-shirts and pullovers, so 20 px
      * only bought a cheaper but clearly worse floor (the min subnet at 20 px: 2.51 M MACs) and took a
      * third of the training batches. Without it the space spans 7.5x in MACs (3.10 M to 23.3 M; with
