@@ -65,6 +65,21 @@ public record SearchSpace(
     /** SE hidden width = make_divisible(hidden / SE_REDUCTION, 8), as OFA's {@code DynamicSE}. */
     public static final int SE_REDUCTION = 4;
 
+    /**
+     * Resolutions of {@link #fmnistHr()}: 24 and 28, not {@code fmnist}'s 20, 24, 28.
+     *
+     * <p>Why (2026-11-29, the 14,2,1,2,1,4 supernet trained with 20, 24, 28; {@code ofa eval
+     * --split test}): the max subnet at 20 px (13.5 M MACs, the largest subnet there) scored
+     * 90.39%, below the min subnet at 24 px (3.10 M MACs, 90.53%). The max subnet is normally the
+     * most accurate at its resolution, so a 20 px subnet was only worth its cost below 3.10 M MACs.
+     * The min subnet lost 1.06 points from 24 to 20 px (89.47%) and the max subnet 1.53.
+     * Downscaling the 28 px garments to 20 px loses the detail that separates shirts, T-shirts and
+     * pullovers, so 20 px only bought a cheaper but clearly worse floor (the min subnet at 20 px:
+     * 2.51 M MACs) and took a third of the training batches. Without it the space spans 7.5x in
+     * MACs (3.10 M to 23.3 M; with it 9.3x).
+     */
+    private static final List<Integer> HR_RESOLUTIONS = List.of(24, 28);
+
     /** Copies the lists and checks every value. */
     public SearchSpace {
         stages = List.copyOf(stages);
@@ -238,9 +253,9 @@ public record SearchSpace(
      * the sandwich rule in the expand phases. The {@code full} training preset uses this space since
      * (epochs 11, 2, 1, 2, 1, 3, sandwich rule everywhere: 91.88% / 89.47% in 98.9 min).
      *
-     * <p>Resolutions 24 and 28 only, since 2026-11-29 (the javadoc of {@code HR_RESOLUTIONS} says why); the runs
-     * above used 20, 24, 28. The same full preset then gave 91.92% / 90.39% (min subnet at 24 px, 3.10
-     * M MACs) in 94.0 min of training steps.
+     * <p>Resolutions 24 and 28 only, since 2026-11-29 (the javadoc of {@code HR_RESOLUTIONS} says
+     * why); the runs above used 20, 24, 28. The same full preset then gave 91.92% / 90.39% (min
+     * subnet at 24 px, 3.10 M MACs) in 94.0 min of training steps.
      *
      * @return the space
      */
@@ -270,21 +285,6 @@ public record SearchSpace(
                 HR_RESOLUTIONS,
                 base.widthMult());
     }
-
-    /**
-     * Resolutions of {@link #fmnistHr()}: 24 and 28, not {@code fmnist}'s 20, 24, 28.
-     *
-     * <p>Why (2026-11-29, the 14,2,1,2,1,4 supernet trained with 20, 24, 28; {@code ofa eval
-     * --split test}): the max subnet at 20 px (13.5 M MACs, the largest subnet there) scored
-     * 90.39%, below the min subnet at 24 px (3.10 M MACs, 90.53%). The max subnet is normally the
-     * most accurate at its resolution, so a 20 px subnet was only worth its cost below 3.10 M MACs.
-     * The min subnet lost 1.06 points from 24 to 20 px (89.47%) and the max subnet 1.53. Downscaling the
-     * 28 px garments to 20 px loses the detail that separates shirts, T-shirts and pullovers, so 20 px
-     * only bought a cheaper but clearly worse floor (the min subnet at 20 px: 2.51 M MACs) and took a
-     * third of the training batches. Without it the space spans 7.5x in MACs (3.10 M to 23.3 M; with
-     * it 9.3x).
-     */
-    static final List<Integer> HR_RESOLUTIONS = List.of(24, 28);
 
     /**
      * Returns a named preset with its default input channels, classes and resolutions.
