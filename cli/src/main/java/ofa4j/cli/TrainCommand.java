@@ -70,9 +70,14 @@ final class TrainCommand implements Callable<Integer> {
                     + " subnets per step change.")
     List<String> sandwich;
 
+    @Option(names = "--weight-decay", paramLabel = "WD",
+            description = "Override the preset's weight decay of every parameter but BN and biases, in [0, 1) (the presets use OFA's 3e-5).")
+    Double weightDecay;
+
     @Override
     public Integer call() throws Exception {
-        TrainingPreset p = customise(TrainingPreset.named(preset), epochs, subnetsPerStep, trainImages, lr, sandwich);
+        TrainingPreset p = customise(TrainingPreset.named(preset), epochs, subnetsPerStep, trainImages, lr, sandwich,
+                weightDecay);
         SearchSpace s = SearchSpace.preset(space != null ? space : TrainingPreset.spaceFor(preset));
         Path out = common.outDir(p.name());
         common.applyThreads();
@@ -97,12 +102,14 @@ final class TrainCommand implements Callable<Integer> {
      * @param trainImages train images or null
      * @param lr full-phase learning rate or null
      * @param sandwich phase names (or {@code all}, or {@code none}) for the sandwich rule, or null
+     * @param weightDecay weight decay or null
      * @return the preset to train with
      * @throws IllegalArgumentException naming a bad override and what is allowed
      */
     static TrainingPreset customise(TrainingPreset p, List<Integer> epochs, List<Integer> subnets, Integer trainImages,
-            Double lr, List<String> sandwich) {
-        if (epochs == null && subnets == null && trainImages == null && lr == null && sandwich == null) {
+            Double lr, List<String> sandwich, Double weightDecay) {
+        if (epochs == null && subnets == null && trainImages == null && lr == null && sandwich == null
+                && weightDecay == null) {
             return p;
         }
         if (epochs != null && (epochs.size() != 6 || epochs.stream().anyMatch(e -> e < 1 || e > 1000))) {
@@ -118,6 +125,9 @@ final class TrainCommand implements Callable<Integer> {
         if (lr != null && !(lr > 0 && lr <= 10)) {
             throw new IllegalArgumentException("--lr must be in (0, 10], found " + lr);
         }
+        if (weightDecay != null && !(weightDecay >= 0 && weightDecay < 1)) {
+            throw new IllegalArgumentException("--weight-decay must be in [0, 1), found " + weightDecay);
+        }
         List<String> sandwichPhases = p.sandwichPhases();
         if (sandwich != null) {
             List<String> names = sandwich.stream().map(n -> n.trim().toLowerCase(Locale.ROOT)).distinct().toList();
@@ -130,7 +140,7 @@ final class TrainCommand implements Callable<Integer> {
         return new TrainingPreset(p.name() + "-custom", trainImages != null ? trainImages : p.trainImages(),
                 p.valImages(), p.batchSize(), epochs != null ? epochs : p.phaseEpochs(),
                 subnets != null ? subnets : p.phaseSubnets(), lr != null ? lr : p.fullLr(), p.warmupFraction(),
-                p.recalImages(), p.evalImages(), sandwichPhases);
+                p.recalImages(), p.evalImages(), sandwichPhases, weightDecay != null ? weightDecay : p.weightDecay());
     }
 
     /**
@@ -160,8 +170,9 @@ final class TrainCommand implements Callable<Integer> {
         DataSplits splits = loaded.splits();
         log.printf("data: %s; %d train / %d val / %d test images%n", loaded.source().describe(), splits.train().size(),
                 splits.val().size(), splits.test().size());
-        log.printf("space: %s; %s preset: epochs %s, subnets per step %s, sandwich rule in %s%n", s.describe(), p.name(),
-                p.phaseEpochs(), p.phaseSubnets(), p.sandwichPhases().isEmpty() ? "no phase" : p.sandwichPhases());
+        log.printf("space: %s; %s preset: epochs %s, subnets per step %s, sandwich rule in %s, weight decay %s%n",
+                s.describe(), p.name(), p.phaseEpochs(), p.phaseSubnets(),
+                p.sandwichPhases().isEmpty() ? "no phase" : p.sandwichPhases(), p.weightDecay());
         ProgressiveShrinkingTrainer trainer = ProgressiveShrinkingTrainer.builder()
                 .setSpace(s.withData(splits.train().channels(), splits.train().numClasses(), s.resolutions()))
                 .optPreset(p)

@@ -67,6 +67,8 @@ public final class Checkpoint {
      * @param preset preset name
      * @param seed the run's seed
      * @param phases the schedule
+     * @param weightDecay the optimizer's weight decay (manifests written before it was recorded
+     *     read as {@link TrainingPreset#OFA_WEIGHT_DECAY}, the only value used then)
      * @param phaseIndex index of the phase of the next step
      * @param epoch epoch (within the phase) of the next step
      * @param stepInEpoch step (within the epoch) of the next step
@@ -85,6 +87,7 @@ public final class Checkpoint {
             String preset,
             long seed,
             List<Phase> phases,
+            double weightDecay,
             int phaseIndex,
             int epoch,
             int stepInEpoch,
@@ -124,6 +127,7 @@ public final class Checkpoint {
             com.google.gson.JsonArray ph = new com.google.gson.JsonArray();
             phases.forEach(p -> ph.add(p.toJson()));
             o.add("phases", ph);
+            o.addProperty("weight_decay", weightDecay);
             o.addProperty("phase_index", phaseIndex);
             o.addProperty("phase_name", phaseName());
             o.addProperty("epoch", epoch);
@@ -223,6 +227,7 @@ public final class Checkpoint {
                         o.get("preset").getAsString(),
                         o.get("seed").getAsLong(),
                         phases,
+                        o.has("weight_decay") ? o.get("weight_decay").getAsDouble() : TrainingPreset.OFA_WEIGHT_DECAY,
                         o.get("phase_index").getAsInt(),
                         o.get("epoch").getAsInt(),
                         o.get("step_in_epoch").getAsInt(),
@@ -304,7 +309,8 @@ public final class Checkpoint {
         }
         Manifest m =
                 new Manifest(
-                        manifest.space(), manifest.preset(), manifest.seed(), manifest.phases(), manifest.phaseIndex(),
+                        manifest.space(), manifest.preset(), manifest.seed(), manifest.phases(), manifest.weightDecay(),
+                        manifest.phaseIndex(),
                         manifest.epoch(), manifest.stepInEpoch(), manifest.globalStep(), manifest.dataFingerprint(),
                         manifest.metrics(), manifest.epochPartial(), Subnet.sha256Hex(dir.resolve(PARAMS_FILE)),
                         Subnet.sha256Hex(dir.resolve(OPTIMIZER_FILE)), teacherSha, manifest.inputMean(),

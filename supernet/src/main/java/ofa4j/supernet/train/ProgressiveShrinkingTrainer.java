@@ -101,7 +101,7 @@ public final class ProgressiveShrinkingTrainer {
         this.augment = b.augment;
         this.labelSmoothing = b.labelSmoothing;
         this.momentum = b.momentum;
-        this.weightDecay = b.weightDecay;
+        this.weightDecay = b.weightDecay != null ? b.weightDecay : b.preset.weightDecay();
         this.checkpointEverySteps = b.checkpointEverySteps;
         this.stopAfterSteps = b.stopAfterSteps;
         this.quiet = b.quiet;
@@ -258,6 +258,10 @@ public final class ProgressiveShrinkingTrainer {
                             "checkpoint " + ck.dir() + " belongs to preset " + m.preset() + " with schedule "
                                     + describe(m.phases()) + "; this run is preset " + preset.name() + " with "
                                     + describe(phases));
+                }
+                if (m.weightDecay() != weightDecay) {
+                    throw new IOException("checkpoint " + ck.dir() + " was trained with weight decay " + m.weightDecay()
+                            + ", this run uses " + weightDecay);
                 }
                 if (m.seed() != seed) {
                     throw new IOException(
@@ -488,7 +492,7 @@ public final class ProgressiveShrinkingTrainer {
         history.forEach(h::add);
         metrics.add("last", history.isEmpty() ? new JsonObject() : history.get(history.size() - 1));
         metrics.add("history", h);
-        return new Checkpoint.Manifest(space, preset.name(), seed, phases, phaseIdx, epoch, step, globalStep, fingerprint,
+        return new Checkpoint.Manifest(space, preset.name(), seed, phases, weightDecay, phaseIdx, epoch, step, globalStep, fingerprint,
                 metrics, partial, "", "", null, data.mean(), data.std());
     }
 
@@ -550,7 +554,7 @@ public final class ProgressiveShrinkingTrainer {
         private Batches.Augment augment = Batches.Augment.LIGHT;
         private double labelSmoothing = 0.1;
         private double momentum = 0.9;
-        private double weightDecay = 3e-5;
+        private Double weightDecay;
         private int checkpointEverySteps;
         private long stopAfterSteps;
         private boolean quiet;
@@ -649,7 +653,8 @@ public final class ProgressiveShrinkingTrainer {
         }
 
         /**
-         * Sets the weight decay of non-BN, non-bias parameters; default 3e-5 (OFA).
+         * Overrides the preset's weight decay of non-BN, non-bias parameters ({@link
+         * TrainingPreset#weightDecay()}).
          *
          * @param weightDecay the decay
          * @return this builder
@@ -758,7 +763,7 @@ public final class ProgressiveShrinkingTrainer {
             if (momentum < 0 || momentum >= 1) {
                 throw new IllegalArgumentException("momentum must be in [0, 1), found " + momentum);
             }
-            if (weightDecay < 0) {
+            if (weightDecay != null && !(weightDecay >= 0)) {
                 throw new IllegalArgumentException("weight decay must be >= 0, found " + weightDecay);
             }
             if (checkpointEverySteps < 0 || stopAfterSteps < 0) {

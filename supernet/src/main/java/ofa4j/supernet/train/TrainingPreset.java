@@ -23,6 +23,8 @@ import ofa4j.models.SearchSpace;
  * @param evalImages validation images scored at each phase end (0 = no evaluation)
  * @param sandwichPhases names of the phases that sample by the sandwich rule ({@link
  *     Phase#sandwich()}); empty = OFA's uniform sampling everywhere
+ * @param weightDecay L2 weight decay of every parameter but BN and biases, in every phase ({@link
+ *     #OFA_WEIGHT_DECAY} unless a preset says otherwise)
  */
 public record TrainingPreset(
         String name,
@@ -35,10 +37,36 @@ public record TrainingPreset(
         double warmupFraction,
         int recalImages,
         int evalImages,
-        List<String> sandwichPhases) {
+        List<String> sandwichPhases,
+        double weightDecay) {
+
+    /** OFA's weight decay (ImageNet, {@code train_ofa_net.py}): 3e-5. */
+    public static final double OFA_WEIGHT_DECAY = 3e-5;
 
     /**
-     * A preset with OFA's uniform sampling in every phase (no sandwich rule).
+     * A preset with OFA's weight decay ({@link #OFA_WEIGHT_DECAY}).
+     *
+     * @param name preset name
+     * @param trainImages train images used (0 = all)
+     * @param valImages validation images kept (0 = all)
+     * @param batchSize images per step
+     * @param phaseEpochs epochs of the 6 phases
+     * @param phaseSubnets subnets per step of the 6 phases
+     * @param fullLr peak learning rate of the full phase
+     * @param warmupFraction warm-up fraction
+     * @param recalImages BN recalibration images
+     * @param evalImages validation images scored at phase ends
+     * @param sandwichPhases phases that sample by the sandwich rule
+     */
+    public TrainingPreset(String name, int trainImages, int valImages, int batchSize, List<Integer> phaseEpochs,
+            List<Integer> phaseSubnets, double fullLr, double warmupFraction, int recalImages, int evalImages,
+            List<String> sandwichPhases) {
+        this(name, trainImages, valImages, batchSize, phaseEpochs, phaseSubnets, fullLr, warmupFraction, recalImages,
+                evalImages, sandwichPhases, OFA_WEIGHT_DECAY);
+    }
+
+    /**
+     * A preset with OFA's uniform sampling in every phase (no sandwich rule) and OFA's weight decay.
      *
      * @param name preset name
      * @param trainImages train images used (0 = all)
@@ -78,6 +106,9 @@ public record TrainingPreset(
         }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size of preset " + name + " must be >= 1, found " + batchSize);
+        }
+        if (!(weightDecay >= 0 && weightDecay < 1)) {
+            throw new IllegalArgumentException("weight decay of preset " + name + " must be in [0, 1), found " + weightDecay);
         }
     }
 

@@ -174,6 +174,12 @@ class ProgressiveShrinkingTrainerTest {
                 .optSchedule(List.of(Phase.progressiveShrinking(narrower, List.of(1, 1, 1, 1, 1, 1), 0.05, 0).get(0)))
                 .build().train(data, run, true));
         assertTrue(e2.getMessage().contains("[20,24,28]") && e2.getMessage().contains("[20,24]"), e2.getMessage());
+        assertEquals(TrainingPreset.OFA_WEIGHT_DECAY, Checkpoint.readLatest(run).manifest().weightDecay(), 0.0,
+                "the preset's weight decay is recorded");
+        IOException e4 = assertThrows(IOException.class, () -> base().optSchedule(shortSchedule().subList(0, 1))
+                .optWeightDecay(5e-4).build().train(data, run, true));
+        assertTrue(e4.getMessage().contains("weight decay 3.0E-5") && e4.getMessage().contains("5.0E-4"),
+                e4.getMessage());
         IllegalArgumentException e3 = assertThrows(IllegalArgumentException.class,
                 () -> base().build().train(data, run, false));
         assertTrue(e3.getMessage().contains("already holds a checkpoint"), e3.getMessage());
