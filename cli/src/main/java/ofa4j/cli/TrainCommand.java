@@ -35,7 +35,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin DataOptions dataOptions;
 
-    @Option(names = "--preset", defaultValue = "quick", description = "quick (about 9 min) or full (about 95 min, fmnist-hr space) (default ${DEFAULT-VALUE}).")
+    @Option(names = "--preset", defaultValue = "quick", description = "quick (about 9 min) or full (about 105 min, fmnist-hr space) (default ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--space",
@@ -71,7 +71,7 @@ final class TrainCommand implements Callable<Integer> {
     List<String> sandwich;
 
     @Option(names = "--weight-decay", paramLabel = "WD",
-            description = "Override the preset's weight decay of every parameter but BN and biases, in [0, 1) (the presets use OFA's 3e-5).")
+            description = "Override the preset's weight decay of every parameter but BN and biases, in [0, 1) (full: 5e-4; quick: OFA's 3e-5).")
     Double weightDecay;
 
     @Override

@@ -161,6 +161,7 @@ class PhaseTest {
                 () -> new TrainingPreset("x", 0, 0, 0, List.of(1, 1, 1, 1, 1, 1), Phase.OFA_SUBNETS_PER_STEP, 0.1, 0, 0, 0));
         assertTrue(e.getMessage().contains("found 0"), e.getMessage());
         assertEquals(TrainingPreset.OFA_WEIGHT_DECAY, TrainingPreset.quick().weightDecay(), 0.0);
+        assertEquals(TrainingPreset.FULL_WEIGHT_DECAY, TrainingPreset.full().weightDecay(), 0.0);
         IllegalArgumentException wd = assertThrows(IllegalArgumentException.class, () -> new TrainingPreset("x", 0, 0, 8,
                 List.of(1, 1, 1, 1, 1, 1), Phase.OFA_SUBNETS_PER_STEP, 0.1, 0, 0, 0, List.of(), -1e-4));
         assertTrue(wd.getMessage().contains("weight decay") && wd.getMessage().contains("found -1.0E-4"), wd.getMessage());
