@@ -310,9 +310,9 @@ public final class Checkpoint {
         Manifest m =
                 new Manifest(
                         manifest.space(), manifest.preset(), manifest.seed(), manifest.phases(), manifest.weightDecay(),
-                        manifest.phaseIndex(),
-                        manifest.epoch(), manifest.stepInEpoch(), manifest.globalStep(), manifest.dataFingerprint(),
-                        manifest.metrics(), manifest.epochPartial(), Subnet.sha256Hex(dir.resolve(PARAMS_FILE)),
+                        manifest.phaseIndex(), manifest.epoch(), manifest.stepInEpoch(), manifest.globalStep(),
+                        manifest.dataFingerprint(), manifest.metrics(), manifest.epochPartial(),
+                        Subnet.sha256Hex(dir.resolve(PARAMS_FILE)),
                         Subnet.sha256Hex(dir.resolve(OPTIMIZER_FILE)), teacherSha, manifest.inputMean(),
                         manifest.inputStd());
         AtomicFiles.writeString(dir.resolve(MANIFEST_FILE), GSON.toJson(m.toJson()) + "\n");

@@ -492,8 +492,8 @@ public final class ProgressiveShrinkingTrainer {
         history.forEach(h::add);
         metrics.add("last", history.isEmpty() ? new JsonObject() : history.get(history.size() - 1));
         metrics.add("history", h);
-        return new Checkpoint.Manifest(space, preset.name(), seed, phases, weightDecay, phaseIdx, epoch, step, globalStep, fingerprint,
-                metrics, partial, "", "", null, data.mean(), data.std());
+        return new Checkpoint.Manifest(space, preset.name(), seed, phases, weightDecay, phaseIdx, epoch, step,
+                globalStep, fingerprint, metrics, partial, "", "", null, data.mean(), data.std());
     }
 
     private static void writeMetrics(Path runDir, List<JsonObject> history) throws IOException {
