@@ -172,6 +172,10 @@ public record TrainingPreset(
      *       12,2,1,2,1,3 --eval-every-epoch}, idle machine): 92.52% / 91.03%, 5 random subnets
      *       91.34-91.95% (mean 91.63%), in 103.2 min of training steps (6,194 s; 6,416 s with the
      *       per-epoch validation).
+     *   <li>This preset with peak learning rate 0.2 and 14 full epochs (2026-11-29, {@code ofa train
+     *       --preset full --lr 0.2 --epochs 14,2,1,2,1,3 --eval-every-epoch}): 92.55% / 90.91%, 5
+     *       random subnets 91.34-92.09% (mean 91.72%), in 114.9 min (6,891 s): no gain beyond the
+     *       noise for 12 more minutes, so not adopted.
      * </ul>
      * The sandwich rule trains the phase's smallest subnet in every step (and, with 4 subnets per
      * step, its largest), so the min subnet gains most; the shorter kernel and depth phases pay for
