@@ -30,7 +30,7 @@ final class ProfileCommand implements Callable<Integer> {
 
     @Mixin CommonOptions common;
 
-    @Option(names = "--space", defaultValue = "fmnist", description = "Search space preset: fmnist, fmnist-hr or ofa-mbv3-w1.0 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--space", defaultValue = "fmnist", description = "Search space preset: fmnist, fmnist-hr, fmnist-s1 or ofa-mbv3-w1.0 (default ${DEFAULT-VALUE}).")
     String space;
 
     @Option(names = "--supernet", paramLabel = "DIR", description = "Profile the space of this trained run (its input channels"

@@ -52,7 +52,8 @@ final class RunCommand implements Callable<Integer> {
     String preset;
 
     @Option(names = "--space",
-            description = "Search space preset: fmnist, fmnist-hr (more accurate per epoch, 2.7x the MACs) or ofa-mbv3-w1.0"
+            description = "Search space preset: fmnist, fmnist-hr (more accurate per epoch, 2.7x the MACs), fmnist-s1"
+                    + " (fmnist-hr with a stride-1 stem) or ofa-mbv3-w1.0"
                     + " (default: fmnist-hr for the full preset, fmnist otherwise).")
     String spaceName;
 

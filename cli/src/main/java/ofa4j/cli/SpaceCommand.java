@@ -20,7 +20,7 @@ final class SpaceCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--space", defaultValue = "fmnist", description = "Preset: fmnist (default), fmnist-hr or ofa-mbv3-w1.0.")
+    @Option(names = "--space", defaultValue = "fmnist", description = "Preset: fmnist (default), fmnist-hr, fmnist-s1 or ofa-mbv3-w1.0.")
     String space;
 
     @Option(names = "--layers", description = "Also list the layers of the max subnet.")

@@ -39,7 +39,7 @@ final class TrainCommand implements Callable<Integer> {
     String preset;
 
     @Option(names = "--space",
-            description = "Search space preset: fmnist, fmnist-hr or ofa-mbv3-w1.0 (default: fmnist-hr for the full preset, fmnist otherwise).")
+            description = "Search space preset: fmnist, fmnist-hr, fmnist-s1 or ofa-mbv3-w1.0 (default: fmnist-hr for the full preset, fmnist otherwise).")
     String space;
 
     @Option(names = "--resume", description = "Continue from the newest good checkpoint in --out.")

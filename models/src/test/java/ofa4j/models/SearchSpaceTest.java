@@ -52,6 +52,32 @@ class SearchSpaceTest {
         assertTrue(e.getMessage().contains("fmnist-x") && e.getMessage().contains("fmnist-hr"), e.getMessage());
     }
 
+    @Test
+    void strideOneStemFmnistKeepsTheStagesOfHighResolution() {
+        SearchSpace hr = SearchSpace.fmnistHr();
+        SearchSpace s1 = SearchSpace.preset(" FMNIST-S1 ");
+        assertEquals(SearchSpace.fmnistS1(), s1);
+        assertEquals(1, s1.stemStride());
+        assertEquals(2, hr.stemStride());
+        assertEquals(List.of(2, 2, 2, 2), s1.stages().stream().map(StageSpec::stride).toList());
+        assertEquals(widths(hr), widths(s1));
+        assertEquals(hr.resolutions(), s1.resolutions());
+        assertEquals(new ArchEncoding(hr).length(), new ArchEncoding(s1).length());
+        CostModel ch = new CostModel(hr);
+        CostModel cs = new CostModel(s1);
+        // same weights: only where the first layers run changes
+        assertEquals(ch.params(hr.max()), cs.params(s1.max()));
+        assertEquals(ch.params(hr.min()), cs.params(s1.min()));
+        // the stem, the first block and the first expansion at 28x28 instead of 14x14: 5% more MACs for the max
+        // subnet, more for the min subnet, whose later layers are cheaper
+        double maxRatio = (double) cs.macs(s1.max()) / ch.macs(hr.max());
+        double minRatio = (double) cs.macs(s1.min()) / ch.macs(hr.min());
+        assertTrue(maxRatio > 1.03 && maxRatio < 1.08, "max MACs ratio " + maxRatio);
+        assertTrue(minRatio > 1.1 && minRatio < 1.25, "min MACs ratio " + minRatio);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SearchSpace.preset("fmnist-s2"));
+        assertTrue(e.getMessage().contains("fmnist-s2") && e.getMessage().contains("fmnist-s1"), e.getMessage());
+    }
+
     private static List<Integer> widths(SearchSpace s) {
         List<Integer> w = new ArrayList<>();
         for (int i = 0; i < s.numStages(); i++) {

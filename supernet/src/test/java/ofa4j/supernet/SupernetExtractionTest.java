@@ -163,4 +163,21 @@ class SupernetExtractionTest {
             assertTrue(net.describe().contains("MB(I16,O24,E[3, 4, 6],K[3, 5, 7],S1,relu)"), net.describe());
         }
     }
+
+    @Test
+    void strideOneStemPresetRunsAndAgrees() {
+        SearchSpace space = SearchSpace.fmnistS1();
+        try (Supernet net = Supernet.create(space, 32)) {
+            TestSpaces.randomize(net, 33);
+            java.util.Random rng = new java.util.Random(34);
+            for (ArchConfig arch : List.of(space.max(), space.min(), space.sample(rng))) {
+                float[] a = supernetLogits(net, arch, 2);
+                assertEquals(3 * 10, a.length);
+                double d = TestSpaces.maxAbsDiff(a, fixedLogits(net.extract(arch), 2));
+                assertTrue(d <= 1e-5, "fmnist-s1 preset differs by " + d + " at " + arch.key());
+            }
+            // the stem keeps the whole image, so the first stage is the one that halves it
+            assertTrue(net.describe().contains("MB(I16,O24,E[3, 4, 6],K[3, 5, 7],S2,relu)"), net.describe());
+        }
+    }
 }
