@@ -54,7 +54,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--space",
             description = "Search space preset: fmnist, fmnist-hr (more accurate per epoch, 2.7x the MACs), fmnist-s1"
                     + " (fmnist-hr with a stride-1 stem) or ofa-mbv3-w1.0"
-                    + " (default: fmnist-hr for the full preset, fmnist otherwise).")
+                    + " (default: fmnist-s1 for the full preset, fmnist otherwise).")
     String spaceName;
 
     @Option(names = "--resume", description = "Reuse every finished stage of an earlier run in --out.")

@@ -35,11 +35,11 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin DataOptions dataOptions;
 
-    @Option(names = "--preset", defaultValue = "quick", description = "quick (about 9 min) or full (about 105 min, fmnist-hr space) (default ${DEFAULT-VALUE}).")
+    @Option(names = "--preset", defaultValue = "quick", description = "quick (about 9 min) or full (about 131 min, fmnist-s1 space) (default ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--space",
-            description = "Search space preset: fmnist, fmnist-hr, fmnist-s1 or ofa-mbv3-w1.0 (default: fmnist-hr for the full preset, fmnist otherwise).")
+            description = "Search space preset: fmnist, fmnist-hr, fmnist-s1 or ofa-mbv3-w1.0 (default: fmnist-s1 for the full preset, fmnist otherwise).")
     String space;
 
     @Option(names = "--resume", description = "Continue from the newest good checkpoint in --out.")

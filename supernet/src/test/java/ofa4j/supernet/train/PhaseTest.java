@@ -126,7 +126,7 @@ class PhaseTest {
                 "quick: OFA's uniform sampling");
         assertEquals(List.of(true, true, true, true, true, true),
                 f.schedule(space).stream().map(Phase::sandwich).toList(), "full: the sandwich rule everywhere");
-        assertEquals(SearchSpace.FMNIST_HR, TrainingPreset.spaceFor(" Full "));
+        assertEquals(SearchSpace.FMNIST_S1, TrainingPreset.spaceFor(" Full "));
         assertEquals(SearchSpace.FMNIST, TrainingPreset.spaceFor("quick"));
         assertEquals(SearchSpace.FMNIST, TrainingPreset.spaceFor("my-preset"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
