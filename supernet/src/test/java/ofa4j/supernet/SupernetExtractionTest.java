@@ -149,35 +149,28 @@ class SupernetExtractionTest {
 
     @Test
     void highResolutionFmnistPresetRunsAndAgrees() {
-        SearchSpace space = SearchSpace.fmnistHr();
-        try (Supernet net = Supernet.create(space, 29)) {
-            TestSpaces.randomize(net, 30);
-            java.util.Random rng = new java.util.Random(31);
-            for (ArchConfig arch : List.of(space.max(), space.min(), space.sample(rng))) {
-                float[] a = supernetLogits(net, arch, 2);
-                assertEquals(3 * 10, a.length);
-                double d = TestSpaces.maxAbsDiff(a, fixedLogits(net.extract(arch), 2));
-                assertTrue(d <= 1e-5, "fmnist-hr preset differs by " + d + " at " + arch.key());
-            }
-            // the first stage keeps the stem's 14x14 map: stride 1 while the width changes 16 -> 24
-            assertTrue(net.describe().contains("MB(I16,O24,E[3, 4, 6],K[3, 5, 7],S1,relu)"), net.describe());
-        }
+        // the first stage keeps the stem's 14x14 map: stride 1 while the width changes 16 -> 24
+        presetRunsAndAgrees(SearchSpace.fmnistHr(), 29, "MB(I16,O24,E[3, 4, 6],K[3, 5, 7],S1,relu)");
     }
 
     @Test
     void strideOneStemPresetRunsAndAgrees() {
-        SearchSpace space = SearchSpace.fmnistS1();
-        try (Supernet net = Supernet.create(space, 32)) {
-            TestSpaces.randomize(net, 33);
-            java.util.Random rng = new java.util.Random(34);
+        // the stem keeps the whole image, so the first stage is the one that halves it
+        presetRunsAndAgrees(SearchSpace.fmnistS1(), 32, "MB(I16,O24,E[3, 4, 6],K[3, 5, 7],S2,relu)");
+    }
+
+    /** Max, min and a random subnet of a preset space: supernet == extracted network; the first stage as expected. */
+    private static void presetRunsAndAgrees(SearchSpace space, int seed, String firstStage) {
+        try (Supernet net = Supernet.create(space, seed)) {
+            TestSpaces.randomize(net, seed + 1);
+            java.util.Random rng = new java.util.Random(seed + 2);
             for (ArchConfig arch : List.of(space.max(), space.min(), space.sample(rng))) {
                 float[] a = supernetLogits(net, arch, 2);
                 assertEquals(3 * 10, a.length);
                 double d = TestSpaces.maxAbsDiff(a, fixedLogits(net.extract(arch), 2));
-                assertTrue(d <= 1e-5, "fmnist-s1 preset differs by " + d + " at " + arch.key());
+                assertTrue(d <= 1e-5, space.name() + " preset differs by " + d + " at " + arch.key());
             }
-            // the stem keeps the whole image, so the first stage is the one that halves it
-            assertTrue(net.describe().contains("MB(I16,O24,E[3, 4, 6],K[3, 5, 7],S2,relu)"), net.describe());
+            assertTrue(net.describe().contains(firstStage), net.describe());
         }
     }
 }
