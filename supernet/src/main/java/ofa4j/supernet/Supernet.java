@@ -127,7 +127,7 @@ public final class Supernet implements AutoCloseable {
      *     shape (the message names the value)
      */
     public NDArray forward(NDManager scope, NDArray x, ArchConfig arch, boolean training) {
-        return forward(scope, x, arch, training, true);
+        return forward(scope, x, arch, training, Ctx.CHANNELS_LAST);
     }
 
     /**
@@ -138,7 +138,7 @@ public final class Supernet implements AutoCloseable {
      * @param x images [N, inChannels, r, r]
      * @param arch a subnet of the space
      * @param training BN mode
-     * @param channelsLast NHWC memory order (default true)
+     * @param channelsLast NHWC memory order (default {@link Ctx#CHANNELS_LAST})
      * @return logits [N, numClasses]
      */
     public NDArray forward(NDManager scope, NDArray x, ArchConfig arch, boolean training, boolean channelsLast) {

@@ -129,7 +129,7 @@ public final class FixedNetwork implements AutoCloseable {
      * @return logits [N, classes]
      */
     public NDArray forward(NDManager scope, NDArray x, boolean training) {
-        return forward(scope, x, training, true);
+        return forward(scope, x, training, Ctx.CHANNELS_LAST);
     }
 
     /**
@@ -138,7 +138,7 @@ public final class FixedNetwork implements AutoCloseable {
      * @param scope owner of every array the pass creates
      * @param x images [N, C, r, r]
      * @param training BN mode
-     * @param channelsLast NHWC memory order of the feature maps (default true)
+     * @param channelsLast NHWC memory order of the feature maps (default {@link Ctx#CHANNELS_LAST})
      * @return logits [N, classes]
      */
     public NDArray forward(NDManager scope, NDArray x, boolean training, boolean channelsLast) {

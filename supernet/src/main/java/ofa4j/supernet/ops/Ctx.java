@@ -35,16 +35,24 @@ public final class Ctx {
      * @return the context
      */
     public static Ctx of(NDManager scope, boolean training) {
-        return new Ctx(scope, training, null, true);
+        return new Ctx(scope, training, null, CHANNELS_LAST);
     }
+
+    /**
+     * The default memory format of feature maps: channels-last (NHWC; training ran 2.5-4x faster
+     * than NCHW here) when {@link MemoryFormatCheck} finds that this process computes it correctly,
+     * else contiguous NCHW. libtorch 2.7.1's convolution computed 1x1 convolutions of channels-last
+     * inputs wrongly with two intra-op threads for some output widths, so {@link Fn#conv} does them
+     * as a matrix product; the check guards that.
+     */
+    public static final boolean CHANNELS_LAST = MemoryFormatCheck.channelsLastIsCorrect();
 
     /**
      * A training or evaluation pass with a chosen memory format.
      *
      * @param scope owner of all temporaries
      * @param training BN mode
-     * @param channelsLast whether feature maps are laid out NHWC in memory (default true: faster
-     *     convolutions on CPU, see DJL notes)
+     * @param channelsLast whether feature maps are laid out NHWC in memory (default {@link #CHANNELS_LAST})
      * @return the context
      */
     public static Ctx of(NDManager scope, boolean training, boolean channelsLast) {
@@ -60,7 +68,7 @@ public final class Ctx {
      * @return the context
      */
     public static Ctx calibration(NDManager scope, BnStatistics stats) {
-        return new Ctx(scope, false, stats, true);
+        return new Ctx(scope, false, stats, CHANNELS_LAST);
     }
 
     /**

@@ -84,9 +84,43 @@ public final class Fn {
      */
     public static NDArray conv(NDArray x, NDArray w, NDArray b, int stride, int groups) {
         long k = w.getShape().get(2);
+        if (k == 1 && stride == 1 && groups == 1 && x.getShape().dimension() == 4) {
+            return pointwise(x, w, b);
+        }
         int p = (int) (k / 2);
         return Conv2d.conv2d(x, w, b, new Shape(stride, stride), new Shape(p, p), ONE, groups)
                 .singletonOrThrow();
+    }
+
+    /**
+     * A 1x1 convolution as one matrix product over the pixels, in channels-last order: {@code [N,
+     * C, H, W] -> [N*H*W, C] x [C, O] -> [N, O, H, W]} (channels-last strides). libtorch 2.7.1's
+     * convolution kernel computes a 1x1 convolution of a channels-last input wrongly with more than
+     * one intra-op thread for some output widths (40, 72, 80, ... on this machine; {@link
+     * MemoryFormatCheck}); the matrix product is right, and as fast.
+     *
+     * @param x input [N, C, H, W], any memory order
+     * @param w weight [O, C, 1, 1]
+     * @param b bias [O] or null
+     * @return output [N, O, H, W]
+     */
+    static NDArray pointwise(NDArray x, NDArray w, NDArray b) {
+        Shape s = x.getShape();
+        long n = s.get(0);
+        long c = s.get(1);
+        long h = s.get(2);
+        long wd = s.get(3);
+        long o = w.getShape().get(0);
+        NDArray rows = x.transpose(0, 2, 3, 1).reshape(n * h * wd, c);
+        // A result belongs to its first operand's manager: the weight's reshape would land in the
+        // parameters' manager and leak every step (DJL notes, pitfall 6), so move it to the input's.
+        NDArray w2 = w.reshape(o, c);
+        w2.attach(x.getManager());
+        NDArray y = rows.matMul(w2.transpose());
+        if (b != null) {
+            y = y.add(b);
+        }
+        return y.reshape(n, h, wd, o).transpose(0, 3, 1, 2);
     }
 
     /**
