@@ -3,6 +3,7 @@ package ofa4j.cli;
 import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -46,7 +47,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean resume;
 
     @Option(names = "--epochs", split = ",", paramLabel = "E",
-            description = "Override the preset's epochs of the 6 phases (full, kernel, depth-1, depth-2, expand-1, expand-2), e.g. 4,1,1,1,1,1.")
+            description = "Override the preset's epochs of the 6 phases (full, kernel, depth-1, depth-2, expand-1, expand-2), e.g. 4,1,1,1,1,1;"
+                    + " taken as given. Without it, a train split smaller than the preset's own gets more epochs, so that"
+                    + " every phase keeps the optimizer steps it has on the data the preset was sized for.")
     List<Integer> epochs;
 
     @Option(names = "--subnets-per-step", split = ",", paramLabel = "S",
@@ -82,7 +85,8 @@ final class TrainCommand implements Callable<Integer> {
         Path out = common.outDir(p.name());
         common.applyThreads();
         PrintWriter w = spec.commandLine().getOut();
-        TrainingResult r = train(p, s, out, resume, dataOptions, common, evalEveryEpoch, w);
+        // --epochs are taken as given; a named preset's epochs scale with the data
+        TrainingResult r = train(p, s, out, resume, dataOptions, common, evalEveryEpoch, epochs == null, w);
         w.printf("trained %s (%s preset) in %.1f s, %d steps; checkpoint %s%n", s.name(), p.name(), r.wallSeconds(),
                 r.globalSteps(), r.checkpoint());
         if (!r.metrics().isEmpty()) {
@@ -144,11 +148,8 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * Trains (or resumes) a run: the library call shared by {@code train} and {@code run}. The space
-     * is adapted to the data's channels and classes; where the data came from is recorded in the run
-     * directory ({@value DataOptions#RECORD_FILE}) when training starts afresh, and a resumed run
-     * reloads the recorded data unless {@code --data} says otherwise (the checkpoint's fingerprint
-     * check refuses other data).
+     * Trains (or resumes) a run with the preset's epochs scaled to the data ({@link
+     * TrainingPreset#scaledTo}): the call of {@code run}, whose presets are always named.
      *
      * @param p the preset
      * @param s the space
@@ -163,6 +164,31 @@ final class TrainCommand implements Callable<Integer> {
      */
     static TrainingResult train(TrainingPreset p, SearchSpace s, Path out, boolean resume, DataOptions data,
             CommonOptions common, boolean evalEveryEpoch, PrintWriter log) throws Exception {
+        return train(p, s, out, resume, data, common, evalEveryEpoch, true, log);
+    }
+
+    /**
+     * Trains (or resumes) a run: the library call shared by {@code train} and {@code run}. The space
+     * is adapted to the data's channels and classes; where the data came from is recorded in the run
+     * directory ({@value DataOptions#RECORD_FILE}) when training starts afresh, and a resumed run
+     * reloads the recorded data unless {@code --data} says otherwise (the checkpoint's fingerprint
+     * check refuses other data).
+     *
+     * @param p the preset
+     * @param s the space
+     * @param out run directory
+     * @param resume continue from the newest checkpoint
+     * @param data where the data comes from
+     * @param common shared options
+     * @param evalEveryEpoch score the validation split after every epoch, not only at phase ends
+     * @param scaleEpochs give each phase at least the optimizer steps the preset has on the data it
+     *     was designed for ({@link TrainingPreset#scaledTo}); false keeps the epochs as given
+     * @param log receives a line describing the data and one naming the space and schedule
+     * @return the result
+     * @throws Exception on failure
+     */
+    static TrainingResult train(TrainingPreset p, SearchSpace s, Path out, boolean resume, DataOptions data,
+            CommonOptions common, boolean evalEveryEpoch, boolean scaleEpochs, PrintWriter log) throws Exception {
         boolean fresh = !Checkpoint.exists(out);
         DataOptions.Source recorded = resume && !fresh ? DataOptions.Source.read(out) : null;
         DataOptions.Loaded loaded = data.load(recorded, Collections.max(s.resolutions()), p.trainImages(), p.valImages(),
@@ -170,12 +196,12 @@ final class TrainCommand implements Callable<Integer> {
         DataSplits splits = loaded.splits();
         log.printf("data: %s; %d train / %d val / %d test images%n", loaded.source().describe(), splits.train().size(),
                 splits.val().size(), splits.test().size());
-        log.printf("space: %s; %s preset: epochs %s, subnets per step %s, sandwich rule in %s, weight decay %s%n",
-                s.describe(), p.name(), p.phaseEpochs(), p.phaseSubnets(),
-                p.sandwichPhases().isEmpty() ? "no phase" : p.sandwichPhases(), p.weightDecay());
+        int n = splits.train().size();
+        TrainingPreset used = scaleEpochs ? p.scaledTo(n) : p;
+        log.println(scheduleLine(s, p, used, n));
         ProgressiveShrinkingTrainer trainer = ProgressiveShrinkingTrainer.builder()
                 .setSpace(s.withData(splits.train().channels(), splits.train().numClasses(), s.resolutions()))
-                .optPreset(p)
+                .optPreset(used)
                 .optSeed(common.seed)
                 .optQuiet(common.quiet)
                 .optEvalEveryEpoch(evalEveryEpoch)
@@ -184,5 +210,26 @@ final class TrainCommand implements Callable<Integer> {
             loaded.source().write(out);
         }
         return trainer.train(splits, out, resume);
+    }
+
+    /**
+     * The log line naming the space and schedule, with the optimizer steps of each phase; scaled
+     * epochs say so.
+     *
+     * @param s the space
+     * @param stated the preset as given
+     * @param used the preset trained with ({@code stated} or its {@link TrainingPreset#scaledTo})
+     * @param trainImages images of the train split
+     * @return one line, no line end
+     */
+    static String scheduleLine(SearchSpace s, TrainingPreset stated, TrainingPreset used, int trainImages) {
+        String steps = Arrays.toString(used.phaseSteps(trainImages));
+        boolean scaled = !used.phaseEpochs().equals(stated.phaseEpochs());
+        return String.format(Locale.ROOT,
+                "space: %s; %s preset: epochs %s%s, subnets per step %s, sandwich rule in %s, weight decay %s%s",
+                s.describe(), used.name(), used.phaseEpochs(),
+                scaled ? " (scaled to " + trainImages + " train images: steps per phase " + steps + ")" : "",
+                used.phaseSubnets(), used.sandwichPhases().isEmpty() ? "no phase" : used.sandwichPhases(),
+                used.weightDecay(), scaled ? "" : "; steps per phase " + steps);
     }
 }

@@ -227,7 +227,7 @@ public final class ProgressiveShrinkingTrainer {
                             + " classes, space " + space.name() + " expects " + space.inChannels() + " / "
                             + space.numClasses());
         }
-        int stepsPerEpoch = train.size() / batchSize;
+        int stepsPerEpoch = train.size() == 0 ? 0 : TrainingPreset.stepsPerEpoch(train.size(), batchSize);
         if (stepsPerEpoch < 1) {
             throw new IllegalArgumentException(
                     "train split has " + train.size() + " images, fewer than one batch of " + batchSize);

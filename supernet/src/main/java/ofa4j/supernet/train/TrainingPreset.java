@@ -1,8 +1,10 @@
 package ofa4j.supernet.train;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import ofa4j.models.SearchSpace;
+import ofa4j.supernet.data.DataSplits;
 
 /**
  * How much data and how many epochs a training run uses. Numbers are sized for 2 CPU cores and the
@@ -25,6 +27,9 @@ import ofa4j.models.SearchSpace;
  *     Phase#sandwich()}); empty = OFA's uniform sampling everywhere
  * @param weightDecay L2 weight decay of every parameter but BN and biases, in every phase ({@link
  *     #OFA_WEIGHT_DECAY} unless a preset says otherwise)
+ * @param designImages train images the epochs were chosen for; they set the fewest optimizer steps
+ *     of each phase on any data ({@link #scaledTo}); 0 = {@code trainImages}, or {@link
+ *     #FASHION_MNIST_TRAIN_IMAGES} when that is 0 (all)
  */
 public record TrainingPreset(
         String name,
@@ -38,7 +43,8 @@ public record TrainingPreset(
         int recalImages,
         int evalImages,
         List<String> sandwichPhases,
-        double weightDecay) {
+        double weightDecay,
+        int designImages) {
 
     /** OFA's weight decay (ImageNet, {@code train_ofa_net.py}): 3e-5. */
     public static final double OFA_WEIGHT_DECAY = 3e-5;
@@ -52,6 +58,37 @@ public record TrainingPreset(
      * 1e-3 (train accuracy 86.5%, 87.3%, 86.6%).
      */
     public static final double FULL_WEIGHT_DECAY = 5e-4;
+
+    /**
+     * Images of Fashion-MNIST's train split after the validation carve-out (60,000 training images
+     * less {@link DataSplits#DEFAULT_VAL_SIZE}): what a preset that uses all images ({@code
+     * trainImages} 0, e.g. {@link #full()}) is designed for unless it says otherwise ({@link
+     * #designImages()}).
+     */
+    public static final int FASHION_MNIST_TRAIN_IMAGES = 60_000 - DataSplits.DEFAULT_VAL_SIZE;
+
+    /**
+     * A preset designed for the images it uses ({@code designImages} 0).
+     *
+     * @param name preset name
+     * @param trainImages train images used (0 = all)
+     * @param valImages validation images kept (0 = all)
+     * @param batchSize images per step
+     * @param phaseEpochs epochs of the 6 phases
+     * @param phaseSubnets subnets per step of the 6 phases
+     * @param fullLr peak learning rate of the full phase
+     * @param warmupFraction warm-up fraction
+     * @param recalImages BN recalibration images
+     * @param evalImages validation images scored at phase ends
+     * @param sandwichPhases phases that sample by the sandwich rule
+     * @param weightDecay weight decay of non-BN, non-bias parameters
+     */
+    public TrainingPreset(String name, int trainImages, int valImages, int batchSize, List<Integer> phaseEpochs,
+            List<Integer> phaseSubnets, double fullLr, double warmupFraction, int recalImages, int evalImages,
+            List<String> sandwichPhases, double weightDecay) {
+        this(name, trainImages, valImages, batchSize, phaseEpochs, phaseSubnets, fullLr, warmupFraction, recalImages,
+                evalImages, sandwichPhases, weightDecay, 0);
+    }
 
     /**
      * A preset with OFA's weight decay ({@link #OFA_WEIGHT_DECAY}).
@@ -95,7 +132,7 @@ public record TrainingPreset(
                 evalImages, List.of());
     }
 
-    /** Copies the list and checks values. */
+    /** Copies the lists, resolves {@code designImages} 0 and checks values. */
     public TrainingPreset {
         phaseEpochs = List.copyOf(phaseEpochs);
         phaseSubnets = List.copyOf(phaseSubnets);
@@ -111,8 +148,11 @@ public record TrainingPreset(
                     "preset " + name + " needs 6 phase epoch counts and 6 subnets-per-step values, found "
                             + phaseEpochs + " and " + phaseSubnets);
         }
-        if (trainImages < 0 || valImages < 0 || recalImages < 0 || evalImages < 0) {
+        if (trainImages < 0 || valImages < 0 || recalImages < 0 || evalImages < 0 || designImages < 0) {
             throw new IllegalArgumentException("preset " + name + " has a negative image count");
+        }
+        if (designImages == 0) {
+            designImages = trainImages > 0 ? trainImages : FASHION_MNIST_TRAIN_IMAGES;
         }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size of preset " + name + " must be >= 1, found " + batchSize);
@@ -247,5 +287,80 @@ public record TrainingPreset(
         return Phase.progressiveShrinking(space, phaseEpochs, phaseSubnets, fullLr, warmupFraction).stream()
                 .map(p -> p.withSandwich(sandwichPhases.contains(p.name())))
                 .toList();
+    }
+
+    /**
+     * Optimizer steps of one epoch over {@code trainImages} images: whole batches only, as the
+     * trainer drops the last partial batch ({@link ProgressiveShrinkingTrainer}).
+     *
+     * @param trainImages images of the train split (>= 1)
+     * @param batchSize images per step (>= 1)
+     * @return {@code trainImages / batchSize}, 0 if fewer than one batch
+     * @throws IllegalArgumentException naming a value below 1
+     */
+    public static int stepsPerEpoch(int trainImages, int batchSize) {
+        if (trainImages < 1) {
+            throw new IllegalArgumentException("train images must be >= 1, found " + trainImages);
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be >= 1, found " + batchSize);
+        }
+        return trainImages / batchSize;
+    }
+
+    /**
+     * Optimizer steps of each phase at {@link #designImages()}: the least a run of this preset gets
+     * on any data ({@link #scaledTo}).
+     *
+     * @return 6 step counts
+     */
+    public int[] minPhaseSteps() {
+        return phaseSteps(designImages());
+    }
+
+    /**
+     * Optimizer steps of each phase on a train split of {@code trainImages} images.
+     *
+     * @param trainImages images of the train split (>= 1)
+     * @return 6 step counts, {@code epochs * stepsPerEpoch}
+     * @throws IllegalArgumentException if {@code trainImages} is below 1, naming it
+     */
+    public int[] phaseSteps(int trainImages) {
+        int perEpoch = stepsPerEpoch(trainImages, batchSize);
+        return phaseEpochs.stream().mapToInt(e -> e * perEpoch).toArray();
+    }
+
+    /**
+     * This preset with enough epochs that every phase takes at least its {@link #minPhaseSteps()} on
+     * a train split of {@code trainImages} images: phase {@code i} gets {@code max(epochs_i,
+     * ceil(minSteps_i / stepsPerEpoch))}, so a small data set is not undertrained and the stated
+     * epochs are never cut. The name is kept: the epochs follow from the data alone, so a resumed run
+     * on the same data derives the same schedule (the checkpoint's schedule and fingerprint checks
+     * refuse anything else), and later stages still look the preset up by name. The copy is designed
+     * for {@code trainImages}, so scaling it again to the same count changes nothing.
+     *
+     * @param trainImages images of the train split (>= one batch)
+     * @return this preset if no phase needs more epochs, else a copy with the scaled epochs designed for
+     *     {@code trainImages}
+     * @throws IllegalArgumentException naming {@code trainImages} if it is below 1 or below one batch
+     */
+    public TrainingPreset scaledTo(int trainImages) {
+        int perEpoch = stepsPerEpoch(trainImages, batchSize);
+        if (perEpoch == 0) {
+            throw new IllegalArgumentException(
+                    "train split has " + trainImages + " images, fewer than one batch of " + batchSize + " (preset "
+                            + name + ")");
+        }
+        int[] minSteps = minPhaseSteps();
+        List<Integer> scaled = new ArrayList<>(6);
+        for (int i = 0; i < 6; i++) {
+            int needed = (minSteps[i] + perEpoch - 1) / perEpoch;
+            scaled.add(Math.max(phaseEpochs.get(i), needed));
+        }
+        if (scaled.equals(phaseEpochs)) {
+            return this;
+        }
+        return new TrainingPreset(name, this.trainImages, valImages, batchSize, scaled, phaseSubnets, fullLr,
+                warmupFraction, recalImages, evalImages, sandwichPhases, weightDecay, trainImages);
     }
 }
