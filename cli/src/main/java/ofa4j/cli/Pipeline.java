@@ -12,6 +12,9 @@ import java.util.Map;
 import ofa4j.models.CostModel;
 import ofa4j.predictor.AccuracyPredictor;
 import ofa4j.slicer.CachingAccuracyPredictor;
+import ofa4j.slicer.ClosedLoop;
+import ofa4j.models.ArchConfig;
+import ofa4j.predictor.AccuracyTableInfo;
 import ofa4j.slicer.Constraint;
 import ofa4j.slicer.CostAxis;
 import ofa4j.slicer.EvolutionSearch;
@@ -147,6 +150,15 @@ final class Pipeline {
             long seed, boolean quiet) throws IOException {
         SupernetScorer scorer = new SupernetScorer(run.net, run.data.train(), run.data.val(), run.data.mean(),
                 run.data.std(), calibrationImages, SupernetScorer.DEFAULT_EVAL_BATCH);
+        AccuracyTableInfo info = AccuracyTableInfo.of(calibrationImages, seed, run.data.val().size());
+        AccuracyTableInfo old = AccuracyTableInfo.read(file.getParent());
+        if (old != null && Files.isRegularFile(file) && !old.equals(info)) {
+            throw new IllegalArgumentException("accuracy table " + file + " was measured with " + old.calibrationImages()
+                    + " calibration images (seed " + old.calibrationSeed() + ", " + old.valImages()
+                    + " validation images); this call asks for " + calibrationImages + " (seed " + info.calibrationSeed()
+                    + ", " + info.valImages() + "): use the same settings or another directory");
+        }
+        info.save(file.getParent());
         return AccuracyDatasetBuilder.builder()
                 .setSpace(run.net.space())
                 .setScorer(scorer)
@@ -442,41 +454,145 @@ final class Pipeline {
         return targets;
     }
 
-    /** What slicing produced: the search results, the predicted front and the specialised subnets. */
-    record Slices(Fleet.Result fleet, SearchResult front, List<Specialiser.Report> reports) {}
+    /**
+     * Settings of the closed loop.
+     *
+     * @param k candidates measured per round
+     * @param rounds search-measure-refit rounds
+     * @param calibrationImages BN recalibration images (the accuracy table's when it records them)
+     */
+    record LoopSettings(int k, int rounds, int calibrationImages) {
+        LoopSettings {
+            if (k < 1 || k > 256) {
+                throw new IllegalArgumentException("--candidates (K) must be in [1, 256], found " + k);
+            }
+            if (rounds < 1 || rounds > 20) {
+                throw new IllegalArgumentException("--rounds must be in [1, 20], found " + rounds);
+            }
+            if (calibrationImages < 1) {
+                throw new IllegalArgumentException("--calibration-images must be >= 1, found " + calibrationImages);
+            }
+        }
+    }
 
     /**
-     * Searches every target with OFA's evolution, draws the predicted Pareto front (NSGA-II), and
-     * specialises each result: extraction with BN recalibration, validation and test accuracy,
-     * latency on this machine when the device is this machine, ONNX export, report.
+     * What slicing produced: the predicted front, the specialised subnets, the loop (every measured
+     * candidate) and the rows it added to the accuracy table.
+     */
+    record Slices(SearchResult front, List<Specialiser.Report> reports, ClosedLoop loop, int rowsAdded,
+            String tableNote) {}
+
+    /**
+     * Slices every target through the closed loop: OFA's evolution proposes, the top K candidates
+     * are measured (validation accuracy, latency through the profile's meter when the device is this
+     * machine), the best measured one under the budget is delivered; measured rows are appended to
+     * the run's accuracy table and the predictor refitted between rounds. Also draws the predicted
+     * Pareto front (NSGA-II).
      *
      * @param run the trained run
-     * @param predictor accuracy predictor
+     * @param predictor accuracy predictor to start with ({@code mlp} or {@code ridge})
      * @param device the device the latency bounds refer to
      * @param targets the targets
-     * @param out output directory (one sub-directory per target, pareto.png)
-     * @param calibrationImages BN recalibration images
+     * @param out output directory
+     * @param loop closed-loop settings
+     * @param predDir the run's predictor directory (table to append to), or null for no refinement
      * @param seed seed
      * @return the slices
      * @throws IOException if writing fails
      */
     static Slices slice(SupernetRun run, AccuracyPredictor predictor, DeviceProfile device, List<Fleet.Target> targets,
-            Path out, int calibrationImages, long seed) throws IOException {
+            Path out, LoopSettings loop, Path predDir, long seed) throws IOException {
         SearchSpace space = run.net.space();
+        AccuracyTableInfo info = predDir == null ? null : AccuracyTableInfo.read(predDir);
+        int calib = info != null ? info.calibrationImages() : loop.calibrationImages();
+        long calibSeed = info != null ? info.calibrationSeed() : AccuracyDatasetBuilder.calibrationSeed(seed);
+        String tableNote;
+        Refinement refine = null;
+        List<AccuracySample> rows = List.of();
+        if (predDir != null && Files.isRegularFile(predDir.resolve(ACCURACY_FILE))) {
+            rows = AccuracyDataset.read(predDir.resolve(ACCURACY_FILE), space);
+        }
+        if (info != null && info.valImages() == run.data.val().size()) {
+            refine = new Refinement(space, predDir.resolve(ACCURACY_FILE), predictor.name(), seed);
+            tableNote = fmt("measured candidates appended to %s (%d calibration images, as the table)",
+                    predDir.resolve(ACCURACY_FILE), calib);
+        } else {
+            tableNote = predDir == null ? "no accuracy table: no refinement"
+                    : "the accuracy table records no measuring settings matching this data: candidates are not appended";
+        }
+        double[] range = rows.isEmpty() ? null : new double[] {
+            rows.stream().mapToDouble(AccuracySample::accuracy).min().orElseThrow(),
+            rows.stream().mapToDouble(AccuracySample::accuracy).max().orElseThrow()};
         CachingAccuracyPredictor cached = new CachingAccuracyPredictor(predictor);
-        Fleet.Result fleet = Fleet.search(space, cached, targets, EvolutionSearch.ofaDefaults(), seed);
         SearchResult front = Nsga2Search.builder(CostAxis.latency(device)).build()
                 .search(space, cached, Constraint.none(), seed);
-        SupernetBackend backend = new SupernetBackend(run.net, run.data, calibrationImages, SupernetScorer.DEFAULT_EVAL_BATCH);
+        SupernetBackend backend = new SupernetBackend(run.net, run.data, calib, SupernetScorer.DEFAULT_EVAL_BATCH);
+        Specialiser sp = new Specialiser(backend, out);
+        Map<String, Specialiser.LocalTiming> local = new LinkedHashMap<>();
         Map<String, Specialiser.LocalTiming> timings = new LinkedHashMap<>();
         Specialiser.LocalTiming here = SupernetBackend.localTiming(device);
-        for (Fleet.Target t : targets) {
-            if (here != null) {
+        if (here != null) {
+            local.put(device.name(), here);
+            for (Fleet.Target t : targets) {
                 timings.put(t.name(), here);
             }
         }
-        List<Specialiser.Report> reports = new Specialiser(backend, out)
-                .specialiseAll(fleet, timings, CostAxis.latency(device), front.front(), seed);
-        return new Slices(fleet, front, reports);
+        ClosedLoop cl = new ClosedLoop(space, cached, EvolutionSearch.ofaDefaults(), sp.measurer(calibSeed), refine,
+                local, loop.k(), loop.rounds(), range);
+        try {
+            List<Specialiser.Report> reports = sp.specialiseAll(cl, targets, timings, CostAxis.latency(device),
+                    front.front(), seed, calibSeed);
+            return new Slices(front, reports, cl, refine == null ? 0 : refine.added, tableNote);
+        } finally {
+            if (refine != null) {
+                refine.close();
+            }
+        }
+    }
+
+    /**
+     * The refinement of a closed loop: appends measured rows to the table and refits the predictor
+     * of the same kind on all rows.
+     */
+    private static final class Refinement implements ClosedLoop.Refiner, AutoCloseable {
+        private final SearchSpace space;
+        private final Path table;
+        private final String kind;
+        private final long seed;
+        private final List<MlpAccuracyPredictor> fitted = new ArrayList<>();
+        int added;
+
+        Refinement(SearchSpace space, Path table, String kind, long seed) {
+            this.space = space;
+            this.table = table;
+            this.kind = kind;
+            this.seed = seed;
+        }
+
+        @Override
+        public AccuracyPredictor refit(List<ClosedLoop.MeasuredCandidate> measured) throws IOException {
+            CostModel cost = new CostModel(space);
+            try (AccuracyDataset ds = AccuracyDataset.openForAppend(table)) {
+                for (ClosedLoop.MeasuredCandidate m : measured) {
+                    ArchConfig a = m.arch().canonical();
+                    if (!ds.contains(a.key())) {
+                        ds.append(AccuracySample.of(a, m.measurement().valAccuracy(), cost.macs(a)));
+                        added++;
+                    }
+                }
+            }
+            List<AccuracySample> rows = AccuracyDataset.load(table, space, 10);
+            if ("ridge".equals(kind)) {
+                return RidgeAccuracyPredictor.fit(space, rows, seed);
+            }
+            MlpAccuracyPredictor m = MlpAccuracyPredictor.train(space, rows, MlpAccuracyPredictor.Config.defaults(seed));
+            fitted.add(m);
+            return m;
+        }
+
+        @Override
+        public void close() {
+            fitted.forEach(MlpAccuracyPredictor::close);
+        }
     }
 }

@@ -14,6 +14,7 @@ import ofa4j.models.AtomicFiles;
 import ofa4j.models.SearchSpace;
 import ofa4j.models.SpaceJson;
 import ofa4j.predictor.AccuracyPredictor;
+import ofa4j.predictor.BinomialInterval;
 import ofa4j.predictor.CrossValidation;
 import ofa4j.predictor.DeviceProfile;
 import ofa4j.slicer.Fleet;
@@ -68,6 +69,14 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--profile-subnets", defaultValue = "30", description = "Whole subnets timed for the latency fit (default ${DEFAULT-VALUE}).")
     int profileSubnets;
+
+    @Option(names = "--candidates", defaultValue = "8",
+            description = "Closed loop: candidates measured per target and round (default ${DEFAULT-VALUE}).")
+    int candidates;
+
+    @Option(names = "--rounds", defaultValue = "2",
+            description = "Closed loop: search-measure-refit rounds per target (default ${DEFAULT-VALUE}).")
+    int rounds;
 
     @Option(names = "--watts-per-core", defaultValue = "15", description = "Power of a busy core for the energy estimate, W (default ${DEFAULT-VALUE}).")
     double wattsPerCore;
@@ -127,10 +136,20 @@ final class RunCommand implements Callable<Integer> {
                 }
                 AccuracyPredictor search = preds.best();
                 String why = preds.choice().why();
-                w.println("[5/5] slicing for 4 budgets with the " + search.name() + " predictor (" + why + "), exporting ONNX...");
+                Pipeline.LoopSettings loop = new Pipeline.LoopSettings(candidates, rounds, calib);
+                w.println("[5/5] slicing for 4 budgets: " + search.name() + " predictor (" + why + ") proposes, the top "
+                        + candidates + " candidates are measured, " + rounds + " round(s); exporting ONNX...");
                 List<Fleet.Target> targets = Pipeline.defaultTargets(space, device);
                 Pipeline.Slices slices = ledger.time("slice_export", () ->
-                        Pipeline.slice(run, search, device, targets, out.resolve("slices"), calib, common.seed));
+                        Pipeline.slice(run, search, device, targets, out.resolve("slices"), loop, predDir, common.seed));
+                w.println("      " + slices.tableNote() + ": " + slices.rowsAdded() + " rows added");
+                Pipeline.Predictors refined = null;
+                if (slices.rowsAdded() > 0) {
+                    w.println("      refitting the predictors on the refined table...");
+                    refined = ledger.time("refit_predictors", () ->
+                            Pipeline.fitPredictors(space, predDir, common.seed, false, CV_FOLDS));
+                    refined.crossValidation().forEach(v -> w.println("      after: " + v));
+                }
 
                 report.addProperty("format_version", 1);
                 report.addProperty("created", Instant.now().toString());
@@ -165,14 +184,38 @@ final class RunCommand implements Callable<Integer> {
                 for (CrossValidation v : preds.crossValidation()) {
                     pr.add(v.predictor() + "_cv", Pipeline.crossValidation(v));
                 }
+                if (refined != null) {
+                    JsonObject after = new JsonObject();
+                    after.addProperty("rows", refined.rows());
+                    after.addProperty("rows_added_by_closed_loop", slices.rowsAdded());
+                    after.add("mlp", Pipeline.quality(refined.mlpQuality()));
+                    after.add("ridge", Pipeline.quality(refined.ridgeQuality()));
+                    for (CrossValidation v : refined.crossValidation()) {
+                        after.add(v.predictor() + "_cv", Pipeline.crossValidation(v));
+                    }
+                    pr.add("after_refinement", after);
+                    refined.close();
+                }
                 report.add("predictor", pr);
+                JsonObject lp = new JsonObject();
+                lp.addProperty("candidates_per_round", candidates);
+                lp.addProperty("rounds", rounds);
+                lp.addProperty("candidates_measured", slices.loop().measured().size());
+                lp.addProperty("table", slices.tableNote());
+                report.add("closed_loop", lp);
                 JsonArray sl = new JsonArray();
                 StringBuilder md = new StringBuilder();
                 md.append("# ofa4j run: ").append(p.name()).append(" preset\n\n");
                 md.append(String.format(Locale.ROOT, "Data: %s; %d train / %d val / %d test images.%n%n",
                         run.source.describe(), run.data.train().size(), run.data.val().size(), run.data.test().size()));
-                md.append("| target | subnet | MACs (M) | params (M) | pred. acc | val acc | test acc | pred. ms | measured ms |\n");
-                md.append("|---|---|---|---|---|---|---|---|---|\n");
+                int trainN = run.data.train().size();
+                md.append(String.format(Locale.ROOT, "Training: %s preset, optimizer steps per phase %s.%n%n", p.name(),
+                        java.util.Arrays.toString(p.scaledTo(trainN).phaseSteps(trainN))));
+                md.append("Slices (closed loop: the top ").append(candidates).append(" candidates per round measured, ")
+                        .append(rounds).append(" round(s); latency through the profile's meter, median of ")
+                        .append(Specialiser.LATENCY_TIMINGS).append(" timings):\n\n");
+                md.append("| target | subnet | MACs (M) | params (M) | pred. acc | val acc | test acc | pred. ms | measured ms | measured candidates |\n");
+                md.append("|---|---|---|---|---|---|---|---|---|---|\n");
                 for (Specialiser.Report r : slices.reports()) {
                     JsonObject j = new JsonObject();
                     j.addProperty("target", r.target());
@@ -185,14 +228,28 @@ final class RunCommand implements Callable<Integer> {
                     double predMs = device.predictMs(r.candidate().arch());
                     j.addProperty("predicted_latency_ms", predMs);
                     j.addProperty("measured_latency_ms", r.measuredLatencyMs());
+                    j.addProperty("candidates_measured", r.outcome().proposed().size());
+                    j.addProperty("delivered_from_round", r.outcome().delivered().round());
+                    j.addProperty("outside_table_range", r.outcome().delivered().outsideTableRange());
                     j.addProperty("onnx", r.onnxFile().toString());
                     j.addProperty("report", r.reportFile().toString());
                     sl.add(j);
-                    md.append(String.format(Locale.ROOT, "| %s | `%s` | %.3f | %.3f | %.2f%% | %.2f%% | %.2f%% | %.3f | %.3f |%n",
+                    md.append(String.format(Locale.ROOT, "| %s | `%s` | %.3f | %.3f | %.2f%%%s | %.2f%% | %.2f%% | %.3f | %.3f | %d |%n",
                             r.target(), r.candidate().arch().key(), r.candidate().costs().macs() / 1e6,
                             r.candidate().costs().params() / 1e6, 100 * r.candidate().predictedAccuracy(),
-                            100 * r.valAccuracy(), 100 * r.testAccuracy(), predMs, r.measuredLatencyMs()));
+                            r.outcome().delivered().outsideTableRange() ? " (!)" : "",
+                            100 * r.valAccuracy(), 100 * r.testAccuracy(), predMs, r.measuredLatencyMs(),
+                            r.outcome().proposed().size()));
                 }
+                if (slices.reports().stream().anyMatch(r -> r.outcome().delivered().outsideTableRange())) {
+                    md.append("\n(!) predicted outside the range of accuracies in the accuracy table: an extrapolation.\n");
+                }
+                double bestVal = slices.reports().stream().mapToDouble(Specialiser.Report::valAccuracy).max().orElse(0.5);
+                BinomialInterval ci = BinomialInterval.wilson95(bestVal, run.data.val().size());
+                md.append(String.format(Locale.ROOT, "%nValidation split: %s at the best slice's accuracy.%s%n", ci.describe(),
+                        ci.widerThan(2) ? " WARNING: wider than +-2 points: accuracy differences between slices below"
+                                + " that are noise; use more validation images." : ""));
+                report.addProperty("val_interval_95", ci.describe());
                 report.add("slices", sl);
                 report.addProperty("pareto_plot", out.resolve("slices").resolve("pareto.png").toString());
                 report.add("costs", ledger.toJson());
@@ -201,6 +258,13 @@ final class RunCommand implements Callable<Integer> {
                         preds.rows(), preds.mlpQuality(), preds.ridgeQuality()));
                 for (CrossValidation v : preds.crossValidation()) {
                     md.append(String.format(Locale.ROOT, "%nPredictor %s.%n", v));
+                }
+                if (refined != null) {
+                    md.append(String.format(Locale.ROOT, "%nAfter refinement (%d measured rows added, %d in all):%n",
+                            slices.rowsAdded(), refined.rows()));
+                    for (CrossValidation v : refined.crossValidation()) {
+                        md.append(String.format(Locale.ROOT, "%nPredictor %s.%n", v));
+                    }
                 }
                 md.append(String.format(Locale.ROOT, "%nWall time %.1f s, CPU %.1f s, energy estimate %.1f Wh (%.0f W per busy core).%n",
                         (System.nanoTime() - t0) / 1e9, ledger.toJson().get("total_cpu_s").getAsDouble(),

@@ -17,7 +17,15 @@ import ofa4j.models.ArchConfig;
 import ofa4j.models.SpaceJson;
 import ofa4j.predictor.DeviceProfile;
 import ofa4j.predictor.LatencyPredictor;
+import ofa4j.predictor.AccuracyDatasetBuilder;
+import ofa4j.predictor.AccuracyTableInfo;
+import ofa4j.predictor.SupernetScorer;
+import ofa4j.slicer.ClosedLoop;
+import ofa4j.slicer.Constraint;
 import ofa4j.slicer.EvolutionSearch;
+import ofa4j.slicer.Fleet;
+import ofa4j.slicer.Specialiser;
+import ofa4j.slicer.SupernetBackend;
 import ofa4j.slicer.SearchResult;
 import ofa4j.slicer.SlicingService;
 import picocli.CommandLine.Command;
@@ -49,8 +57,13 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "Port, 0 for any free one (default ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--calibration-images", defaultValue = "2000", description = "BN recalibration images for downloads (default ${DEFAULT-VALUE}).")
+    @Option(names = "--calibration-images", defaultValue = "2000",
+            description = "BN recalibration images when the run's accuracy table records none (default ${DEFAULT-VALUE}; otherwise the table's).")
     int calibrationImages;
+
+    @Option(names = "--candidates", defaultValue = "8",
+            description = "Closed loop: candidates measured per request; the best measured one within the bounds is answered (default ${DEFAULT-VALUE}).")
+    int candidates;
 
     @Mixin PredictorOption predictor;
 
@@ -60,7 +73,8 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--port must be in [0, 65535], found " + port);
         }
         common.applyThreads();
-        try (Backend backend = Backend.open(runDir, predictor.which, dataOptions, calibrationImages, common.seed, common.quiet);
+        try (Backend backend = Backend.open(runDir, predictor.which, dataOptions, calibrationImages, candidates,
+                        common.seed, common.quiet);
                 SlicingServer server = new SlicingServer(backend, 16, 2)) {
             int bound = server.start(host, port);
             spec.commandLine().getOut().println("serving " + runDir + " on http://" + host + ":" + bound + "/v1/ (devices "
@@ -72,31 +86,54 @@ final class ServeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The real backend: a trained run, its accuracy predictor and its device profiles. */
+    /**
+     * The real backend: a trained run, its accuracy predictor and its device profiles; every slice
+     * goes through the closed loop (measurements are shared by all requests).
+     */
     static final class Backend implements ServeBackend, AutoCloseable {
+        /** Answers kept, by constraint. */
+        static final int ANSWER_CACHE = 256;
+
         private final SupernetRun run;
         private final Pipeline.LoadedPredictor predictor;
         private final SlicingService service;
-        private final int calibrationImages;
+        private final ClosedLoop loop;
+        private final SupernetBackend measuring;
+        private final long calibrationSeed;
         private final long seed;
+        private final Map<String, JsonObject> answers = java.util.Collections.synchronizedMap(
+                new LinkedHashMap<>(16, 0.75f, true) {
+                    @Override
+                    protected boolean removeEldestEntry(Map.Entry<String, JsonObject> e) {
+                        return size() > ANSWER_CACHE;
+                    }
+                });
 
-        private Backend(SupernetRun run, Pipeline.LoadedPredictor predictor, SlicingService service, int calibrationImages,
-                long seed) {
+        private Backend(SupernetRun run, Pipeline.LoadedPredictor predictor, SlicingService service, ClosedLoop loop,
+                SupernetBackend measuring, long calibrationSeed, long seed) {
             this.run = run;
             this.predictor = predictor;
             this.service = service;
-            this.calibrationImages = calibrationImages;
+            this.loop = loop;
+            this.measuring = measuring;
+            this.calibrationSeed = calibrationSeed;
             this.seed = seed;
         }
 
-        static Backend open(Path runDir, String predictor, DataOptions data, int calibrationImages, long seed, boolean quiet) throws Exception {
+        static Backend open(Path runDir, String predictor, DataOptions data, int calibrationImages, int k, long seed,
+                boolean quiet) throws Exception {
             Path devDir = runDir.resolve("devices");
             Map<String, LatencyPredictor> devices = new LinkedHashMap<>();
+            Map<String, Specialiser.LocalTiming> local = new LinkedHashMap<>();
             if (Files.isDirectory(devDir)) {
                 try (var files = Files.list(devDir)) {
                     for (Path f : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
                         DeviceProfile p = DeviceProfile.load(f);
                         devices.put(p.name(), p);
+                        Specialiser.LocalTiming t = SupernetBackend.localTiming(p);
+                        if (t != null) {
+                            local.put(p.name(), t);
+                        }
                     }
                 }
             }
@@ -106,9 +143,16 @@ final class ServeCommand implements Callable<Integer> {
             Pipeline.LoadedPredictor acc = Pipeline.loadPredictor(runDir.resolve("predictor"), predictor);
             try {
                 SupernetRun run = SupernetRun.open(runDir.resolve("supernet"), data, quiet);
+                AccuracyTableInfo info = AccuracyTableInfo.read(runDir.resolve("predictor"));
+                int calib = info != null ? info.calibrationImages() : calibrationImages;
+                long calibSeed = info != null ? info.calibrationSeed() : AccuracyDatasetBuilder.calibrationSeed(seed);
                 SlicingService service = new SlicingService(run.net.space(), acc.predictor(), devices,
                         EvolutionSearch.ofaDefaults(), seed);
-                return new Backend(run, acc, service, calibrationImages, seed);
+                SupernetBackend measuring = new SupernetBackend(run.net, run.data, calib, SupernetScorer.DEFAULT_EVAL_BATCH);
+                Specialiser sp = new Specialiser(measuring, runDir.resolve("served"));
+                ClosedLoop loop = new ClosedLoop(run.net.space(), service.predictor(), EvolutionSearch.ofaDefaults(),
+                        sp.measurer(calibSeed), null, local, k, 1, null);
+                return new Backend(run, acc, service, loop, measuring, calibSeed, seed);
             } catch (Exception | Error e) {
                 acc.close();
                 throw e;
@@ -130,29 +174,53 @@ final class ServeCommand implements Callable<Integer> {
 
         @Override
         public JsonObject slice(SliceRequest r) {
-            SearchResult res = service.slice(r.device(), service.constraint(r.device(), r.maxLatencyMs(), r.maxMacs(),
-                    r.maxParams(), r.maxPeakMemoryBytes(), r.minResolution(), r.maxResolution()));
+            Constraint c = service.constraint(r.device(), r.maxLatencyMs(), r.maxMacs(), r.maxParams(),
+                    r.maxPeakMemoryBytes(), r.minResolution(), r.maxResolution());
+            String key = r.device() + "|" + c.describe();
+            JsonObject cached = answers.get(key);
+            if (cached != null) {
+                return cached.deepCopy();
+            }
+            long t0 = System.nanoTime();
+            ClosedLoop.Outcome out;
+            synchronized (run) { // measurements share the supernet's engine state
+                out = loop.run(new Fleet.Target("request", c), seed);
+            }
+            ClosedLoop.MeasuredCandidate d = out.delivered();
             JsonObject o = new JsonObject();
-            ArchConfig a = res.best().arch();
+            ArchConfig a = d.arch();
             o.add("arch", a.toJsonTree());
             o.addProperty("key", a.key());
             JsonObject p = new JsonObject();
-            p.addProperty("accuracy", res.best().predictedAccuracy());
-            p.addProperty("accuracy_predictor", predictor.predictor().name());
+            p.addProperty("accuracy", d.candidate().predictedAccuracy());
+            p.addProperty("accuracy_predictor", d.predictor());
             p.addProperty("latency_ms", service.device(r.device()).predictMs(a));
             o.add("predicted", p);
-            o.addProperty("macs", res.best().costs().macs());
-            o.addProperty("params", res.best().costs().params());
-            o.addProperty("peak_activation_bytes", res.best().costs().peakActivationBytes());
-            o.addProperty("search_ms", res.wallMs());
-            return o;
+            JsonObject m = new JsonObject();
+            m.addProperty("val_accuracy", d.measurement().valAccuracy());
+            double lat = d.measuredLatencyMs(r.device());
+            if (Double.isFinite(lat)) {
+                m.addProperty("latency_ms", lat);
+            } else {
+                m.add("latency_ms", com.google.gson.JsonNull.INSTANCE);
+            }
+            m.addProperty("latency_checked_by", out.latencyMeasured() ? "measurement" : "prediction");
+            o.add("measured", m);
+            o.addProperty("candidates_measured", out.proposed().size());
+            o.addProperty("macs", d.candidate().costs().macs());
+            o.addProperty("params", d.candidate().costs().params());
+            o.addProperty("peak_activation_bytes", d.candidate().costs().peakActivationBytes());
+            o.addProperty("search_ms", out.searches().stream().mapToDouble(SearchResult::wallMs).sum());
+            o.addProperty("total_ms", (System.nanoTime() - t0) / 1e6);
+            answers.put(key, o);
+            return o.deepCopy();
         }
 
         @Override
         public byte[] onnx(JsonObject result) {
             ArchConfig a = run.net.space().validate(ArchConfig.fromJsonTree(result.getAsJsonObject("arch")));
             synchronized (run) { // one extraction at a time: they share the supernet's engine state
-                return OnnxExporter.toBytes(run.calibrated(a, calibrationImages, seed), Map.of(
+                return OnnxExporter.toBytes(measuring.extract(a, calibrationSeed), Map.of(
                         "ofa4j.served.predicted_accuracy", result.getAsJsonObject("predicted").get("accuracy").getAsString()));
             }
         }

@@ -17,7 +17,7 @@ import picocli.CommandLine.Spec;
 /** {@code ofa slice}: the best subnet under one constraint, extracted, measured and exported. */
 @Command(
         name = "slice",
-        description = "Find the most accurate subnet under the given bounds (predicted), extract it, measure it and export ONNX + report.",
+        description = "Find the most accurate subnet under the given bounds: the predictor proposes, the top candidates are measured, the best measured one within the bounds is exported (ONNX + report).",
         footer = {"", "Examples:", "  ofa slice --run runs/quick --device cpu-ort-1t --max-latency-ms 0.3 --out out/fast",
                 "  ofa slice --run runs/quick --device cpu-ort-1t --max-macs 3000000 --max-resolution 24"})
 final class SliceCommand implements Callable<Integer> {
@@ -34,7 +34,7 @@ final class SliceCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu-ort-1t", description = "Device profile name in <run>/devices (default ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--max-latency-ms", description = "Bound on predicted latency on the device, ms.")
+    @Option(names = "--max-latency-ms", description = "Latency budget on the device, ms: met by measurement when the device is this machine, by prediction otherwise.")
     Double maxLatencyMs;
 
     @Option(names = "--max-macs", description = "Bound on MACs.")
@@ -52,8 +52,17 @@ final class SliceCommand implements Callable<Integer> {
     @Option(names = "--max-resolution", description = "Upper bound on input resolution, px.")
     Integer maxResolution;
 
-    @Option(names = "--calibration-images", defaultValue = "2000", description = "BN recalibration images (default ${DEFAULT-VALUE}).")
+    @Option(names = "--calibration-images", defaultValue = "2000",
+            description = "BN recalibration images when the run's accuracy table records none (default ${DEFAULT-VALUE}; otherwise the table's, so that measured candidates are rows of it).")
     int calibrationImages;
+
+    @Option(names = "--candidates", defaultValue = "8",
+            description = "Closed loop: candidates measured per round; the best measured one under the budget is delivered (default ${DEFAULT-VALUE}).")
+    int candidates;
+
+    @Option(names = "--rounds", defaultValue = "1",
+            description = "Closed loop: search-measure-refit rounds; measured rows are appended to the run's accuracy table and the predictor refitted between rounds (default ${DEFAULT-VALUE}).")
+    int rounds;
 
     @Mixin PredictorOption predictor;
 
@@ -67,14 +76,21 @@ final class SliceCommand implements Callable<Integer> {
         try (Pipeline.LoadedPredictor acc = predictor.load(runDir);
                 SupernetRun run = SupernetRun.open(runDir.resolve("supernet"), dataOptions, common.quiet)) {
             spec.commandLine().getOut().printf("accuracy predictor: %s (%s)%n", acc.predictor().name(), acc.why());
-            Pipeline.Slices s = Pipeline.slice(run, acc.predictor(), dev, List.of(new Fleet.Target(name, c)), out, calibrationImages,
-                    common.seed);
+            Pipeline.LoopSettings loop = new Pipeline.LoopSettings(candidates, rounds, calibrationImages);
+            Pipeline.Slices s = Pipeline.slice(run, acc.predictor(), dev, List.of(new Fleet.Target(name, c)), out, loop,
+                    runDir.resolve("predictor"), common.seed);
             for (Specialiser.Report r : s.reports()) {
                 spec.commandLine().getOut().printf(Locale.ROOT,
-                        "%s: %s  predicted acc %.2f%% lat %.3f ms | measured val %.2f%% test %.2f%% lat %.3f ms | search %.0f ms%n  %s%n  %s%n",
+                        "%s: %s  predicted acc %.2f%% lat %.3f ms | measured val %.2f%% test %.2f%% lat %.3f ms"
+                                + " | %d candidates measured in %d round(s)%n  %s%n  %s%n",
                         c.describe(), r.candidate().arch().key(), 100 * r.candidate().predictedAccuracy(),
                         dev.predictMs(r.candidate().arch()), 100 * r.valAccuracy(), 100 * r.testAccuracy(),
-                        r.measuredLatencyMs(), s.fleet().results().get(0).result().wallMs(), r.onnxFile(), r.reportFile());
+                        r.measuredLatencyMs(), r.outcome().proposed().size(), r.outcome().searches().size(),
+                        r.onnxFile(), r.reportFile());
+                r.outcome().notes().forEach(n -> spec.commandLine().getOut().println("  " + n));
+            }
+            if (s.rowsAdded() > 0) {
+                spec.commandLine().getOut().println("  " + s.tableNote() + ": " + s.rowsAdded() + " rows added");
             }
         }
         return 0;

@@ -259,7 +259,7 @@ class PipelineEndToEndTest {
 
     @Test
     void serveSlicesOnDemandOverHttp() throws Exception {
-        try (ServeCommand.Backend backend = ServeCommand.Backend.open(run, "best", new DataOptions(), 100, 42, true);
+        try (ServeCommand.Backend backend = ServeCommand.Backend.open(run, "best", new DataOptions(), 100, 3, 42, true);
                 SlicingServer server = new SlicingServer(backend, 8, 2)) {
             int port = server.start("127.0.0.1", 0);
             HttpClient http = HttpClient.newHttpClient();
@@ -277,6 +277,11 @@ class PipelineEndToEndTest {
             JsonObject ja = JsonParser.parseString(a.body()).getAsJsonObject();
             JsonObject jb = JsonParser.parseString(b.body()).getAsJsonObject();
             assertTrue(ja.get("macs").getAsLong() <= 4_000_000);
+            // the answer went through the closed loop: measured, with at most K = 3 candidates
+            int measuredCandidates = ja.get("candidates_measured").getAsInt();
+            assertTrue(measuredCandidates >= 1 && measuredCandidates <= 3, ja.toString());
+            double val = ja.getAsJsonObject("measured").get("val_accuracy").getAsDouble();
+            assertTrue(val > 0 && val <= 1, ja.toString());
             try (Pipeline.LoadedPredictor chosen = Pipeline.loadPredictor(run.resolve("predictor"), "best")) {
                 assertEquals(chosen.predictor().name(),
                         ja.getAsJsonObject("predicted").get("accuracy_predictor").getAsString(), ja.toString());

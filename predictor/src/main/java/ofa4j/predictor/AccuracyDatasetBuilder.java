@@ -97,6 +97,17 @@ public final class AccuracyDatasetBuilder {
     }
 
     /**
+     * The seed of the BN calibration images shared by every row of a table built with {@code seed};
+     * a closed loop that measures candidates as rows of the same table uses it too.
+     *
+     * @param seed the table's seed
+     * @return the calibration seed
+     */
+    public static long calibrationSeed(long seed) {
+        return new SplittableRandom(seed ^ 0x5DEECE66DL).nextLong();
+    }
+
+    /**
      * Runs the build: scores every sampled subnet whose key is not yet in the file.
      *
      * @return counts and time
@@ -122,7 +133,7 @@ public final class AccuracyDatasetBuilder {
                 // One calibration seed for the whole table, as OFA recalibrates every subnet on the
                 // same cached subset of training images: the rows then differ by architecture only,
                 // not by which images happened to set their batch-norm statistics.
-                long calibrationSeed = new SplittableRandom(seed ^ 0x5DEECE66DL).nextLong();
+                long calibrationSeed = calibrationSeed(seed);
                 for (int i : todo) {
                     ArchConfig a = archs.get(i);
                     double acc = scorer.accuracy(a, calibrationSeed);

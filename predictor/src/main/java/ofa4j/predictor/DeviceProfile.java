@@ -76,6 +76,9 @@ public record DeviceProfile(
      * @param profileSeconds wall time of profiling
      * @param fitMapePercent mean absolute percentage error of the fitted model on those subnets
      * @param rawMapePercent the same error of the raw table sum (no fit)
+     * @param anchorMs latency of the anchor subnet ({@link ProfileMeter#anchor}) on the quiet machine
+     *     while profiling (the fastest of its timings), or null in profiles without it; a later
+     *     measurement times the anchor again to tell whether the machine is as fast as it was
      */
     public record Measurement(
             String host,
@@ -88,7 +91,30 @@ public record DeviceProfile(
             int subnets,
             double profileSeconds,
             double fitMapePercent,
-            double rawMapePercent) {}
+            double rawMapePercent,
+            Double anchorMs) {
+
+        /**
+         * A measurement without an anchor timing (imported or older profiles).
+         *
+         * @param host host name
+         * @param os operating system
+         * @param cpuModel CPU model
+         * @param date ISO-8601 time
+         * @param warmup warm-up runs
+         * @param repeats timed runs
+         * @param layerVariants layer variants timed
+         * @param subnets subnets timed for the fit
+         * @param profileSeconds wall time of profiling
+         * @param fitMapePercent error of the fitted model
+         * @param rawMapePercent error of the raw table sum
+         */
+        public Measurement(String host, String os, String cpuModel, String date, int warmup, int repeats,
+                int layerVariants, int subnets, double profileSeconds, double fitMapePercent, double rawMapePercent) {
+            this(host, os, cpuModel, date, warmup, repeats, layerVariants, subnets, profileSeconds, fitMapePercent,
+                    rawMapePercent, null);
+        }
+    }
 
     /** Checks the values and copies the table. */
     public DeviceProfile {

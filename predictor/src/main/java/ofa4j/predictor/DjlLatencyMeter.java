@@ -89,6 +89,12 @@ public final class DjlLatencyMeter extends MeterSettings {
         return timeNetwork(RandomWeights.subnet(space, arch, seed), batchSize(), warmup(), repeats(), seed);
     }
 
+    /** {@inheritDoc} */
+    @Override
+    public double modelMs(Subnet subnet, byte[] onnx) {
+        return timeNetwork(subnet, batchSize(), warmup(), repeats(), seed);
+    }
+
     /**
      * Times a subnet (e.g. a specialised one) as a static DJL network with {@code threads} libtorch
      * threads, restoring the previous thread count afterwards.

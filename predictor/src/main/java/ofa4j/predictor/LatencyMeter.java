@@ -41,6 +41,16 @@ public interface LatencyMeter extends AutoCloseable {
     double subnetMs(ArchConfig arch);
 
     /**
+     * Times a delivered model exactly as the profile timed its subnets: same engine, session
+     * options, threads, batch, input, warm-up and repeats. Prediction and measurement share this path.
+     *
+     * @param subnet the subnet (its trained weights)
+     * @param onnx the subnet's ONNX model (used by engines that run ONNX)
+     * @return median latency of one forward pass, ms
+     */
+    double modelMs(ofa4j.models.Subnet subnet, byte[] onnx);
+
+    /**
      * Warms up the process before a table is timed (JIT compilation of the engine's call path,
      * caches, clock); the first thousands of runs in a fresh JVM are measurably slower. Default:
      * times {@code layer} a few times and discards the results.

@@ -93,6 +93,12 @@ public final class OrtLatencyMeter extends MeterSettings {
         return medianMs(models.subnetModel(RandomWeights.subnet(space, arch, seed)));
     }
 
+    /** {@inheritDoc} */
+    @Override
+    public double modelMs(ofa4j.models.Subnet subnet, byte[] onnx) {
+        return medianMs(onnx);
+    }
+
     /**
      * Runs one layer model {@link #PROCESS_WARMUP_RUNS} times (at most {@link
      * #PROCESS_WARMUP_SECONDS} s) so that the JVM has compiled the ONNX Runtime call path before

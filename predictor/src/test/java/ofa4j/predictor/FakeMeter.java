@@ -89,5 +89,10 @@ final class FakeMeter implements LatencyMeter {
     }
 
     @Override
+    public double modelMs(ofa4j.models.Subnet subnet, byte[] onnx) {
+        return exactSubnetMs(subnet.arch());
+    }
+
+    @Override
     public void close() {}
 }

@@ -56,7 +56,27 @@ public final class ParetoPlot {
      */
     public static byte[] render(String title, CostAxis axis, List<Candidate> front, Map<String, Candidate> chosen,
             List<Measured> measured, int width, int height) throws IOException {
-        if (front.isEmpty() && chosen.isEmpty() && measured.isEmpty()) {
+        return render(title, axis, front, chosen, measured, List.of(), width, height);
+    }
+
+    /**
+     * Renders the plot with the measured candidates of a closed loop and their Pareto front.
+     *
+     * @param title chart title
+     * @param axis the cost axis
+     * @param front the predicted front, may be empty
+     * @param chosen chosen subnets by target name, may be empty
+     * @param measured measured figures of the chosen subnets, may be empty
+     * @param candidates every measured candidate (label = arch key), may be empty; drawn as small
+     *     points with their own non-dominated front
+     * @param width image width in pixels
+     * @param height image height in pixels
+     * @return PNG bytes
+     * @throws IOException if encoding fails
+     */
+    public static byte[] render(String title, CostAxis axis, List<Candidate> front, Map<String, Candidate> chosen,
+            List<Measured> measured, List<Measured> candidates, int width, int height) throws IOException {
+        if (front.isEmpty() && chosen.isEmpty() && measured.isEmpty() && candidates.isEmpty()) {
             throw new IllegalArgumentException("a Pareto plot needs at least one point; front, chosen and measured are empty");
         }
         if (System.getProperty("java.awt.headless") == null) {
@@ -84,6 +104,25 @@ public final class ParetoPlot {
             s.setLineColor(new Color(70, 110, 190));
             s.setMarkerColor(new Color(70, 110, 190));
             s.setLineWidth(1.5f);
+        }
+        List<Measured> finite = candidates.stream()
+                .filter(m -> Double.isFinite(m.cost()) && Double.isFinite(m.accuracy())).toList();
+        if (!finite.isEmpty()) {
+            XYSeries all = chart.addSeries("measured candidates (" + finite.size() + ")",
+                    finite.stream().mapToDouble(Measured::cost).toArray(),
+                    finite.stream().mapToDouble(m -> 100 * m.accuracy()).toArray());
+            all.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+            all.setMarker(SeriesMarkers.CIRCLE);
+            all.setMarkerColor(new Color(150, 150, 150));
+            List<Measured> mf = measuredFront(finite);
+            XYSeries f = chart.addSeries("measured Pareto front (" + mf.size() + ")",
+                    mf.stream().mapToDouble(Measured::cost).toArray(),
+                    mf.stream().mapToDouble(m -> 100 * m.accuracy()).toArray());
+            f.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+            f.setMarker(SeriesMarkers.SQUARE);
+            f.setLineColor(new Color(40, 40, 40));
+            f.setMarkerColor(new Color(40, 40, 40));
+            f.setLineWidth(1.5f);
         }
         Color[] palette = {new Color(215, 60, 40), new Color(40, 150, 70), new Color(150, 60, 170),
             new Color(230, 140, 20), new Color(20, 150, 160), new Color(120, 80, 40)};
@@ -125,6 +164,27 @@ public final class ParetoPlot {
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     }
 
+    /**
+     * The non-dominated measured points (lower cost, higher accuracy), cost ascending.
+     *
+     * @param points measured points with finite values
+     * @return the front
+     */
+    public static List<Measured> measuredFront(List<Measured> points) {
+        List<Measured> sorted = new java.util.ArrayList<>(points);
+        sorted.sort(java.util.Comparator.comparingDouble(Measured::cost)
+                .thenComparing(java.util.Comparator.comparingDouble(Measured::accuracy).reversed()));
+        List<Measured> out = new java.util.ArrayList<>();
+        double bestAcc = Double.NEGATIVE_INFINITY;
+        for (Measured m : sorted) {
+            if (m.accuracy() > bestAcc) {
+                out.add(m);
+                bestAcc = m.accuracy();
+            }
+        }
+        return out;
+    }
+
     private static int indexOf(Map<String, Candidate> chosen, String label, int fallback) {
         int i = 0;
         for (String k : chosen.keySet()) {
@@ -149,6 +209,23 @@ public final class ParetoPlot {
      */
     public static void write(Path png, String title, CostAxis axis, List<Candidate> front, Map<String, Candidate> chosen,
             List<Measured> measured) throws IOException {
-        AtomicFiles.writeBytes(png, render(title, axis, front, chosen, measured, WIDTH, HEIGHT));
+        write(png, title, axis, front, chosen, measured, List.of());
+    }
+
+    /**
+     * Renders the plot with measured candidates at {@link #WIDTH} x {@link #HEIGHT} and writes it atomically.
+     *
+     * @param png the file to write
+     * @param title chart title
+     * @param axis the cost axis
+     * @param front the predicted front, may be empty
+     * @param chosen chosen subnets by target name, may be empty
+     * @param measured measured figures of the chosen subnets, may be empty
+     * @param candidates every measured candidate, may be empty
+     * @throws IOException if encoding or writing fails
+     */
+    public static void write(Path png, String title, CostAxis axis, List<Candidate> front, Map<String, Candidate> chosen,
+            List<Measured> measured, List<Measured> candidates) throws IOException {
+        AtomicFiles.writeBytes(png, render(title, axis, front, chosen, measured, candidates, WIDTH, HEIGHT));
     }
 }

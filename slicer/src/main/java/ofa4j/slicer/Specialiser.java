@@ -107,6 +107,46 @@ public final class Specialiser {
 
         /** @return a description for reports (supernet checkpoint, data set) */
         String describe();
+
+        /**
+         * Times the subnet like {@link #latencyMs}, with the raw figure and the machine's slowdown
+         * against its profile when the meter knows them.
+         *
+         * @param onnx the model bytes
+         * @param subnet the subnet
+         * @param timing the target's device settings
+         * @return the timing (by default: {@link #latencyMs} as both figures, slowdown NaN)
+         * @throws Exception if the engine fails
+         */
+        default ofa4j.predictor.ProfileMeter.Timing time(byte[] onnx, Subnet subnet, LocalTiming timing)
+                throws Exception {
+            double ms = latencyMs(onnx, subnet, timing);
+            return new ofa4j.predictor.ProfileMeter.Timing(ms, ms, Double.NaN);
+        }
+
+        /**
+         * Measures a candidate for the closed loop: extraction with BN recalibration, validation
+         * accuracy, and latency through each local device's meter.
+         *
+         * @param arch the subnet
+         * @param timings local timings by device name
+         * @param seed seed of the calibration images (the accuracy table's, so rows are comparable)
+         * @return the measurement
+         * @throws Exception if a step fails
+         */
+        default ClosedLoop.Measurement measure(ArchConfig arch, Map<String, LocalTiming> timings, long seed)
+                throws Exception {
+            Subnet subnet = extract(arch, seed);
+            double val = top1(subnet, Split.VAL);
+            Map<String, Double> lat = new LinkedHashMap<>();
+            if (!timings.isEmpty()) {
+                byte[] onnx = exportOnnx(subnet, Map.of());
+                for (Map.Entry<String, LocalTiming> e : timings.entrySet()) {
+                    lat.put(e.getKey(), time(onnx, subnet, e.getValue()).ms());
+                }
+            }
+            return new ClosedLoop.Measurement(val, lat);
+        }
     }
 
     /**
@@ -116,18 +156,39 @@ public final class Specialiser {
      * @param engine {@code onnxruntime} or {@code pytorch}
      * @param threads intra-op threads
      * @param batch batch size
+     * @param warmup untimed runs before timing (the profile's)
+     * @param repeats timed runs whose median is kept (the profile's)
+     * @param anchorMs the profile's anchor latency (quiet-machine check before each timing), or null
      */
-    public record LocalTiming(String device, String engine, int threads, int batch) {
+    public record LocalTiming(String device, String engine, int threads, int batch, int warmup, int repeats,
+            Double anchorMs) {
         /** Checks the values. */
         public LocalTiming {
-            if (threads < 1 || batch < 1) {
-                throw new IllegalArgumentException(
-                        "threads and batch must be at least 1, found threads " + threads + ", batch " + batch);
+            if (threads < 1 || batch < 1 || warmup < 0 || repeats < 1) {
+                throw new IllegalArgumentException("threads, batch and repeats must be at least 1 and warm-up at"
+                        + " least 0, found threads " + threads + ", batch " + batch + ", warm-up " + warmup
+                        + ", repeats " + repeats);
             }
             if (!ofa4j.predictor.DeviceProfile.ENGINES.contains(engine)) {
                 throw new IllegalArgumentException(
                         "engine must be one of " + ofa4j.predictor.DeviceProfile.ENGINES + ", found '" + engine + "'");
             }
+        }
+
+        /**
+         * Timing with the engine's default warm-up and repeats (those of {@code ofa profile}).
+         *
+         * @param device the device name
+         * @param engine {@code onnxruntime} or {@code pytorch}
+         * @param threads intra-op threads
+         * @param batch batch size
+         */
+        public LocalTiming(String device, String engine, int threads, int batch) {
+            this(device, engine, threads, batch,
+                    "pytorch".equals(engine) ? ofa4j.predictor.DjlLatencyMeter.DEFAULT_WARMUP
+                            : ofa4j.predictor.OrtLatencyMeter.DEFAULT_WARMUP,
+                    "pytorch".equals(engine) ? ofa4j.predictor.DjlLatencyMeter.DEFAULT_REPEATS
+                            : ofa4j.predictor.OrtLatencyMeter.DEFAULT_REPEATS, null);
         }
 
         /**
@@ -151,23 +212,28 @@ public final class Specialiser {
      * What was produced for one target.
      *
      * @param target target name
-     * @param candidate the chosen subnet as predicted by the search
+     * @param candidate the delivered subnet as the search proposed it (predicted figures)
      * @param valAccuracy measured validation accuracy (fraction)
      * @param testAccuracy measured test accuracy (fraction)
-     * @param measuredLatencyMs measured latency in ms, NaN when not measured here
+     * @param measuredLatencyMs median of {@link #LATENCY_TIMINGS} timings through the device
+     *     profile's meter, ms; NaN when the device is not this machine
      * @param onnxMaxAbsDiff max |ONNX - subnet| of the logits, NaN when not verified
      * @param onnxFile the ONNX file
      * @param reportFile the JSON report
      * @param stepMs wall time of each step in ms, by step name
+     * @param outcome the closed loop's outcome (every candidate measured for this target)
      */
     public record Report(String target, Candidate candidate, double valAccuracy, double testAccuracy,
             double measuredLatencyMs, double onnxMaxAbsDiff, Path onnxFile, Path reportFile,
-            Map<String, Double> stepMs) {
+            Map<String, Double> stepMs, ClosedLoop.Outcome outcome) {
         /** Copies the map. */
         public Report {
             stepMs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(stepMs));
         }
     }
+
+    /** Timings of a delivered slice whose median is reported (the loop's own timing and two more). */
+    public static final int LATENCY_TIMINGS = 3;
 
     private final Backend backend;
     private final Path outDir;
@@ -191,24 +257,37 @@ public final class Specialiser {
     }
 
     /**
-     * Specialises one target.
+     * The closed loop's measurer on this backend.
      *
-     * @param target the target and its search result
-     * @param timing how to time it on this machine, or null when its device is not this machine
-     * @param seed seed of the BN calibration images
+     * @param calibrationSeed seed of the BN calibration images: the accuracy table's, so that
+     *     measured candidates are rows of the same table
+     * @return the measurer
+     */
+    public ClosedLoop.Measurer measurer(long calibrationSeed) {
+        return (arch, timings) -> backend.measure(arch, timings, calibrationSeed);
+    }
+
+    /**
+     * Delivers one target of a closed loop: extracts the delivered subnet, measures its validation
+     * and test accuracy, verifies and times its ONNX model, and writes it with its report.
+     *
+     * @param outcome the loop's outcome for the target
+     * @param timing how to time it on this machine (the device its report and plot refer to), or
+     *     null when that device is not this machine
+     * @param calibrationSeed seed of the BN calibration images (the loop's)
      * @return what was written
      * @throws IOException if writing fails or a backend step fails (wrapped, with the step named)
      */
-    public Report specialise(Fleet.TargetResult target, LocalTiming timing, long seed) throws IOException {
+    public Report specialise(ClosedLoop.Outcome outcome, LocalTiming timing, long calibrationSeed) throws IOException {
         long t0 = System.nanoTime();
-        String name = target.target().name();
-        SearchResult sr = target.result();
-        Candidate best = sr.best();
+        String name = outcome.target().name();
+        ClosedLoop.MeasuredCandidate delivered = outcome.delivered();
+        Candidate best = delivered.candidate();
         Map<String, Double> steps = new LinkedHashMap<>();
-        steps.put("search", sr.wallMs());
+        steps.put("search", outcome.searches().stream().mapToDouble(SearchResult::wallMs).sum());
 
         long t = System.nanoTime();
-        Subnet subnet = step(name, "extract", () -> backend.extract(best.arch(), seed));
+        Subnet subnet = step(name, "extract", () -> backend.extract(best.arch(), calibrationSeed));
         steps.put("extract_bn_recalibration", since(t));
         t = System.nanoTime();
         double val = step(name, "validation accuracy", () -> backend.top1(subnet, Split.VAL));
@@ -217,21 +296,34 @@ public final class Specialiser {
         double test = step(name, "test accuracy", () -> backend.top1(subnet, Split.TEST));
         steps.put("eval_test", since(t));
 
-        Map<String, String> meta = metadata(target, best, val, test, Double.NaN, timing);
         t = System.nanoTime();
-        byte[] draft = step(name, "ONNX export", () -> backend.exportOnnx(subnet, meta));
+        byte[] draft = step(name, "ONNX export", () -> backend.exportOnnx(subnet, metadata(outcome, val, test,
+                Double.NaN, timing)));
         steps.put("export", since(t));
-        double verifyDiff;
         t = System.nanoTime();
-        verifyDiff = step(name, "ONNX verification", () -> backend.verifyOnnx(draft, subnet));
+        double verifyDiff = step(name, "ONNX verification", () -> backend.verifyOnnx(draft, subnet));
         steps.put("verify_onnx", since(t));
         double latency = Double.NaN;
+        List<Double> timings = new ArrayList<>();
+        List<Double> speedRatios = new ArrayList<>();
+        List<Double> rawTimings = new ArrayList<>();
         byte[] onnx = draft;
         if (timing != null) {
             t = System.nanoTime();
-            latency = step(name, timing.engineName() + " timing", () -> backend.latencyMs(draft, subnet, timing));
+            double first = delivered.measuredLatencyMs(timing.device());
+            if (Double.isFinite(first)) {
+                timings.add(first);
+            }
+            while (timings.size() < LATENCY_TIMINGS) {
+                ofa4j.predictor.ProfileMeter.Timing tm = step(name, timing.engineName() + " timing",
+                        () -> backend.time(draft, subnet, timing));
+                timings.add(tm.ms());
+                rawTimings.add(tm.rawMs());
+                speedRatios.add(tm.slowdown());
+            }
+            latency = median(timings);
             steps.put("measure_latency", since(t));
-            Map<String, String> finalMeta = metadata(target, best, val, test, latency, timing);
+            Map<String, String> finalMeta = metadata(outcome, val, test, latency, timing);
             t = System.nanoTime();
             onnx = step(name, "ONNX export", () -> backend.exportOnnx(subnet, finalMeta));
             steps.put("export_with_latency", since(t));
@@ -242,57 +334,91 @@ public final class Specialiser {
         AtomicFiles.writeBytes(onnxFile, onnx);
         steps.put("write_onnx", since(t));
         steps.put("total", since(t0));
-        JsonObject json = report(target, best, val, test, latency, verifyDiff, timing, onnxFile, onnx, steps);
+        JsonObject json = report(outcome, val, test, latency, timings, verifyDiff, timing, onnxFile, onnx, steps);
+        if (!speedRatios.isEmpty() && speedRatios.stream().allMatch(Double::isFinite)) {
+            com.google.gson.JsonArray sr = new com.google.gson.JsonArray();
+            speedRatios.forEach(sr::add);
+            com.google.gson.JsonArray raw = new com.google.gson.JsonArray();
+            rawTimings.forEach(raw::add);
+            JsonObject meas = json.getAsJsonObject("measured");
+            meas.add("latency_raw_timings_ms", raw);
+            meas.add("machine_slowdown_vs_profile", sr);
+            meas.addProperty("latency_note", "latency_ms and latency_timings_ms are at the machine speed of the"
+                    + " device profile: each raw timing divided by the slowdown of an anchor subnet timed just"
+                    + " before and after it (the loop's own timing, the first, was normalised the same way)");
+        }
         AtomicFiles.writeString(reportFile, GSON.toJson(json) + "\n");
-        return new Report(name, best, val, test, latency, verifyDiff, onnxFile, reportFile, steps);
+        return new Report(name, best, val, test, latency, verifyDiff, onnxFile, reportFile, steps, outcome);
+    }
+
+    private static double median(List<Double> v) {
+        double[] a = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }
 
     /**
-     * Specialises every target of a fleet search, then writes {@code pareto.png}: the first
-     * target's front (on the plot axis), every chosen subnet, and the measured points.
+     * Runs the closed loop for every target and delivers each ({@link #specialise}), then writes
+     * {@code pareto.png}: the predicted front, every measured candidate and the measured front, and
+     * the delivered subnets predicted and measured (validation accuracy throughout: what the
+     * predictor predicts).
      *
-     * @param fleet the fleet search result
+     * @param loop the closed loop (its measurer should be {@link #measurer} of this specialiser)
+     * @param targets the targets
      * @param timings local timing settings by target name (targets not in the map are not timed)
      * @param plotAxis cost axis of the plot (measured latency is plotted only on a latency axis
      *     whose device has a local timing)
-     * @param plotFront the predicted front to draw (e.g. an NSGA-II result's front on {@code plotAxis}), may be empty
-     * @param seed seed of the BN calibration images
-     * @return one report per target, in fleet order
+     * @param plotFront the predicted front to draw, may be empty
+     * @param seed seed of the searches
+     * @param calibrationSeed seed of the BN calibration images (the loop measurer's)
+     * @return one report per target, in order
      * @throws IOException if a step or a write fails
      */
-    public List<Report> specialiseAll(Fleet.Result fleet, Map<String, LocalTiming> timings, CostAxis plotAxis,
-            List<Candidate> plotFront, long seed) throws IOException {
+    public List<Report> specialiseAll(ClosedLoop loop, List<Fleet.Target> targets, Map<String, LocalTiming> timings,
+            CostAxis plotAxis, List<Candidate> plotFront, long seed, long calibrationSeed) throws IOException {
+        List<ClosedLoop.Outcome> outcomes = loop.run(targets, seed);
         List<Report> out = new ArrayList<>();
         Map<String, Candidate> chosen = new LinkedHashMap<>();
         List<ParetoPlot.Measured> measured = new ArrayList<>();
-        for (Fleet.TargetResult tr : fleet.results()) {
-            LocalTiming timing = timings.get(tr.target().name());
-            Report r = specialise(tr, timing, seed);
+        String plotDevice = plotAxis.name().startsWith("latency[")
+                ? plotAxis.name().substring("latency[".length(), plotAxis.name().length() - 1) : null;
+        for (ClosedLoop.Outcome o : outcomes) {
+            LocalTiming timing = timings.get(o.target().name());
+            Report r = specialise(o, timing, calibrationSeed);
             out.add(r);
             chosen.put(r.target(), r.candidate());
             double cost = plotAxis.value(r.candidate());
-            if (plotAxis.name().startsWith("latency")) {
-                boolean sameDevice = timing != null && plotAxis.name().equals("latency[" + timing.device() + "]");
+            if (plotDevice != null) {
+                boolean sameDevice = timing != null && plotDevice.equals(timing.device());
                 cost = sameDevice ? r.measuredLatencyMs() : Double.NaN;
             }
             if (!Double.isNaN(cost)) {
-                measured.add(new ParetoPlot.Measured(r.target(), cost, r.testAccuracy()));
+                measured.add(new ParetoPlot.Measured(r.target(), cost, r.valAccuracy()));
+            }
+        }
+        List<ParetoPlot.Measured> candidates = new ArrayList<>();
+        for (ClosedLoop.MeasuredCandidate m : loop.measured()) {
+            double cost = plotDevice != null ? m.measuredLatencyMs(plotDevice) : plotAxis.value(m.candidate());
+            if (Double.isFinite(cost)) {
+                candidates.add(new ParetoPlot.Measured(m.arch().key(), cost, m.measurement().valAccuracy()));
             }
         }
         ParetoPlot.write(outDir.resolve("pareto.png"),
-                "Specialised subnets: predicted front and measured test accuracy", plotAxis, plotFront, chosen, measured);
+                "Slices: predicted front, measured candidates and measured front (validation accuracy)", plotAxis,
+                plotFront, chosen, measured, candidates);
         return out;
     }
 
-    private Map<String, String> metadata(Fleet.TargetResult target, Candidate best, double val, double test,
-            double latency, LocalTiming timing) {
+    private Map<String, String> metadata(ClosedLoop.Outcome outcome, double val, double test, double latency,
+            LocalTiming timing) {
+        Candidate best = outcome.delivered().candidate();
         Map<String, String> m = new LinkedHashMap<>();
         String p = METADATA_PREFIX;
-        m.put(p + "target", target.target().name());
-        m.put(p + "constraint", target.target().constraint().describe());
+        m.put(p + "target", outcome.target().name());
+        m.put(p + "constraint", outcome.target().constraint().describe());
         m.put(p + "arch_key", best.arch().key());
-        m.put(p + "search", target.result().strategy() + ", seed " + target.result().seed() + ", "
-                + target.result().evaluations() + " evaluations");
+        SearchResult last = outcome.searches().get(outcome.searches().size() - 1);
+        m.put(p + "search", last.strategy() + ", " + outcome.searches().size() + " round(s), "
+                + outcome.proposed().size() + " candidates measured, delivered from round " + outcome.delivered().round());
         m.put(p + "predicted_accuracy", fmt(best.predictedAccuracy()));
         for (Map.Entry<String, Double> e : best.costs().latencyMs().entrySet()) {
             m.put(p + "predicted_latency_ms." + e.getKey(), fmt(e.getValue()));
@@ -302,33 +428,50 @@ public final class Specialiser {
         if (!Double.isNaN(latency)) {
             m.put(p + "measured_latency_ms", fmt(latency));
             m.put(p + "measured_latency_setup", timing.device() + ", " + timing.engineName() + ", " + timing.threads()
-                    + " threads, batch " + timing.batch());
+                    + " intra-op threads, batch " + timing.batch() + ", median of " + LATENCY_TIMINGS + " timings of "
+                    + timing.repeats() + " runs after " + timing.warmup() + " warm-up runs (the profile's meter),"
+                    + " at the profile's machine speed (anchor-normalised)");
         }
+        m.put(p + "latency_checked_by", outcome.latencyMeasured() ? "measurement on this machine"
+                : "prediction (the device is not this machine)");
         m.put(p + "macs", Long.toString(best.costs().macs()));
         m.put(p + "params", Long.toString(best.costs().params()));
         m.put(p + "peak_activation_bytes", Long.toString(best.costs().peakActivationBytes()));
         return m;
     }
 
-    private JsonObject report(Fleet.TargetResult target, Candidate best, double val, double test, double latency,
-            double verifyDiff, LocalTiming timing, Path onnxFile, byte[] onnx, Map<String, Double> steps) {
+    private JsonObject report(ClosedLoop.Outcome outcome, double val, double test, double latency,
+            List<Double> timings, double verifyDiff, LocalTiming timing, Path onnxFile, byte[] onnx,
+            Map<String, Double> steps) {
+        Candidate best = outcome.delivered().candidate();
         JsonObject o = new JsonObject();
         o.addProperty("format_version", REPORT_FORMAT_VERSION);
-        o.addProperty("target", target.target().name());
-        o.add("constraint", constraintJson(target.target().constraint()));
+        o.addProperty("target", outcome.target().name());
+        o.add("constraint", constraintJson(outcome.target().constraint()));
         o.add("arch", best.arch().toJsonTree());
         o.addProperty("key", best.arch().key());
         JsonObject search = new JsonObject();
-        search.addProperty("strategy", target.result().strategy());
-        search.addProperty("seed", target.result().seed());
-        search.addProperty("evaluations", target.result().evaluations());
-        search.addProperty("cost_evaluations", target.result().costEvaluations());
+        SearchResult last = outcome.searches().get(outcome.searches().size() - 1);
+        search.addProperty("strategy", last.strategy());
+        search.addProperty("rounds", outcome.searches().size());
+        search.addProperty("evaluations", outcome.searches().stream().mapToLong(SearchResult::evaluations).sum());
+        search.addProperty("cost_evaluations", outcome.searches().stream().mapToLong(SearchResult::costEvaluations).sum());
+        search.addProperty("delivered_from_round", outcome.delivered().round());
+        search.addProperty("delivered_proposed_by", outcome.delivered().proposedBy());
+        search.addProperty("latency_checked_by", outcome.latencyMeasured() ? "measurement" : "prediction");
+        if (!outcome.latencyMeasured()) {
+            search.addProperty("latency_note", "a latency bound refers to a device that is not this machine:"
+                    + " its predicted latency was kept");
+        }
         com.google.gson.JsonArray notes = new com.google.gson.JsonArray();
-        target.result().notes().forEach(notes::add);
+        outcome.searches().forEach(sr -> sr.notes().forEach(notes::add));
+        outcome.notes().forEach(notes::add);
         search.add("notes", notes);
         o.add("search", search);
         JsonObject pred = new JsonObject();
         pred.addProperty("accuracy", best.predictedAccuracy());
+        pred.addProperty("accuracy_predictor", outcome.delivered().predictor());
+        pred.addProperty("outside_table_range", outcome.delivered().outsideTableRange());
         JsonObject plat = new JsonObject();
         best.costs().latencyMs().forEach(plat::addProperty);
         pred.add("latency_ms", plat);
@@ -341,10 +484,15 @@ public final class Specialiser {
             meas.addProperty("latency_note", "not measured: the target's device is not this machine");
         } else {
             meas.addProperty("latency_ms", latency);
+            com.google.gson.JsonArray ts = new com.google.gson.JsonArray();
+            timings.forEach(ts::add);
+            meas.add("latency_timings_ms", ts);
             meas.addProperty("latency_device", timing.device());
             meas.addProperty("latency_engine", timing.engine());
             meas.addProperty("latency_threads", timing.threads());
             meas.addProperty("latency_batch", timing.batch());
+            meas.addProperty("latency_warmup", timing.warmup());
+            meas.addProperty("latency_repeats", timing.repeats());
         }
         if (Double.isNaN(verifyDiff)) {
             meas.add("onnx_max_abs_diff", com.google.gson.JsonNull.INSTANCE);
@@ -352,6 +500,7 @@ public final class Specialiser {
             meas.addProperty("onnx_max_abs_diff", verifyDiff);
         }
         o.add("measured", meas);
+        o.add("candidates", candidatesJson(outcome));
         o.addProperty("macs", best.costs().macs());
         o.addProperty("params", best.costs().params());
         o.addProperty("peak_activation_bytes", best.costs().peakActivationBytes());
@@ -365,6 +514,37 @@ public final class Specialiser {
         steps.forEach((k, v) -> st.addProperty(k, Math.round(v * 1000) / 1000.0));
         o.add("step_ms", st);
         return o;
+    }
+
+    /**
+     * Every candidate a target's searches proposed, predicted and measured.
+     *
+     * @param outcome the loop's outcome
+     * @return one object per candidate: key, round, proposed_by, predictor, predicted accuracy and
+     *     latency, measured validation accuracy and latency, outside_table_range, delivered
+     */
+    public static com.google.gson.JsonArray candidatesJson(ClosedLoop.Outcome outcome) {
+        com.google.gson.JsonArray a = new com.google.gson.JsonArray();
+        for (ClosedLoop.MeasuredCandidate m : outcome.proposed()) {
+            JsonObject c = new JsonObject();
+            c.addProperty("key", m.arch().key());
+            c.addProperty("round", m.round());
+            c.addProperty("proposed_by", m.proposedBy());
+            c.addProperty("predictor", m.predictor());
+            c.addProperty("predicted_accuracy", m.candidate().predictedAccuracy());
+            JsonObject pl = new JsonObject();
+            m.candidate().costs().latencyMs().forEach(pl::addProperty);
+            c.add("predicted_latency_ms", pl);
+            c.addProperty("measured_val_accuracy", m.measurement().valAccuracy());
+            JsonObject ml = new JsonObject();
+            m.measurement().latencyMs().forEach(ml::addProperty);
+            c.add("measured_latency_ms", ml);
+            c.addProperty("macs", m.candidate().costs().macs());
+            c.addProperty("outside_table_range", m.outsideTableRange());
+            c.addProperty("delivered", m.arch().key().equals(outcome.delivered().arch().key()));
+            a.add(c);
+        }
+        return a;
     }
 
     /**

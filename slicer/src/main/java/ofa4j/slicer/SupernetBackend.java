@@ -10,7 +10,7 @@ import ofa4j.exporter.Verifier;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.Subnet;
 import ofa4j.predictor.DeviceProfile;
-import ofa4j.predictor.DjlLatencyMeter;
+import ofa4j.predictor.ProfileMeter;
 import ofa4j.supernet.Evaluator;
 import ofa4j.supernet.Supernet;
 import ofa4j.supernet.data.Batches;
@@ -21,16 +21,10 @@ import ofa4j.supernet.fixed.FixedNetwork;
 /**
  * The real {@link Specialiser.Backend}: extraction with BN recalibration on training images
  * ({@link Supernet#extractCalibrated}), accuracy with {@link Evaluator#top1}, ONNX with {@link
- * OnnxExporter#toBytes} and ONNX Runtime timing and verification with the exporter's {@link
- * Verifier}. The supernet and data stay owned by the caller.
+ * OnnxExporter#toBytes}, verification with the exporter's {@link Verifier}, and timing through
+ * the device profile's own meter ({@link ProfileMeter}). The supernet and data stay owned by the caller.
  */
 public final class SupernetBackend implements Specialiser.Backend {
-
-    /** Untimed ONNX Runtime runs before timing. */
-    public static final int WARMUP = 20;
-
-    /** Timed ONNX Runtime runs; the median is reported. */
-    public static final int REPEATS = 100;
 
     /** Validation images run through both the subnet (DJL) and its ONNX model by {@link #verifyOnnx}. */
     public static final int VERIFY_IMAGES = 8;
@@ -39,6 +33,8 @@ public final class SupernetBackend implements Specialiser.Backend {
     private final DataSplits data;
     private final int calibrationImages;
     private final int evalBatch;
+    /** One meter per timing setting, kept warm: the profile's meter, so prediction and measurement share it. */
+    private final Map<Specialiser.LocalTiming, ProfileMeter> meters = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Creates the backend.
@@ -89,7 +85,8 @@ public final class SupernetBackend implements Specialiser.Backend {
         if (!here.equals(profile.measurement().host())) {
             return null;
         }
-        return new Specialiser.LocalTiming(profile.name(), profile.engine(), profile.threads(), profile.batchSize());
+        return new Specialiser.LocalTiming(profile.name(), profile.engine(), profile.threads(), profile.batchSize(),
+                profile.measurement().warmup(), profile.measurement().repeats(), profile.measurement().anchorMs());
     }
 
     private static String csv(float[] v) {
@@ -126,12 +123,15 @@ public final class SupernetBackend implements Specialiser.Backend {
     /** {@inheritDoc} */
     @Override
     public double latencyMs(byte[] onnx, Subnet subnet, Specialiser.LocalTiming timing) {
-        if ("pytorch".equals(timing.engine())) {
-            return DjlLatencyMeter.timeSubnet(subnet, timing.threads(), timing.batch(), WARMUP, REPEATS);
-        }
-        try (Verifier v = Verifier.open(onnx, timing.threads())) {
-            return v.medianLatencyMs(timing.batch(), WARMUP, REPEATS);
-        }
+        return time(onnx, subnet, timing).ms();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public ProfileMeter.Timing time(byte[] onnx, Subnet subnet, Specialiser.LocalTiming timing) {
+        ProfileMeter meter = meters.computeIfAbsent(timing, t -> ProfileMeter.of(t.engine(), supernet.space(),
+                t.threads(), t.batch(), t.warmup(), t.repeats(), t.anchorMs()));
+        return meter.time(subnet, onnx);
     }
 
     /**

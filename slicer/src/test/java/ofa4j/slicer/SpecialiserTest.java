@@ -80,21 +80,23 @@ class SpecialiserTest {
         List<Fleet.Target> targets = List.of(
                 new Fleet.Target("here-5ms", Constraint.builder().maxLatencyMs(cpu, 5).build()),
                 new Fleet.Target("other-small", Constraint.builder().maxLatencyMs(other, 8).maxMacs(3_000_000).build()));
-        Fleet.Result fleet = Fleet.search(space, new TestPredictors.SmoothAccuracy(space, 1), targets,
-                EvolutionSearch.builder().optGenerations(10).build(), 4);
         SearchResult front = Nsga2Search.builder(CostAxis.latency(cpu)).optGenerations(10).build()
                 .search(space, new TestPredictors.SmoothAccuracy(space, 1), Constraint.none(), 4);
         FakeBackend backend = new FakeBackend();
-        List<Specialiser.Report> reports = new Specialiser(backend, dir).specialiseAll(fleet,
-                Map.of("here-5ms", new Specialiser.LocalTiming("test-cpu", 1, 1)), CostAxis.latency(cpu),
-                front.front(), 7);
+        Specialiser sp = new Specialiser(backend, dir);
+        Specialiser.LocalTiming timing = new Specialiser.LocalTiming("test-cpu", 1, 1);
+        ClosedLoop loop = new ClosedLoop(space, new TestPredictors.SmoothAccuracy(space, 1),
+                EvolutionSearch.builder().optGenerations(10).build(), sp.measurer(7), null,
+                Map.of(cpu.deviceName(), timing), 3, 1, null);
+        List<Specialiser.Report> reports = sp.specialiseAll(loop, targets, Map.of("here-5ms", timing),
+                CostAxis.latency(cpu), front.front(), 4, 7);
 
         assertEquals(2, reports.size());
         for (Specialiser.Report r : reports) {
             assertTrue(Files.exists(r.onnxFile()) && Files.exists(r.reportFile()));
             JsonObject j = JsonParser.parseString(Files.readString(r.reportFile())).getAsJsonObject();
             for (String f : List.of("format_version", "target", "constraint", "arch", "key", "search", "predicted",
-                    "measured", "macs", "params", "peak_activation_bytes", "onnx", "step_ms")) {
+                    "measured", "candidates", "macs", "params", "peak_activation_bytes", "onnx", "step_ms")) {
                 assertTrue(j.has(f), r.target() + " report lacks " + f);
             }
             ArchConfig arch = ArchConfig.fromJsonTree(j.getAsJsonObject("arch"));
@@ -111,6 +113,16 @@ class SpecialiserTest {
                 assertTrue(steps.has(s) && steps.get(s).getAsDouble() >= 0, s);
             }
             assertEquals(Files.size(r.onnxFile()), j.getAsJsonObject("onnx").get("bytes").getAsLong());
+            // every candidate of the loop is in the report, the delivered one marked, all measured at 0.8
+            var cands = j.getAsJsonArray("candidates");
+            assertEquals(r.outcome().proposed().size(), cands.size());
+            assertTrue(cands.size() >= 1 && cands.size() <= 3, "K = 3 per round: " + cands.size());
+            int delivered = 0;
+            for (var c : cands) {
+                assertEquals(0.8, c.getAsJsonObject().get("measured_val_accuracy").getAsDouble());
+                delivered += c.getAsJsonObject().get("delivered").getAsBoolean() ? 1 : 0;
+            }
+            assertEquals(1, delivered);
         }
         Specialiser.Report here = reports.get(0);
         Specialiser.Report away = reports.get(1);

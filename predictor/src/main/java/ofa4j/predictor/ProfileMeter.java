@@ -1,0 +1,181 @@
+package ofa4j.predictor;
+
+import ofa4j.models.SearchSpace;
+import ofa4j.models.Subnet;
+
+/**
+ * The meter of a device profile, rebuilt to time delivered models: the same engine, threads,
+ * batch, warm-up and repeats as the profile recorded, and the same process warm-up before the
+ * first timing. A slice's measured latency and the profile's prediction therefore come from one
+ * timing path ({@link LatencyMeter#modelMs}).
+ */
+public final class ProfileMeter implements AutoCloseable {
+
+    private final String engine;
+    private final SearchSpace space;
+    private final int threads;
+    private final int batch;
+    private final int warmup;
+    private final int repeats;
+    /** The ONNX Runtime meter, kept; a PyTorch meter is opened per timing since it sets libtorch's thread count. */
+    private final LatencyMeter ort;
+    private boolean warmed;
+    private final Double profileAnchorMs;
+    private final double maxWaitSeconds;
+    private double waitedSeconds;
+
+    /** Pause between two anchor timings while waiting for the machine to be quiet, ms. */
+    static final long WAIT_STEP_MS = 1000;
+
+    /** Default total time a meter may wait for quiet phases, s. */
+    public static final double DEFAULT_MAX_WAIT_SECONDS = 30;
+
+    private ProfileMeter(String engine, SearchSpace space, int threads, int batch, int warmup, int repeats,
+            Double profileAnchorMs, double maxWaitSeconds) {
+        this.profileAnchorMs = profileAnchorMs;
+        this.maxWaitSeconds = maxWaitSeconds;
+        this.engine = engine;
+        this.space = space;
+        this.threads = threads;
+        this.batch = batch;
+        this.warmup = warmup;
+        this.repeats = repeats;
+        this.ort = "pytorch".equals(engine) ? null
+                : new OrtLatencyMeter(space, new ExporterModels(), threads, batch, warmup, repeats, 1);
+    }
+
+    /**
+     * Opens the meter of a profile measured on this machine.
+     *
+     * @param profile the device profile (its measurement block gives warm-up and repeats; engine
+     *     defaults when absent)
+     * @param space the space of the subnets to time
+     * @return the meter (close it)
+     */
+    public static ProfileMeter of(DeviceProfile profile, SearchSpace space) {
+        boolean pt = "pytorch".equals(profile.engine());
+        DeviceProfile.Measurement m = profile.measurement();
+        int warmup = m != null ? m.warmup() : pt ? DjlLatencyMeter.DEFAULT_WARMUP : OrtLatencyMeter.DEFAULT_WARMUP;
+        int repeats = m != null ? m.repeats() : pt ? DjlLatencyMeter.DEFAULT_REPEATS : OrtLatencyMeter.DEFAULT_REPEATS;
+        return new ProfileMeter(profile.engine(), space, profile.threads(), profile.batchSize(), warmup, repeats,
+                m != null ? m.anchorMs() : null, DEFAULT_MAX_WAIT_SECONDS);
+    }
+
+    /**
+     * The anchor subnet: the largest subnet of the space with random weights, timed by the profiler
+     * before and after every pass and by a meter before every timing, to tell whether the machine is
+     * as fast as it was (this machine has slow episodes of 1.4-1.6x lasting 10 s to minutes).
+     *
+     * @param space the space
+     * @return the anchor subnet
+     */
+    public static ofa4j.models.ArchConfig anchor(SearchSpace space) {
+        return space.max();
+    }
+
+    /**
+     * Opens a meter with explicit settings.
+     *
+     * @param engine {@code onnxruntime} or {@code pytorch}
+     * @param space the space
+     * @param threads intra-op threads
+     * @param batch batch size
+     * @param warmup untimed runs
+     * @param repeats timed runs
+     * @param profileAnchorMs the profile's anchor latency (null: no quiet check)
+     * @return the meter (close it)
+     */
+    public static ProfileMeter of(String engine, SearchSpace space, int threads, int batch, int warmup, int repeats,
+            Double profileAnchorMs) {
+        if (!DeviceProfile.ENGINES.contains(engine)) {
+            throw new IllegalArgumentException("engine must be one of " + DeviceProfile.ENGINES + ", found '" + engine + "'");
+        }
+        return new ProfileMeter(engine, space, threads, batch, warmup, repeats, profileAnchorMs, DEFAULT_MAX_WAIT_SECONDS);
+    }
+
+    /**
+     * One timing of a model.
+     *
+     * @param ms latency at the machine speed the profile was measured at: {@code rawMs / slowdown}
+     * @param rawMs the median wall time measured now
+     * @param slowdown how much slower the machine was than while profiling, from the anchor timed
+     *     just before and just after (geometric mean); 1 when the profile has no anchor
+     */
+    public record Timing(double ms, double rawMs, double slowdown) {}
+
+    /**
+     * Times a model; the first call warms the process up as profiling does. When the profile has an
+     * anchor, waits (bounded, {@link #DEFAULT_MAX_WAIT_SECONDS} per meter) while the machine is more
+     * than {@link Profiler#QUIET_RATIO} slower than it was, then reports the timing both raw and
+     * at the profile's machine speed: this machine has slow episodes of 1.4-1.6x lasting 10 s to
+     * minutes, and a budget refers to the device, not to its neighbours' load. A reference
+     * measured in the same session is how every speed figure here is reported.
+     *
+     * @param subnet the subnet with its trained weights
+     * @param onnx its ONNX model
+     * @return the timing
+     */
+    public synchronized Timing time(Subnet subnet, byte[] onnx) {
+        if (ort != null) {
+            return time(ort, subnet, onnx);
+        }
+        try (LatencyMeter pt = new DjlLatencyMeter(space, threads, batch, warmup, repeats, 1)) {
+            return time(pt, subnet, onnx);
+        }
+    }
+
+    /**
+     * Times a model ({@link #time}) and returns its latency at the profile's machine speed.
+     *
+     * @param subnet the subnet
+     * @param onnx its ONNX model
+     * @return ms
+     */
+    public double ms(Subnet subnet, byte[] onnx) {
+        return time(subnet, onnx).ms();
+    }
+
+    private Timing time(LatencyMeter meter, Subnet subnet, byte[] onnx) {
+        if (!warmed) {
+            meter.warmUpProcess(LayerVariants.enumerate(space).values().iterator().next());
+            warmed = true;
+        }
+        if (profileAnchorMs == null) {
+            double ms = meter.modelMs(subnet, onnx);
+            return new Timing(ms, ms, 1);
+        }
+        double before = meter.subnetMs(anchor(space)) / profileAnchorMs;
+        while (before > Profiler.QUIET_RATIO && waitedSeconds < maxWaitSeconds) {
+            try {
+                Thread.sleep(WAIT_STEP_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            waitedSeconds += WAIT_STEP_MS / 1000.0;
+            before = meter.subnetMs(anchor(space)) / profileAnchorMs;
+        }
+        double raw = meter.modelMs(subnet, onnx);
+        double after = meter.subnetMs(anchor(space)) / profileAnchorMs;
+        double slowdown = Math.sqrt(before * after);
+        return new Timing(raw / slowdown, raw, slowdown);
+    }
+
+    /** @return engine, threads, batch, warm-up and repeats in words (for reports and ONNX metadata) */
+    public String describe() {
+        return engine + ", " + threads + " intra-op threads, batch " + batch + ", median of " + repeats
+                + " runs after " + warmup + " warm-up runs";
+    }
+
+    @Override
+    public void close() {
+        if (ort != null) {
+            ort.close();
+        }
+    }
+
+    /** @return seconds this meter has waited for quiet phases so far */
+    public synchronized double waitedSeconds() {
+        return waitedSeconds;
+    }
+}

@@ -1,0 +1,454 @@
+package ofa4j.slicer;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import ofa4j.models.ArchConfig;
+import ofa4j.models.SearchSpace;
+import ofa4j.predictor.AccuracyPredictor;
+import ofa4j.predictor.LatencyPredictor;
+
+/**
+ * Keeps the promise of a slice: the predictor-driven search only proposes; what is delivered was
+ * measured. Each round searches with the current accuracy predictor, measures the top {@code K}
+ * distinct candidates that satisfy the constraint by prediction (validation accuracy after BN
+ * recalibration, and latency through the device profile's own meter when the device is this
+ * machine), and may refit the predictor on those rows (LINAS-style refinement). The delivered
+ * subnet is the most accurate <em>measured</em> one that meets the constraint <em>by measurement</em>.
+ *
+ * <p>When no measured candidate meets a latency budget, the predicted budget is tightened by the
+ * observed measured/predicted ratio and the search runs again, for a bounded number of rounds; then
+ * an {@link InfeasibleConstraintException} names the budget and the best measured latency.
+ *
+ * <p>Measurements are pooled across the targets of one loop: a candidate measured for one budget is
+ * a candidate for every budget it meets, so a larger budget never delivers a less accurate subnet than
+ * a smaller one. Devices without a local timing (remote profiles) keep the predicted latency.
+ */
+public final class ClosedLoop {
+
+    /** Default number of candidates measured per round. */
+    public static final int DEFAULT_K = 8;
+
+    /** Default number of search-measure(-refit) rounds. */
+    public static final int DEFAULT_ROUNDS = 1;
+
+    /** Extra rounds allowed to tighten a latency budget that no measured candidate met. */
+    public static final int MAX_TIGHTENING_ROUNDS = 3;
+
+    /** The smallest tightening per extra round (the budget shrinks by at least 3%). */
+    static final double MIN_TIGHTENING = 1.03;
+
+    /** Measures one subnet: validation accuracy and latency on this machine. */
+    public interface Measurer {
+        /**
+         * Measures a subnet.
+         *
+         * @param arch the subnet
+         * @param timings local timing settings by device name (may be empty: accuracy only)
+         * @return the figures
+         * @throws Exception if extraction, evaluation or timing fails
+         */
+        Measurement measure(ArchConfig arch, Map<String, Specialiser.LocalTiming> timings) throws Exception;
+    }
+
+    /**
+     * Refits the accuracy predictor after new rows were measured.
+     */
+    public interface Refiner {
+        /**
+         * Takes the new measured rows (validation accuracy) and returns the predictor to search with next.
+         *
+         * @param rows the rows measured since the last call
+         * @return the refitted predictor
+         * @throws Exception if fitting or writing fails
+         */
+        AccuracyPredictor refit(List<MeasuredCandidate> rows) throws Exception;
+    }
+
+    /**
+     * What a measurement found.
+     *
+     * @param valAccuracy validation top-1, fraction
+     * @param latencyMs measured latency by device name (only devices timed here)
+     */
+    public record Measurement(double valAccuracy, Map<String, Double> latencyMs) {
+        /** Copies the map. */
+        public Measurement {
+            latencyMs = Map.copyOf(latencyMs);
+        }
+    }
+
+    /**
+     * One measured candidate.
+     *
+     * @param candidate the candidate as the search proposed it (predicted accuracy and costs)
+     * @param proposedBy the target whose search proposed it first
+     * @param round the round (1-based) of that search
+     * @param predictor name of the predictor that predicted it
+     * @param measurement what was measured
+     * @param outsideTableRange true when the predicted accuracy lies outside the range of the
+     *     accuracies the predictor was fitted on (an extrapolation)
+     */
+    public record MeasuredCandidate(Candidate candidate, String proposedBy, int round, String predictor,
+            Measurement measurement, boolean outsideTableRange) {
+
+        /** @return the subnet */
+        public ArchConfig arch() {
+            return candidate.arch();
+        }
+
+        /**
+         * The measured latency on a device, or NaN when not measured here.
+         *
+         * @param device the device name
+         * @return ms or NaN
+         */
+        public double measuredLatencyMs(String device) {
+            Double v = measurement.latencyMs().get(device);
+            return v == null ? Double.NaN : v;
+        }
+    }
+
+    /**
+     * The outcome for one target.
+     *
+     * @param target the target
+     * @param delivered the candidate delivered
+     * @param proposed every candidate this target's searches proposed and that was measured (in order)
+     * @param searches this target's search results, one per round
+     * @param notes what happened (tightening, rejections) in plain words
+     * @param latencyMeasured true when every latency bound of the constraint was checked by
+     *     measurement; false when some device is remote and its prediction was kept
+     */
+    public record Outcome(Fleet.Target target, MeasuredCandidate delivered, List<MeasuredCandidate> proposed,
+            List<SearchResult> searches, List<String> notes, boolean latencyMeasured) {
+        /** Copies the lists. */
+        public Outcome {
+            proposed = List.copyOf(proposed);
+            searches = List.copyOf(searches);
+            notes = List.copyOf(notes);
+        }
+    }
+
+    private final SearchSpace space;
+    private final SearchStrategy strategy;
+    private final Measurer measurer;
+    private final Refiner refiner;
+    private final Map<String, Specialiser.LocalTiming> localTimings;
+    private final int k;
+    private final int rounds;
+    private final double tableMin;
+    private final double tableMax;
+    private final CostTable table;
+    private final Map<String, MeasuredCandidate> pool = new ConcurrentHashMap<>();
+    private final List<MeasuredCandidate> poolOrder = new ArrayList<>();
+    private CachingAccuracyPredictor predictor;
+
+    /**
+     * Creates a loop.
+     *
+     * @param space the search space
+     * @param predictor the accuracy predictor to start with
+     * @param strategy the search strategy
+     * @param measurer measures candidates
+     * @param refiner refits the predictor after each round, or null for no refinement
+     * @param localTimings how to time devices on this machine, by device name (others are remote)
+     * @param k candidates measured per round (>= 1)
+     * @param rounds search rounds (>= 1); more only when a budget is not met by measurement
+     * @param tableRange min and max accuracy of the rows the predictor was fitted on (for the
+     *     extrapolation flag), or null when unknown
+     */
+    public ClosedLoop(SearchSpace space, AccuracyPredictor predictor, SearchStrategy strategy, Measurer measurer,
+            Refiner refiner, Map<String, Specialiser.LocalTiming> localTimings, int k, int rounds, double[] tableRange) {
+        if (space == null || predictor == null || strategy == null || measurer == null) {
+            throw new IllegalArgumentException("space, predictor, strategy and measurer must not be null");
+        }
+        if (k < 1 || k > 256) {
+            throw new IllegalArgumentException("candidates measured per round (K) must be in [1, 256], found " + k);
+        }
+        if (rounds < 1 || rounds > 20) {
+            throw new IllegalArgumentException("closed-loop rounds must be in [1, 20], found " + rounds);
+        }
+        this.space = space;
+        this.predictor = cached(predictor);
+        this.strategy = strategy;
+        this.measurer = measurer;
+        this.refiner = refiner;
+        this.localTimings = localTimings == null ? Map.of() : Map.copyOf(localTimings);
+        this.k = k;
+        this.rounds = rounds;
+        this.tableMin = tableRange == null ? Double.NEGATIVE_INFINITY : tableRange[0];
+        this.tableMax = tableRange == null ? Double.POSITIVE_INFINITY : tableRange[1];
+        this.table = new CostTable(space);
+    }
+
+    private static CachingAccuracyPredictor cached(AccuracyPredictor p) {
+        return p instanceof CachingAccuracyPredictor c ? c : new CachingAccuracyPredictor(p);
+    }
+
+    /** @return the predictor the next search uses (refitted after rounds when a refiner is set) */
+    public synchronized AccuracyPredictor predictor() {
+        return predictor;
+    }
+
+    /** @return every candidate measured so far, in the order measured */
+    public synchronized List<MeasuredCandidate> measured() {
+        return List.copyOf(poolOrder);
+    }
+
+    /**
+     * Runs the loop for every target, in order, sharing the measurements.
+     *
+     * @param targets the targets
+     * @param seed the seed; target {@code i} uses the {@code i}-th split of a {@code SplittableRandom(seed)}
+     * @return one outcome per target
+     * @throws InfeasibleConstraintException if a target's constraint is impossible by prediction, or
+     *     no measured candidate meets it after the tightening rounds (naming the target)
+     * @throws IllegalStateException if a measurement fails (naming the subnet)
+     */
+    public List<Outcome> run(List<Fleet.Target> targets, long seed) {
+        SplittableRandom seeds = new SplittableRandom(seed);
+        List<Outcome> out = new ArrayList<>();
+        for (Fleet.Target t : targets) {
+            long s = seeds.nextLong();
+            try {
+                out.add(run(t, s));
+            } catch (InfeasibleConstraintException e) {
+                throw new InfeasibleConstraintException("target " + t.name() + ": " + e.getMessage(), e.cheapest());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Runs the loop for one target.
+     *
+     * @param target the target
+     * @param seed seed of its searches
+     * @return the outcome
+     * @throws InfeasibleConstraintException if the constraint is impossible by prediction, or no
+     *     measured candidate meets it after the tightening rounds
+     */
+    public synchronized Outcome run(Fleet.Target target, long seed) {
+        Constraint c = target.constraint();
+        Map<String, Double> factor = new LinkedHashMap<>();
+        for (Constraint.LatencyBound b : c.latencyBounds()) {
+            factor.put(b.predictor().deviceName(), 1.0);
+        }
+        boolean allLocal = c.latencyBounds().stream().allMatch(b -> localTimings.containsKey(b.predictor().deviceName()));
+        ConstrainedSpace byMeasurement = new ConstrainedSpace(space, withoutLocalLatency(c), List.of(), table);
+        List<MeasuredCandidate> proposed = new ArrayList<>();
+        List<SearchResult> searches = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        SplittableRandom rng = new SplittableRandom(seed);
+        int maxRounds = rounds + (c.latencyBounds().isEmpty() ? 0 : MAX_TIGHTENING_ROUNDS);
+        for (int round = 1; round <= maxRounds; round++) {
+            Constraint searched = tightened(c, factor);
+            List<LatencyPredictor> extra = new ArrayList<>(strategy.extraDevices());
+            for (Constraint.LatencyBound b : c.latencyBounds()) {
+                extra.add(b.predictor());
+            }
+            ConstrainedSpace cs;
+            try {
+                cs = new ConstrainedSpace(space, searched, extra, table);
+            } catch (InfeasibleConstraintException e) {
+                if (round == 1) {
+                    throw e;
+                }
+                notes.add("round " + round + ": the tightened budget is below the cheapest subnet by prediction");
+                break; // tightened below the cheapest subnet: nothing smaller to try
+            }
+            RecordingPredictor rec = new RecordingPredictor(predictor);
+            SearchResult sr = strategy.search(cs, rec, rng.nextLong());
+            searches.add(sr);
+            List<MeasuredCandidate> fresh = new ArrayList<>();
+            List<MeasuredCandidate> thisRound = new ArrayList<>();
+            for (Candidate cand : rec.topDistinct(cs, k)) {
+                MeasuredCandidate m = pool.get(cand.arch().key());
+                if (m == null) {
+                    m = measure(cand, target.name(), round);
+                    pool.put(cand.arch().key(), m);
+                    poolOrder.add(m);
+                    fresh.add(m);
+                }
+                thisRound.add(m);
+                proposed.add(m);
+            }
+            if (refiner != null && !fresh.isEmpty() && round <= rounds) {
+                try {
+                    predictor = cached(refiner.refit(fresh));
+                } catch (Exception e) {
+                    throw new IllegalStateException("refitting the accuracy predictor failed: " + e.getMessage(), e);
+                }
+            }
+            MeasuredCandidate best = bestFeasible(c, byMeasurement);
+            if (best != null && round >= rounds) {
+                return new Outcome(target, best, proposed, searches, notes, allLocal);
+            }
+            if (best == null && round < maxRounds) {
+                tighten(c, factor, thisRound, notes, round);
+            }
+        }
+        throw new InfeasibleConstraintException(noneMet(c, proposed), cheapestMeasured(c, proposed));
+    }
+
+    /** The most accurate measured candidate of the pool that meets {@code c} by measurement. */
+    private MeasuredCandidate bestFeasible(Constraint c, ConstrainedSpace byMeasurement) {
+        Comparator<MeasuredCandidate> order = Comparator
+                .comparingDouble((MeasuredCandidate m) -> m.measurement().valAccuracy())
+                .thenComparing(m -> -m.candidate().costs().macs());
+        MeasuredCandidate best = null;
+        for (MeasuredCandidate m : poolOrder) {
+            if (meets(c, byMeasurement, m) && (best == null || order.compare(m, best) > 0)) {
+                best = m;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Whether a measured candidate meets a constraint: latency bounds of local devices by measurement,
+     * every other bound by its exact (MACs, params, memory, resolution) or predicted (remote
+     * latency) value.
+     */
+    private boolean meets(Constraint c, ConstrainedSpace byMeasurement, MeasuredCandidate m) {
+        if (!byMeasurement.satisfies(m.arch())) {
+            return false;
+        }
+        for (Constraint.LatencyBound b : c.latencyBounds()) {
+            String d = b.predictor().deviceName();
+            if (localTimings.containsKey(d) && !(m.measuredLatencyMs(d) <= b.maxMs())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Constraint withoutLocalLatency(Constraint c) {
+        List<Constraint.LatencyBound> remote = c.latencyBounds().stream()
+                .filter(b -> !localTimings.containsKey(b.predictor().deviceName())).toList();
+        return new Constraint(remote, c.maxMacs(), c.maxParams(), c.maxPeakMemoryBytes(), c.minResolution(),
+                c.maxResolution());
+    }
+
+    private static Constraint tightened(Constraint c, Map<String, Double> factor) {
+        List<Constraint.LatencyBound> bounds = new ArrayList<>();
+        for (Constraint.LatencyBound b : c.latencyBounds()) {
+            bounds.add(new Constraint.LatencyBound(b.predictor(), b.maxMs() * factor.get(b.predictor().deviceName())));
+        }
+        return new Constraint(bounds, c.maxMacs(), c.maxParams(), c.maxPeakMemoryBytes(), c.minResolution(),
+                c.maxResolution());
+    }
+
+    /**
+     * Shrinks the predicted budget of every local device whose bound this round's candidates missed,
+     * by the median measured/predicted ratio (at least {@link #MIN_TIGHTENING}).
+     */
+    private void tighten(Constraint c, Map<String, Double> factor, List<MeasuredCandidate> round, List<String> notes,
+            int roundNo) {
+        for (Constraint.LatencyBound b : c.latencyBounds()) {
+            String d = b.predictor().deviceName();
+            if (!localTimings.containsKey(d)) {
+                continue;
+            }
+            double[] ratios = round.stream().filter(m -> Double.isFinite(m.measuredLatencyMs(d)))
+                    .mapToDouble(m -> m.measuredLatencyMs(d) / m.candidate().costs().latencyMs(d)).sorted().toArray();
+            if (ratios.length == 0) {
+                continue;
+            }
+            double median = ratios.length % 2 == 1 ? ratios[ratios.length / 2]
+                    : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
+            double by = Math.max(median, MIN_TIGHTENING);
+            factor.put(d, factor.get(d) / by);
+            notes.add(String.format(Locale.ROOT,
+                    "round %d: no measured candidate met %.4f ms on %s (measured/predicted median %.3f);"
+                            + " searching again under a predicted %.4f ms",
+                    roundNo, b.maxMs(), d, median, b.maxMs() * factor.get(d)));
+        }
+    }
+
+    private MeasuredCandidate measure(Candidate cand, String target, int round) {
+        Measurement m;
+        try {
+            m = measurer.measure(cand.arch(), localTimings);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("measuring subnet " + cand.arch().key() + " failed: " + e.getMessage(), e);
+        }
+        double p = cand.predictedAccuracy();
+        return new MeasuredCandidate(cand, target, round, predictor.name(), m, p < tableMin || p > tableMax);
+    }
+
+    private String noneMet(Constraint c, List<MeasuredCandidate> proposed) {
+        StringBuilder sb = new StringBuilder("no measured candidate meets ").append(c.describe()).append(" on this machine");
+        for (Constraint.LatencyBound b : c.latencyBounds()) {
+            String d = b.predictor().deviceName();
+            double best = proposed.stream().mapToDouble(m -> m.measuredLatencyMs(d)).filter(Double::isFinite).min()
+                    .orElse(Double.NaN);
+            if (Double.isFinite(best)) {
+                sb.append(String.format(Locale.ROOT, "; budget %.4f ms on %s, fastest measured %.4f ms", b.maxMs(), d, best));
+            }
+        }
+        return sb.append(" (").append(proposed.size()).append(" candidates measured; raise the budget)").toString();
+    }
+
+    private static Map<String, Double> cheapestMeasured(Constraint c, List<MeasuredCandidate> proposed) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (Constraint.LatencyBound b : c.latencyBounds()) {
+            String d = b.predictor().deviceName();
+            proposed.stream().mapToDouble(x -> x.measuredLatencyMs(d)).filter(Double::isFinite).min()
+                    .ifPresent(v -> m.put("latency_ms[" + d + "]", v));
+        }
+        return m;
+    }
+
+    /** Records every subnet a search asked about, to rank them afterwards. */
+    private static final class RecordingPredictor implements AccuracyPredictor {
+        private final AccuracyPredictor delegate;
+        private final Map<String, Candidate> seen = new LinkedHashMap<>();
+
+        RecordingPredictor(AccuracyPredictor delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public double[] predict(List<ArchConfig> archs) {
+            double[] p = delegate.predict(archs);
+            for (int i = 0; i < archs.size(); i++) {
+                ArchConfig a = archs.get(i).canonical();
+                if (!seen.containsKey(a.key())) {
+                    seen.put(a.key(), new Candidate(a, p[i], null));
+                }
+            }
+            return p;
+        }
+
+        @Override
+        public String name() {
+            return delegate.name();
+        }
+
+        /** The {@code k} distinct subnets with the highest predicted accuracy that satisfy {@code cs}. */
+        List<Candidate> topDistinct(ConstrainedSpace cs, int k) {
+            List<Candidate> all = new ArrayList<>(seen.values());
+            all.sort(Comparator.comparingDouble(Candidate::predictedAccuracy).reversed()
+                    .thenComparing(c -> c.arch().key()));
+            List<Candidate> out = new ArrayList<>();
+            for (Candidate c : all) {
+                if (out.size() == k) {
+                    break;
+                }
+                if (cs.satisfies(c.arch())) {
+                    out.add(new Candidate(c.arch(), c.predictedAccuracy(), cs.costs(c.arch())));
+                }
+            }
+            return out;
+        }
+    }
+}

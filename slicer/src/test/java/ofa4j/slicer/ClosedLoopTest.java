@@ -1,0 +1,159 @@
+package ofa4j.slicer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import ofa4j.models.ArchConfig;
+import ofa4j.models.SearchSpace;
+import ofa4j.predictor.AccuracyPredictor;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The closed loop delivers what it measured: over-budget candidates are rejected, budgets are
+ * tightened when nothing meets them, larger budgets never deliver less, refinement sees every
+ * measured row, and an impossible budget ends with one message naming it.
+ */
+class ClosedLoopTest {
+
+    private static final SearchSpace SPACE = SearchSpace.fmnist();
+    private static final TestPredictors.LayerLatency CPU = TestPredictors.LayerLatency.cpu(SPACE);
+    private static final EvolutionSearch SMALL = EvolutionSearch.builder().optGenerations(8).build();
+
+    /** Measures accuracy as the prediction minus a fixed offset and latency as {@code slowdown} x prediction. */
+    private static final class FakeMeasurer implements ClosedLoop.Measurer {
+        final AccuracyPredictor truth = new TestPredictors.SmoothAccuracy(SPACE, 1);
+        final Map<String, Integer> calls = new HashMap<>();
+        final double slowdown;
+
+        FakeMeasurer(double slowdown) {
+            this.slowdown = slowdown;
+        }
+
+        @Override
+        public ClosedLoop.Measurement measure(ArchConfig arch, Map<String, Specialiser.LocalTiming> timings) {
+            calls.merge(arch.key(), 1, Integer::sum);
+            Map<String, Double> lat = new HashMap<>();
+            timings.keySet().forEach(d -> lat.put(d, CPU.predictMs(arch) * slowdown));
+            return new ClosedLoop.Measurement(truth.predict(arch) - 0.01, lat);
+        }
+    }
+
+    private static Map<String, Specialiser.LocalTiming> local() {
+        return Map.of(CPU.deviceName(), new Specialiser.LocalTiming(CPU.deviceName(), 1, 1));
+    }
+
+    private static double midBudget() {
+        return (CPU.predictMs(SPACE.min()) + CPU.predictMs(SPACE.max())) / 2;
+    }
+
+    @Test
+    void rejectsCandidatesThatMeasureOverBudgetAndTightensTheSearch() {
+        // every subnet measures 25% slower than predicted: the first round's top candidates, chosen
+        // right under the budget by prediction, all measure over it
+        FakeMeasurer m = new FakeMeasurer(1.25);
+        double budget = midBudget();
+        ClosedLoop loop = new ClosedLoop(SPACE, new TestPredictors.SmoothAccuracy(SPACE, 1), SMALL, m, null, local(), 4, 1,
+                null);
+        ClosedLoop.Outcome o = loop.run(new Fleet.Target("t", Constraint.builder().maxLatencyMs(CPU, budget).build()), 3);
+
+        List<ClosedLoop.MeasuredCandidate> round1 = o.proposed().stream().filter(c -> c.round() == 1).toList();
+        assertEquals(4, round1.size());
+        for (ClosedLoop.MeasuredCandidate c : round1) {
+            assertTrue(c.candidate().costs().latencyMs(CPU.deviceName()) <= budget, "proposed under budget by prediction");
+            assertTrue(c.measuredLatencyMs(CPU.deviceName()) > budget, "but measures over it: " + c.arch().key());
+        }
+        assertTrue(o.searches().size() >= 2, "a second, tightened round: " + o.searches().size());
+        assertTrue(o.notes().get(0).contains("measured/predicted median 1.250"), o.notes().toString());
+        double delivered = o.delivered().measuredLatencyMs(CPU.deviceName());
+        assertTrue(delivered <= budget, "delivered measures " + delivered + " ms, budget " + budget);
+        assertTrue(o.delivered().round() >= 2);
+        assertTrue(o.latencyMeasured());
+        // each subnet is measured once
+        assertTrue(m.calls.values().stream().allMatch(n -> n == 1), m.calls.toString());
+    }
+
+    @Test
+    void deliversTheBestMeasuredAndLargerBudgetsNeverDeliverLess() {
+        FakeMeasurer m = new FakeMeasurer(1.0);
+        double lo = CPU.predictMs(SPACE.min());
+        double hi = CPU.predictMs(SPACE.max());
+        List<Fleet.Target> targets = new ArrayList<>();
+        for (double f : new double[] {0.25, 0.5, 0.75}) {
+            targets.add(new Fleet.Target("lat-" + f, Constraint.builder().maxLatencyMs(CPU, lo + f * (hi - lo)).build()));
+        }
+        ClosedLoop loop = new ClosedLoop(SPACE, new TestPredictors.SmoothAccuracy(SPACE, 1), SMALL, m, null, local(), 5, 1,
+                null);
+        List<ClosedLoop.Outcome> out = loop.run(targets, 11);
+        double previous = -1;
+        for (ClosedLoop.Outcome o : out) {
+            double val = o.delivered().measurement().valAccuracy();
+            assertTrue(val >= previous, "budget " + o.target().name() + " delivered " + val + " < " + previous);
+            previous = val;
+            double budget = o.target().constraint().latencyBounds().get(0).maxMs();
+            // the delivered one is the best measured of the whole pool within the budget
+            for (ClosedLoop.MeasuredCandidate c : loop.measured()) {
+                if (c.measuredLatencyMs(CPU.deviceName()) <= budget) {
+                    assertTrue(c.measurement().valAccuracy() <= val, c.arch().key() + " measured better");
+                }
+            }
+        }
+    }
+
+    @Test
+    void refinementSeesEveryMeasuredRowAndTheNextRoundUsesTheRefittedPredictor() {
+        FakeMeasurer m = new FakeMeasurer(1.0);
+        List<Integer> batches = new ArrayList<>();
+        AccuracyPredictor refitted = new TestPredictors.SmoothAccuracy(SPACE, 99);
+        ClosedLoop.Refiner r = rows -> {
+            batches.add(rows.size());
+            rows.forEach(x -> assertTrue(Double.isFinite(x.measurement().valAccuracy())));
+            return refitted;
+        };
+        ClosedLoop loop = new ClosedLoop(SPACE, new TestPredictors.SmoothAccuracy(SPACE, 1), SMALL, m, r, local(), 3, 2,
+                new double[] {0.5, 0.6});
+        ClosedLoop.Outcome o = loop.run(new Fleet.Target("t", Constraint.builder().maxLatencyMs(CPU, midBudget()).build()), 5);
+        assertEquals(2, o.searches().size());
+        assertEquals(loop.measured().size(), batches.stream().mapToInt(Integer::intValue).sum());
+        assertEquals(2, batches.size());
+        assertTrue(o.proposed().stream().filter(c -> c.round() == 2).allMatch(c -> c.predictor().equals(refitted.name())));
+        // predictions above the table's 0.6 are flagged as extrapolations
+        for (ClosedLoop.MeasuredCandidate c : o.proposed()) {
+            assertEquals(c.candidate().predictedAccuracy() > 0.6 || c.candidate().predictedAccuracy() < 0.5,
+                    c.outsideTableRange());
+        }
+    }
+
+    @Test
+    void anImpossibleMeasuredBudgetEndsWithOneMessageNamingItAndTheFastestMeasurement() {
+        FakeMeasurer m = new FakeMeasurer(20.0); // everything is 20x slower than predicted
+        double budget = midBudget();
+        ClosedLoop loop = new ClosedLoop(SPACE, new TestPredictors.SmoothAccuracy(SPACE, 1), SMALL, m, null, local(), 2, 1,
+                null);
+        InfeasibleConstraintException e = assertThrows(InfeasibleConstraintException.class,
+                () -> loop.run(List.of(new Fleet.Target("phone", Constraint.builder().maxLatencyMs(CPU, budget).build())), 1));
+        assertTrue(e.getMessage().startsWith("target phone: no measured candidate meets"), e.getMessage());
+        assertTrue(e.getMessage().contains("fastest measured"), e.getMessage());
+        assertTrue(e.cheapest().get("latency_ms[" + CPU.deviceName() + "]") > budget);
+        assertTrue(e.getMessage().contains(String.format(java.util.Locale.ROOT, "budget %.4f ms", budget)), e.getMessage());
+        int rounds = loop.measured().stream().mapToInt(c -> c.round()).max().orElse(0);
+        assertTrue(rounds >= 1 && rounds <= 1 + ClosedLoop.MAX_TIGHTENING_ROUNDS, "rounds " + rounds);
+    }
+
+    @Test
+    void remoteDevicesKeepThePredictionAndSaySo() {
+        FakeMeasurer m = new FakeMeasurer(5.0);
+        ClosedLoop loop = new ClosedLoop(SPACE, new TestPredictors.SmoothAccuracy(SPACE, 1), SMALL, m, null, Map.of(), 3, 1,
+                null);
+        ClosedLoop.Outcome o = loop.run(new Fleet.Target("far", Constraint.builder().maxLatencyMs(CPU, midBudget()).build()), 2);
+        assertFalse(o.latencyMeasured());
+        assertEquals(1, o.searches().size());
+        assertTrue(Double.isNaN(o.delivered().measuredLatencyMs(CPU.deviceName())));
+        assertTrue(o.delivered().candidate().costs().latencyMs(CPU.deviceName()) <= midBudget());
+    }
+}
