@@ -31,7 +31,27 @@ public final class LatencyGapProbe {
 
     private LatencyGapProbe() {}
 
-    private record Model(String name, ArchConfig arch, byte[] onnx) {}
+    /** A delivered slice: its target name, architecture and ONNX bytes. */
+    record Model(String name, ArchConfig arch, byte[] onnx) {}
+
+    /**
+     * Reads the slices of a run ({@code slices/T.onnx} with {@code slices/T.json}).
+     *
+     * @param run the run directory
+     * @return the slices, by name
+     * @throws java.io.IOException if a file is unreadable
+     */
+    static List<Model> slices(Path run) throws java.io.IOException {
+        List<Model> models = new ArrayList<>();
+        try (var files = Files.list(run.resolve("slices"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".onnx")).sorted().toList()) {
+                String base = f.getFileName().toString().replace(".onnx", "");
+                var json = JsonParser.parseString(Files.readString(f.resolveSibling(base + ".json"))).getAsJsonObject();
+                models.add(new Model(base, ArchConfig.fromJsonTree(json.getAsJsonObject("arch")), Files.readAllBytes(f)));
+            }
+        }
+        return models;
+    }
 
     /**
      * Runs the probe.
@@ -43,14 +63,7 @@ public final class LatencyGapProbe {
         Path run = Path.of(args[0]);
         DeviceProfile prof = DeviceProfile.load(run.resolve("devices").resolve("cpu-ort-1t.json"));
         SearchSpace space = prof.space();
-        List<Model> models = new ArrayList<>();
-        try (var files = Files.list(run.resolve("slices"))) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".onnx")).sorted().toList()) {
-                String base = f.getFileName().toString().replace(".onnx", "");
-                var json = JsonParser.parseString(Files.readString(f.resolveSibling(base + ".json"))).getAsJsonObject();
-                models.add(new Model(base, ArchConfig.fromJsonTree(json.getAsJsonObject("arch")), Files.readAllBytes(f)));
-            }
-        }
+        List<Model> models = slices(run);
         try (OrtLatencyMeter meter = OrtLatencyMeter.withExporter(space, 1, 1)) {
             meter.warmUpProcess(LayerVariants.enumerate(space).values().iterator().next());
             report("fresh JVM, meter warmed", models, prof, meter);
