@@ -26,6 +26,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -56,12 +57,28 @@ public class SpecialiseBench {
     private Path out;
     private long seed;
 
+    /** Train images (calibration source; 0 = all): the quick preset's 20,000 or all. */
+    @Param({"20000", "0"})
+    public int trainImages;
+
+    /** Validation images each candidate is scored on (0 = all 5,000): the quick preset's 2,000 or all. */
+    @Param({"2000", "0"})
+    public int valImages;
+
+    /** BN calibration images per candidate: the quick preset's 500 or OFA's 2,000. */
+    @Param({"500", "2000"})
+    public int calibrationImages;
+
     @Setup(Level.Trial)
     public void setup() throws IOException {
-        data = DataSplits.fashionMnist(FashionMnist.load(null, true), 0, 0);
+        data = DataSplits.fashionMnist(FashionMnist.load(null, true), trainImages, valImages);
         net = Supernet.create(space, 1);
         mlp = Fixtures.mlp(space);
-        profile = SearchBench.profileHere(space, 5);
+        // the profile ofa run takes (30 subnets, default warm-up and repeats), not SearchBench's rough one:
+        // with a 5-subnet profile every candidate measured over its budget and the loop tightened 3 times
+        try (ofa4j.predictor.OrtLatencyMeter meter = ofa4j.predictor.OrtLatencyMeter.withExporter(space, 1, 1)) {
+            profile = ofa4j.predictor.Profiler.profile(space, meter, "cpu-ort-1t", 30, 1, true, null);
+        }
         out = Files.createTempDirectory("ofa-bench");
     }
 
@@ -69,11 +86,15 @@ public class SpecialiseBench {
     public List<Specialiser.Report> specialise() throws IOException {
         double mid = (profile.predictMs(space.min()) + profile.predictMs(space.max())) / 2;
         List<Fleet.Target> t = List.of(new Fleet.Target("mid", Constraint.builder().maxLatencyMs(profile, mid).build()));
-        Specialiser s = new Specialiser(new SupernetBackend(net, data), out);
+        Specialiser s = new Specialiser(new SupernetBackend(net, data, calibrationImages, 500), out);
         Specialiser.LocalTiming here = SupernetBackend.localTiming(profile);
         ClosedLoop loop = new ClosedLoop(space, mlp, EvolutionSearch.ofaDefaults(), s.measurer(++seed), null,
                 Map.of(profile.name(), here), ClosedLoop.DEFAULT_K, ClosedLoop.DEFAULT_ROUNDS, null);
-        return s.specialiseAll(loop, t, Map.of("mid", here), CostAxis.latency(profile), List.of(), seed, seed);
+        List<Specialiser.Report> r = s.specialiseAll(loop, t, Map.of("mid", here), CostAxis.latency(profile), List.of(),
+                seed, seed);
+        System.out.printf("[specialise] %d round(s), %d candidates measured, step ms %s%n",
+                r.get(0).outcome().searches().size(), r.get(0).outcome().proposed().size(), r.get(0).stepMs());
+        return r;
     }
 
     @TearDown(Level.Trial)
