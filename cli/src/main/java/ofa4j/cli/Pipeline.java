@@ -60,6 +60,16 @@ final class Pipeline {
     /** File name of the quality report. */
     static final String QUALITY_FILE = "quality.json";
 
+    /**
+     * Rows the closed loop measured (same format as the table, validation split): kept apart from
+     * the sampled table so that the table, its predictors and their cross-validation stay what
+     * stage 3 and 4 made (and are reused on resume); refinement fits on both.
+     */
+    static final String MEASURED_FILE = "measured.jsonl";
+
+    /** Prefix of the predictor files and quality report refitted on table + measured rows. */
+    static final String REFINED_PREFIX = "refined-";
+
     /** Name of the profile of this machine: ONNX Runtime with {@code t} intra-op threads, batch 1. */
     static String localDeviceName(int threads) {
         return localDeviceName("onnxruntime", threads, 1);
@@ -309,14 +319,35 @@ final class Pipeline {
      * @throws IOException if reading or writing fails
      */
     static Predictors fitPredictors(SearchSpace space, Path dir, long seed, boolean reuse, int cvFolds) throws IOException {
-        List<AccuracySample> rows = AccuracyDataset.load(dir.resolve(ACCURACY_FILE), space, 10);
+        return fitPredictors(space, dir, seed, reuse, cvFolds, false);
+    }
+
+    /**
+     * {@link #fitPredictors(SearchSpace, Path, long, boolean, int)} on the table, or, when {@code
+     * refined}, on the table plus the closed loop's measured rows, written to {@link
+     * #REFINED_PREFIX}-named files.
+     *
+     * @param space the space
+     * @param dir predictor directory
+     * @param seed seed
+     * @param reuse load existing predictor files instead of fitting
+     * @param cvFolds cross-validation folds (0 = none)
+     * @param refined fit on table + measured rows
+     * @return the predictors
+     * @throws IOException if reading or writing fails
+     */
+    static Predictors fitPredictors(SearchSpace space, Path dir, long seed, boolean reuse, int cvFolds, boolean refined)
+            throws IOException {
+        List<AccuracySample> rows = refined ? tableAndMeasured(space, dir)
+                : AccuracyDataset.load(dir.resolve(ACCURACY_FILE), space, 10);
+        String pre = refined ? REFINED_PREFIX : "";
         List<List<AccuracySample>> split = PredictorQuality.split(rows, 0.2, seed);
         List<AccuracySample> fit = split.get(0);
         List<AccuracySample> held = split.get(1);
         MlpAccuracyPredictor mlp;
         RidgeAccuracyPredictor ridge;
-        Path mlpFile = dir.resolve(MLP_FILE);
-        Path ridgeFile = dir.resolve(RIDGE_FILE);
+        Path mlpFile = dir.resolve(pre + MLP_FILE);
+        Path ridgeFile = dir.resolve(pre + RIDGE_FILE);
         if (reuse && Files.isRegularFile(mlpFile) && Files.isRegularFile(ridgeFile)) {
             mlp = MlpAccuracyPredictor.load(mlpFile);
             ridge = RidgeAccuracyPredictor.load(ridgeFile);
@@ -342,8 +373,11 @@ final class Pipeline {
             key.addProperty("folds", cvFolds);
             key.addProperty("seed", seed);
             key.addProperty("table_sha256", ofa4j.models.Subnet.sha256Hex(dir.resolve(ACCURACY_FILE)));
+            if (refined) {
+                key.addProperty("measured_sha256", ofa4j.models.Subnet.sha256Hex(dir.resolve(MEASURED_FILE)));
+            }
             key.addProperty("mlp_config", mlpConfig.toString());
-            cv = reuse ? reusableCrossValidation(dir.resolve(QUALITY_FILE), key) : List.of();
+            cv = reuse ? reusableCrossValidation(dir.resolve(pre + QUALITY_FILE), key) : List.of();
             cvReused = !cv.isEmpty();
             if (!cvReused) {
                 cv = CrossValidation.run(space, rows, cvFolds, mlpConfig, seed);
@@ -354,8 +388,28 @@ final class Pipeline {
             }
             q.add("cross_validation", c);
         }
-        AtomicFiles.writeString(dir.resolve(QUALITY_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(q));
+        AtomicFiles.writeString(dir.resolve(pre + QUALITY_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(q));
         return new Predictors(mlp, ridge, qm, qr, rows.size(), cv, q, cvReused);
+    }
+
+    /**
+     * The sampled table and the closed loop's measured rows (keys of the table win).
+     *
+     * @param space the space
+     * @param dir predictor directory
+     * @return the rows
+     * @throws IOException if a file is corrupt
+     */
+    static List<AccuracySample> tableAndMeasured(SearchSpace space, Path dir) throws IOException {
+        List<AccuracySample> rows = new ArrayList<>(AccuracyDataset.load(dir.resolve(ACCURACY_FILE), space, 10));
+        java.util.Set<String> keys = new java.util.HashSet<>();
+        rows.forEach(r -> keys.add(r.key()));
+        for (AccuracySample m : AccuracyDataset.read(dir.resolve(MEASURED_FILE), space)) {
+            if (keys.add(m.key())) {
+                rows.add(m);
+            }
+        }
+        return rows;
     }
 
     /**
@@ -513,9 +567,9 @@ final class Pipeline {
             rows = AccuracyDataset.read(predDir.resolve(ACCURACY_FILE), space);
         }
         if (info != null && info.valImages() == run.data.val().size()) {
-            refine = new Refinement(space, predDir.resolve(ACCURACY_FILE), predictor.name(), seed);
+            refine = new Refinement(space, predDir, predictor.name(), seed);
             tableNote = fmt("measured candidates appended to %s (%d calibration images, as the table)",
-                    predDir.resolve(ACCURACY_FILE), calib);
+                    predDir.resolve(MEASURED_FILE), calib);
         } else {
             tableNote = predDir == null ? "no accuracy table: no refinement"
                     : "the accuracy table records no measuring settings matching this data: candidates are not appended";
@@ -556,15 +610,15 @@ final class Pipeline {
      */
     private static final class Refinement implements ClosedLoop.Refiner, AutoCloseable {
         private final SearchSpace space;
-        private final Path table;
+        private final Path dir;
         private final String kind;
         private final long seed;
         private final List<MlpAccuracyPredictor> fitted = new ArrayList<>();
         int added;
 
-        Refinement(SearchSpace space, Path table, String kind, long seed) {
+        Refinement(SearchSpace space, Path dir, String kind, long seed) {
             this.space = space;
-            this.table = table;
+            this.dir = dir;
             this.kind = kind;
             this.seed = seed;
         }
@@ -572,16 +626,18 @@ final class Pipeline {
         @Override
         public AccuracyPredictor refit(List<ClosedLoop.MeasuredCandidate> measured) throws IOException {
             CostModel cost = new CostModel(space);
-            try (AccuracyDataset ds = AccuracyDataset.openForAppend(table)) {
+            java.util.Set<String> inTable = new java.util.HashSet<>();
+            AccuracyDataset.read(dir.resolve(ACCURACY_FILE), space).forEach(r -> inTable.add(r.key()));
+            try (AccuracyDataset ds = AccuracyDataset.openForAppend(dir.resolve(MEASURED_FILE))) {
                 for (ClosedLoop.MeasuredCandidate m : measured) {
                     ArchConfig a = m.arch().canonical();
-                    if (!ds.contains(a.key())) {
+                    if (!ds.contains(a.key()) && !inTable.contains(a.key())) {
                         ds.append(AccuracySample.of(a, m.measurement().valAccuracy(), cost.macs(a)));
                         added++;
                     }
                 }
             }
-            List<AccuracySample> rows = AccuracyDataset.load(table, space, 10);
+            List<AccuracySample> rows = tableAndMeasured(space, dir);
             if ("ridge".equals(kind)) {
                 return RidgeAccuracyPredictor.fit(space, rows, seed);
             }

@@ -144,10 +144,10 @@ final class RunCommand implements Callable<Integer> {
                         Pipeline.slice(run, search, device, targets, out.resolve("slices"), loop, predDir, common.seed));
                 w.println("      " + slices.tableNote() + ": " + slices.rowsAdded() + " rows added");
                 Pipeline.Predictors refined = null;
-                if (slices.rowsAdded() > 0) {
-                    w.println("      refitting the predictors on the refined table...");
+                if (Files.isRegularFile(predDir.resolve(Pipeline.MEASURED_FILE))) {
+                    w.println("      refitting the predictors on the table and the measured rows...");
                     refined = ledger.time("refit_predictors", () ->
-                            Pipeline.fitPredictors(space, predDir, common.seed, false, CV_FOLDS));
+                            Pipeline.fitPredictors(space, predDir, common.seed, resume, CV_FOLDS, true));
                     refined.crossValidation().forEach(v -> w.println("      after: " + v));
                 }
 

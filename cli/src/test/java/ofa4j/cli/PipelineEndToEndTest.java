@@ -72,7 +72,13 @@ class PipelineEndToEndTest {
             }
         }
         JsonObject costs = r.getAsJsonObject("costs");
-        assertEquals(5, costs.getAsJsonArray("stages").size());
+        assertEquals(6, costs.getAsJsonArray("stages").size()); // train, profile, table, fit, slice, refit
+        // the closed loop measured candidates, kept them apart from the sampled table and refitted on both
+        JsonObject loop = r.getAsJsonObject("closed_loop");
+        assertTrue(loop.get("candidates_measured").getAsInt() >= 4, loop.toString());
+        JsonObject after = r.getAsJsonObject("predictor").getAsJsonObject("after_refinement");
+        assertTrue(after.get("rows").getAsInt() > r.getAsJsonObject("predictor").get("rows").getAsInt(), after.toString());
+        assertTrue(Files.isRegularFile(run.resolve("predictor").resolve(Pipeline.MEASURED_FILE)));
         assertTrue(costs.get("total_cpu_s").getAsDouble() > 0);
         assertTrue(Files.size(run.resolve("slices").resolve("pareto.png")) > 5_000);
         assertTrue(Files.readString(run.resolve("summary.md")).contains("| target | subnet |"));
