@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
  * entry's fastest pass, 5-14% even beside a training run that kept 1.5-1.8 other cores busy (the
  * quiet-machine check lifted by hand for that).
  */
+@org.junit.jupiter.api.Tag("perf") // wall-clock assertion: mvn -Pperf verify
 class DjlLatencyTest {
 
     @Test

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
  * other random fmnist subnets measured end to end. The machine is shared, so the ceiling is loose;
  * the real figure is printed.
  */
+@org.junit.jupiter.api.Tag("perf") // wall-clock assertion: mvn -Pperf verify
 class OrtLatencyTest {
 
     @Test
