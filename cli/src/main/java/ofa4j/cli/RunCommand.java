@@ -70,9 +70,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--profile-subnets", defaultValue = "30", description = "Whole subnets timed for the latency fit (default ${DEFAULT-VALUE}).")
     int profileSubnets;
 
-    @Option(names = "--candidates", defaultValue = "8",
-            description = "Closed loop: candidates measured per target and round (default ${DEFAULT-VALUE}).")
-    int candidates;
+    @Mixin CandidatesOption candidates;
 
     @Option(names = "--rounds", defaultValue = "2",
             description = "Closed loop: search-measure-refit rounds per target (default ${DEFAULT-VALUE}).")
@@ -136,9 +134,9 @@ final class RunCommand implements Callable<Integer> {
                 }
                 AccuracyPredictor search = preds.best();
                 String why = preds.choice().why();
-                Pipeline.LoopSettings loop = new Pipeline.LoopSettings(candidates, rounds, calib);
+                Pipeline.LoopSettings loop = new Pipeline.LoopSettings(candidates.k, rounds, calib);
                 w.println("[5/5] slicing for 4 budgets: " + search.name() + " predictor (" + why + ") proposes, the top "
-                        + candidates + " candidates are measured, " + rounds + " round(s); exporting ONNX...");
+                        + candidates.k + " candidates are measured, " + rounds + " round(s); exporting ONNX...");
                 List<Fleet.Target> targets = Pipeline.defaultTargets(space, device);
                 Pipeline.Slices slices = ledger.time("slice_export", () ->
                         Pipeline.slice(run, search, device, targets, out.resolve("slices"), loop, predDir, common.seed));
@@ -198,7 +196,7 @@ final class RunCommand implements Callable<Integer> {
                 }
                 report.add("predictor", pr);
                 JsonObject lp = new JsonObject();
-                lp.addProperty("candidates_per_round", candidates);
+                lp.addProperty("candidates_per_round", candidates.k);
                 lp.addProperty("rounds", rounds);
                 lp.addProperty("candidates_measured", slices.loop().measured().size());
                 lp.addProperty("table", slices.tableNote());
@@ -211,7 +209,7 @@ final class RunCommand implements Callable<Integer> {
                 int trainN = run.data.train().size();
                 md.append(String.format(Locale.ROOT, "Training: %s preset, optimizer steps per phase %s.%n%n", p.name(),
                         java.util.Arrays.toString(p.scaledTo(trainN).phaseSteps(trainN))));
-                md.append("Slices (closed loop: the top ").append(candidates).append(" candidates per round measured, ")
+                md.append("Slices (closed loop: the top ").append(candidates.k).append(" candidates per round measured, ")
                         .append(rounds).append(" round(s); latency through the profile's meter, median of ")
                         .append(Specialiser.LATENCY_TIMINGS).append(" timings):\n\n");
                 md.append("| target | subnet | MACs (M) | params (M) | pred. acc | val acc | test acc | pred. ms | measured ms | measured candidates |\n");

@@ -61,9 +61,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "BN recalibration images when the run's accuracy table records none (default ${DEFAULT-VALUE}; otherwise the table's).")
     int calibrationImages;
 
-    @Option(names = "--candidates", defaultValue = "8",
-            description = "Closed loop: candidates measured per request; the best measured one within the bounds is answered (default ${DEFAULT-VALUE}).")
-    int candidates;
+    @Mixin CandidatesOption candidates;
 
     @Mixin PredictorOption predictor;
 
@@ -73,7 +71,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--port must be in [0, 65535], found " + port);
         }
         common.applyThreads();
-        try (Backend backend = Backend.open(runDir, predictor.which, dataOptions, calibrationImages, candidates,
+        try (Backend backend = Backend.open(runDir, predictor.which, dataOptions, calibrationImages, candidates.k,
                         common.seed, common.quiet);
                 SlicingServer server = new SlicingServer(backend, 16, 2)) {
             int bound = server.start(host, port);

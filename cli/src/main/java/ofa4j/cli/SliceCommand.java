@@ -56,9 +56,7 @@ final class SliceCommand implements Callable<Integer> {
             description = "BN recalibration images when the run's accuracy table records none (default ${DEFAULT-VALUE}; otherwise the table's, so that measured candidates are rows of it).")
     int calibrationImages;
 
-    @Option(names = "--candidates", defaultValue = "8",
-            description = "Closed loop: candidates measured per round; the best measured one under the budget is delivered (default ${DEFAULT-VALUE}).")
-    int candidates;
+    @Mixin CandidatesOption candidates;
 
     @Option(names = "--rounds", defaultValue = "1",
             description = "Closed loop: search-measure-refit rounds; measured rows are appended to the run's accuracy table and the predictor refitted between rounds (default ${DEFAULT-VALUE}).")
@@ -76,7 +74,7 @@ final class SliceCommand implements Callable<Integer> {
         try (Pipeline.LoadedPredictor acc = predictor.load(runDir);
                 SupernetRun run = SupernetRun.open(runDir.resolve("supernet"), dataOptions, common.quiet)) {
             spec.commandLine().getOut().printf("accuracy predictor: %s (%s)%n", acc.predictor().name(), acc.why());
-            Pipeline.LoopSettings loop = new Pipeline.LoopSettings(candidates, rounds, calibrationImages);
+            Pipeline.LoopSettings loop = new Pipeline.LoopSettings(candidates.k, rounds, calibrationImages);
             Pipeline.Slices s = Pipeline.slice(run, acc.predictor(), dev, List.of(new Fleet.Target(name, c)), out, loop,
                     runDir.resolve("predictor"), common.seed);
             for (Specialiser.Report r : s.reports()) {
