@@ -59,7 +59,7 @@ final class SliceCommand implements Callable<Integer> {
     @Mixin CandidatesOption candidates;
 
     @Option(names = "--rounds", defaultValue = "1",
-            description = "Closed loop: search-measure-refit rounds; measured rows are appended to the run's accuracy table and the predictor refitted between rounds (default ${DEFAULT-VALUE}).")
+            description = "Closed loop: search-measure-refit rounds; measured rows are appended to the run's predictor/measured.jsonl and the predictor refitted on table + measured rows between rounds (default ${DEFAULT-VALUE}).")
     int rounds;
 
     @Mixin PredictorOption predictor;
