@@ -49,7 +49,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Mixin DataOptions dataOptions;
 
-    @Option(names = "--preset", defaultValue = "quick", description = "quick (about 10 min in all) or full (default ${DEFAULT-VALUE}).")
+    @Option(names = "--preset", defaultValue = "quick", description = "quick (about 13 min in all) or full (default ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--space",
