@@ -95,22 +95,6 @@ public final class DjlLatencyMeter extends MeterSettings {
         return timeNetwork(subnet, batchSize(), warmup(), repeats(), seed);
     }
 
-    /**
-     * Times a subnet (e.g. a specialised one) as a static DJL network with {@code threads} libtorch
-     * threads, restoring the previous thread count afterwards.
-     *
-     * @param subnet the subnet
-     * @param threads intra-op threads
-     * @param batch batch size
-     * @param warmup untimed runs
-     * @param repeats timed runs
-     * @return median latency of one forward pass, ms
-     */
-    public static double timeSubnet(Subnet subnet, int threads, int batch, int warmup, int repeats) {
-        try (DjlLatencyMeter meter = new DjlLatencyMeter(subnet.space(), threads, batch, warmup, repeats, 1)) {
-            return timeNetwork(subnet, batch, warmup, repeats, 1);
-        }
-    }
 
     private static double timeNetwork(Subnet subnet, int batch, int warmup, int repeats, long seed) {
         try (FixedNetwork net = new FixedNetwork(subnet); NDManager m = NDManager.newBaseManager()) {

@@ -128,17 +128,6 @@ public final class ProfileMeter implements AutoCloseable {
         }
     }
 
-    /**
-     * Times a model ({@link #time}) and returns its latency at the profile's machine speed.
-     *
-     * @param subnet the subnet
-     * @param onnx its ONNX model
-     * @return ms
-     */
-    public double ms(Subnet subnet, byte[] onnx) {
-        return time(subnet, onnx).ms();
-    }
-
     private Timing time(LatencyMeter meter, Subnet subnet, byte[] onnx) {
         if (WARMED.add(engine + "/" + threads)) {
             meter.warmUpProcess(LayerVariants.enumerate(space).values().iterator().next());
@@ -164,12 +153,6 @@ public final class ProfileMeter implements AutoCloseable {
         return new Timing(raw / slowdown, raw, slowdown);
     }
 
-    /** @return engine, threads, batch, warm-up and repeats in words (for reports and ONNX metadata) */
-    public String describe() {
-        return engine + ", " + threads + " intra-op threads, batch " + batch + ", median of " + repeats
-                + " runs after " + warmup + " warm-up runs";
-    }
-
     @Override
     public void close() {
         if (ort != null) {
@@ -186,10 +169,5 @@ public final class ProfileMeter implements AutoCloseable {
             return o.medianMs(anchorOnnx);
         }
         return meter.subnetMs(anchor(space));
-    }
-
-    /** @return seconds this meter has waited for quiet phases so far */
-    public synchronized double waitedSeconds() {
-        return waitedSeconds;
     }
 }

@@ -159,13 +159,7 @@ public final class Profiler {
         double[] fastest = new double[n];
         Arrays.fill(fastest, Double.POSITIVE_INFINITY);
         for (int pass = 0; pass < passes; pass++) {
-            for (int j = 0; j < n; j++) {
-                int i = pass % 2 == 0 ? j : n - 1 - j;
-                fastest[i] = Math.min(fastest[i], time.applyAsDouble(i));
-                if (bar != null) {
-                    bar.step();
-                }
-            }
+            timePass(n, pass % 2 == 1, time, bar, fastest);
         }
         return fastest;
     }

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.SearchSpace;
 import ofa4j.predictor.AccuracyPredictor;
@@ -145,8 +144,8 @@ public final class ClosedLoop {
     private final double tableMin;
     private final double tableMax;
     private final CostTable table;
-    private final Map<String, MeasuredCandidate> pool = new ConcurrentHashMap<>();
-    private final List<MeasuredCandidate> poolOrder = new ArrayList<>();
+    /** Every candidate measured so far, by arch key, in the order measured (guarded by {@code this}). */
+    private final Map<String, MeasuredCandidate> pool = new LinkedHashMap<>();
     private CachingAccuracyPredictor predictor;
 
     /**
@@ -191,14 +190,9 @@ public final class ClosedLoop {
         return p instanceof CachingAccuracyPredictor c ? c : new CachingAccuracyPredictor(p);
     }
 
-    /** @return the predictor the next search uses (refitted after rounds when a refiner is set) */
-    public synchronized AccuracyPredictor predictor() {
-        return predictor;
-    }
-
     /** @return every candidate measured so far, in the order measured */
     public synchronized List<MeasuredCandidate> measured() {
-        return List.copyOf(poolOrder);
+        return List.copyOf(pool.values());
     }
 
     /**
@@ -273,7 +267,6 @@ public final class ClosedLoop {
                 if (m == null) {
                     m = measure(cand, target.name(), round);
                     pool.put(cand.arch().key(), m);
-                    poolOrder.add(m);
                     fresh.add(m);
                 }
                 thisRound.add(m);
@@ -303,7 +296,7 @@ public final class ClosedLoop {
                 .comparingDouble((MeasuredCandidate m) -> m.measurement().valAccuracy())
                 .thenComparing(m -> -m.candidate().costs().macs());
         MeasuredCandidate best = null;
-        for (MeasuredCandidate m : poolOrder) {
+        for (MeasuredCandidate m : pool.values()) {
             if (meets(c, byMeasurement, m) && (best == null || order.compare(m, best) > 0)) {
                 best = m;
             }
