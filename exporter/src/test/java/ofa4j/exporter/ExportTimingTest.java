@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * max and min subnets and prints them (a quick figure for reports, not a benchmark: the jmh module
  * owns those).
  */
+@org.junit.jupiter.api.Tag("perf") // wall-clock assertion: mvn -Pperf verify
 class ExportTimingTest {
 
     @Test

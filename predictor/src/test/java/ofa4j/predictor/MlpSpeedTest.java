@@ -10,6 +10,7 @@ import ofa4j.models.SearchSpace;
 import org.junit.jupiter.api.Test;
 
 /** Batch prediction throughput of the MLP (a timed loop; the JMH benches are in the jmh module). */
+@org.junit.jupiter.api.Tag("perf") // wall-clock assertion: mvn -Pperf verify
 class MlpSpeedTest {
 
     @Test

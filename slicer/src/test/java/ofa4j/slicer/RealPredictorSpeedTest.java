@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Test;
  * OFA_SPEED=1 JAVA_TOOL_OPTIONS="-Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1"  *   mvn -B -o -q -pl slicer -am verify -Dtest=RealPredictorSpeedTest -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  */
+@org.junit.jupiter.api.Tag("perf") // wall-clock assertion: mvn -Pperf verify
 class RealPredictorSpeedTest {
 
     @Test
