@@ -514,8 +514,9 @@ final class Pipeline {
      * @param k candidates measured per round
      * @param rounds search-measure-refit rounds
      * @param calibrationImages BN recalibration images (the accuracy table's when it records them)
+     * @param screenImages validation images of a screening, 0 to measure every candidate whole
      */
-    record LoopSettings(int k, int rounds, int calibrationImages) {
+    record LoopSettings(int k, int rounds, int calibrationImages, int screenImages) {
         LoopSettings {
             if (k < 1 || k > 256) {
                 throw new IllegalArgumentException("--candidates (K) must be in [1, 256], found " + k);
@@ -592,7 +593,7 @@ final class Pipeline {
             }
         }
         ClosedLoop cl = new ClosedLoop(space, cached, EvolutionSearch.ofaDefaults(), sp.measurer(calibSeed), refine,
-                local, loop.k(), loop.rounds(), range);
+                local, loop.k(), loop.rounds(), range).screening(loop.screenImages());
         try {
             List<Specialiser.Report> reports = sp.specialiseAll(cl, targets, timings, CostAxis.latency(device),
                     front.front(), seed, calibSeed);

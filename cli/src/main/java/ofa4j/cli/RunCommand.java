@@ -134,7 +134,8 @@ final class RunCommand implements Callable<Integer> {
                 }
                 AccuracyPredictor search = preds.best();
                 String why = preds.choice().why();
-                Pipeline.LoopSettings loop = new Pipeline.LoopSettings(candidates.k, rounds, calib);
+                Pipeline.LoopSettings loop = new Pipeline.LoopSettings(candidates.k, rounds, calib,
+                        candidates.screenImages(run.data.val().size(), true));
                 w.println("[5/5] slicing for 4 budgets: " + search.name() + " predictor (" + why + ") proposes, the top "
                         + candidates.k + " candidates are measured, " + rounds + " round(s); exporting ONNX...");
                 List<Fleet.Target> targets = Pipeline.defaultTargets(space, device);

@@ -71,7 +71,7 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--port must be in [0, 65535], found " + port);
         }
         common.applyThreads();
-        try (Backend backend = Backend.open(runDir, predictor.which, dataOptions, calibrationImages, candidates.k,
+        try (Backend backend = Backend.open(runDir, predictor.which, dataOptions, calibrationImages, candidates,
                         common.seed, common.quiet);
                 SlicingServer server = new SlicingServer(backend, 16, 2)) {
             int bound = server.start(host, port);
@@ -118,8 +118,8 @@ final class ServeCommand implements Callable<Integer> {
             this.seed = seed;
         }
 
-        static Backend open(Path runDir, String predictor, DataOptions data, int calibrationImages, int k, long seed,
-                boolean quiet) throws Exception {
+        static Backend open(Path runDir, String predictor, DataOptions data, int calibrationImages,
+                CandidatesOption candidates, long seed, boolean quiet) throws Exception {
             Path devDir = runDir.resolve("devices");
             Map<String, LatencyPredictor> devices = new LinkedHashMap<>();
             Map<String, Specialiser.LocalTiming> local = new LinkedHashMap<>();
@@ -149,7 +149,8 @@ final class ServeCommand implements Callable<Integer> {
                 SupernetBackend measuring = new SupernetBackend(run.net, run.data, calib, SupernetScorer.DEFAULT_EVAL_BATCH);
                 Specialiser sp = new Specialiser(measuring, runDir.resolve("served"));
                 ClosedLoop loop = new ClosedLoop(run.net.space(), service.predictor(), EvolutionSearch.ofaDefaults(),
-                        sp.measurer(calibSeed), null, local, k, 1, null);
+                        sp.measurer(calibSeed), null, local, candidates.k, 1, null)
+                        .screening(candidates.screenImages(run.data.val().size(), false));
                 return new Backend(run, acc, service, loop, measuring, calibSeed, seed);
             } catch (Exception | Error e) {
                 acc.close();

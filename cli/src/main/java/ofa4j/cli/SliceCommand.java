@@ -74,7 +74,8 @@ final class SliceCommand implements Callable<Integer> {
         try (Pipeline.LoadedPredictor acc = predictor.load(runDir);
                 SupernetRun run = SupernetRun.open(runDir.resolve("supernet"), dataOptions, common.quiet)) {
             spec.commandLine().getOut().printf("accuracy predictor: %s (%s)%n", acc.predictor().name(), acc.why());
-            Pipeline.LoopSettings loop = new Pipeline.LoopSettings(candidates.k, rounds, calibrationImages);
+            Pipeline.LoopSettings loop = new Pipeline.LoopSettings(candidates.k, rounds, calibrationImages,
+                    candidates.screenImages(run.data.val().size(), false));
             Pipeline.Slices s = Pipeline.slice(run, acc.predictor(), dev, List.of(new Fleet.Target(name, c)), out, loop,
                     runDir.resolve("predictor"), common.seed);
             for (Specialiser.Report r : s.reports()) {

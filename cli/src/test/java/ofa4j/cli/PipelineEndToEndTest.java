@@ -265,7 +265,9 @@ class PipelineEndToEndTest {
 
     @Test
     void serveSlicesOnDemandOverHttp() throws Exception {
-        try (ServeCommand.Backend backend = ServeCommand.Backend.open(run, "best", new DataOptions(), 100, 3, 42, true);
+        CandidatesOption three = new CandidatesOption();
+        three.k = 3;
+        try (ServeCommand.Backend backend = ServeCommand.Backend.open(run, "best", new DataOptions(), 100, three, 42, true);
                 SlicingServer server = new SlicingServer(backend, 8, 2)) {
             int port = server.start("127.0.0.1", 0);
             HttpClient http = HttpClient.newHttpClient();

@@ -24,19 +24,21 @@ public final class ProfileMeter implements AutoCloseable {
 
     private byte[] anchorOnnx;
     private final Double profileAnchorMs;
-    private final double maxWaitSeconds;
-    private double waitedSeconds;
 
-    /** Pause between two anchor timings while waiting for the machine to be quiet, ms. */
-    static final long WAIT_STEP_MS = 1000;
+    /**
+     * How long the anchor timed after one model stands for the anchor before the next, ns: a closed
+     * loop times its candidates about half a second apart, and one anchor timing per candidate
+     * instead of two saves a third of the timing work.
+     */
+    static final long ANCHOR_REUSE_NANOS = 2_000_000_000L;
 
-    /** Default total time a meter may wait for quiet phases, s. */
-    public static final double DEFAULT_MAX_WAIT_SECONDS = 3;
+    private double lastAnchorRatio;
+    private long lastAnchorNanos;
+    private boolean anchorTimed;
 
     private ProfileMeter(String engine, SearchSpace space, int threads, int batch, int warmup, int repeats,
-            Double profileAnchorMs, double maxWaitSeconds) {
+            Double profileAnchorMs) {
         this.profileAnchorMs = profileAnchorMs;
-        this.maxWaitSeconds = maxWaitSeconds;
         this.engine = engine;
         this.space = space;
         this.threads = threads;
@@ -61,12 +63,12 @@ public final class ProfileMeter implements AutoCloseable {
         int warmup = m != null ? m.warmup() : pt ? DjlLatencyMeter.DEFAULT_WARMUP : OrtLatencyMeter.DEFAULT_WARMUP;
         int repeats = m != null ? m.repeats() : pt ? DjlLatencyMeter.DEFAULT_REPEATS : OrtLatencyMeter.DEFAULT_REPEATS;
         return new ProfileMeter(profile.engine(), space, profile.threads(), profile.batchSize(), warmup, repeats,
-                m != null ? m.anchorMs() : null, DEFAULT_MAX_WAIT_SECONDS);
+                m != null ? m.anchorMs() : null);
     }
 
     /**
      * The anchor subnet: the largest subnet of the space with random weights, timed by the profiler
-     * before and after every pass and by a meter before every timing, to tell whether the machine is
+     * before and after every pass and by a meter around every timing, to tell whether the machine is
      * as fast as it was (this machine has slow episodes of 1.4-1.6x lasting 10 s to minutes).
      *
      * @param space the space
@@ -93,7 +95,7 @@ public final class ProfileMeter implements AutoCloseable {
         if (!DeviceProfile.ENGINES.contains(engine)) {
             throw new IllegalArgumentException("engine must be one of " + DeviceProfile.ENGINES + ", found '" + engine + "'");
         }
-        return new ProfileMeter(engine, space, threads, batch, warmup, repeats, profileAnchorMs, DEFAULT_MAX_WAIT_SECONDS);
+        return new ProfileMeter(engine, space, threads, batch, warmup, repeats, profileAnchorMs);
     }
 
     /**
@@ -108,12 +110,11 @@ public final class ProfileMeter implements AutoCloseable {
 
     /**
      * Times a model; the first call warms the process up as profiling does. When the profile has an
-     * anchor, waits briefly (at most {@link #DEFAULT_MAX_WAIT_SECONDS} per meter: a longer wait cost
-     * a closed loop up to 30 s per target) while the machine is more than {@link Profiler#QUIET_RATIO}
-     * slower than it was, then reports the timing both raw and
-     * at the profile's machine speed: this machine has slow episodes of 1.4-1.6x lasting 10 s to
-     * minutes, and a budget refers to the device, not to its neighbours' load. A reference
-     * measured in the same session is how every speed figure here is reported.
+     * anchor, the timing is reported both raw and at the profile's machine speed (divided by the
+     * anchor's slowdown, timed just before and just after): this machine has slow episodes of
+     * 1.4-1.6x lasting 10 s to minutes, and a budget refers to the device, not to its neighbours'
+     * load. Waiting for a quiet phase instead was tried and dropped: in a slow episode every wait
+     * found the machine still slow, and cost seconds per constraint.
      *
      * @param subnet the subnet with its trained weights
      * @param onnx its ONNX model
@@ -136,19 +137,14 @@ public final class ProfileMeter implements AutoCloseable {
             double ms = meter.modelMs(subnet, onnx);
             return new Timing(ms, ms, 1);
         }
-        double before = anchorMs(meter) / profileAnchorMs;
-        while (before > Profiler.QUIET_RATIO && waitedSeconds < maxWaitSeconds) {
-            try {
-                Thread.sleep(WAIT_STEP_MS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            waitedSeconds += WAIT_STEP_MS / 1000.0;
-            before = anchorMs(meter) / profileAnchorMs;
-        }
+        long now = System.nanoTime();
+        double before = anchorTimed && now - lastAnchorNanos < ANCHOR_REUSE_NANOS ? lastAnchorRatio
+                : anchorMs(meter) / profileAnchorMs;
         double raw = meter.modelMs(subnet, onnx);
         double after = anchorMs(meter) / profileAnchorMs;
+        lastAnchorRatio = after;
+        lastAnchorNanos = System.nanoTime();
+        anchorTimed = true;
         double slowdown = Math.sqrt(before * after);
         return new Timing(raw / slowdown, raw, slowdown);
     }

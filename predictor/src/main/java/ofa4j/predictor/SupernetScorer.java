@@ -2,7 +2,6 @@ package ofa4j.predictor;
 
 import ofa4j.models.ArchConfig;
 import ofa4j.models.Subnet;
-import ofa4j.supernet.Evaluator;
 import ofa4j.supernet.Supernet;
 import ofa4j.supernet.data.DataSplits;
 import ofa4j.supernet.data.ImageSet;
@@ -10,8 +9,9 @@ import ofa4j.supernet.data.ImageSet;
 /**
  * Scores subnets of a (trained) supernet as OFA does for its accuracy dataset: extract the subnet,
  * recalibrate its batch norm on {@code calibrationImages} training images (a random subset chosen
- * by the row's seed), then measure top-1 accuracy on the VALIDATION split. The test split is never
- * touched here.
+ * by the row's seed), then measure top-1 accuracy on the VALIDATION split, on the exported ONNX
+ * model in ONNX Runtime ({@link OnnxAccuracy}, as the closed loop measures its candidates). The test
+ * split is never touched here.
  */
 public final class SupernetScorer implements SubnetScorer {
 
@@ -75,6 +75,6 @@ public final class SupernetScorer implements SubnetScorer {
     @Override
     public double accuracy(ArchConfig arch, long seed) {
         Subnet s = supernet.extractCalibrated(arch, train, calibrationImages, mean, std, seed);
-        return Evaluator.top1(s, val, mean, std, evalBatch);
+        return OnnxAccuracy.top1(s, val, mean, std, evalBatch);
     }
 }

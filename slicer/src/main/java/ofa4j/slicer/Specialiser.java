@@ -147,6 +147,22 @@ public final class Specialiser {
             }
             return new ClosedLoop.Measurement(val, lat);
         }
+
+        /**
+         * Screens a candidate for the closed loop: as {@link #measure}, with the accuracy measured on
+         * the first {@code valImages} validation images only. By default the whole measurement.
+         *
+         * @param arch the subnet
+         * @param timings local timings by device name
+         * @param seed seed of the calibration images
+         * @param valImages validation images to score on
+         * @return the measurement
+         * @throws Exception if a step fails
+         */
+        default ClosedLoop.Measurement screen(ArchConfig arch, Map<String, LocalTiming> timings, long seed,
+                int valImages) throws Exception {
+            return measure(arch, timings, seed);
+        }
     }
 
     /**
@@ -264,7 +280,23 @@ public final class Specialiser {
      * @return the measurer
      */
     public ClosedLoop.Measurer measurer(long calibrationSeed) {
-        return (arch, timings) -> backend.measure(arch, timings, calibrationSeed);
+        return new ClosedLoop.Measurer() {
+            @Override
+            public ClosedLoop.Measurement measure(ArchConfig arch, Map<String, LocalTiming> timings) throws Exception {
+                return backend.measure(arch, timings, calibrationSeed);
+            }
+
+            @Override
+            public ClosedLoop.Measurement screen(ArchConfig arch, Map<String, LocalTiming> timings, int valImages)
+                    throws Exception {
+                return backend.screen(arch, timings, calibrationSeed, valImages);
+            }
+
+            @Override
+            public double valAccuracy(ArchConfig arch) throws Exception {
+                return backend.top1(backend.extract(arch, calibrationSeed), Split.VAL);
+            }
+        };
     }
 
     /**
@@ -285,6 +317,8 @@ public final class Specialiser {
         Candidate best = delivered.candidate();
         Map<String, Double> steps = new LinkedHashMap<>();
         steps.put("search", outcome.searches().stream().mapToDouble(SearchResult::wallMs).sum());
+        steps.put("measure_candidates", outcome.proposed().stream().filter(m -> m.proposedBy().equals(name))
+                .distinct().mapToDouble(ClosedLoop.MeasuredCandidate::measureMs).sum());
 
         long t = System.nanoTime();
         Subnet subnet = step(name, "extract", () -> backend.extract(best.arch(), calibrationSeed));
@@ -332,7 +366,8 @@ public final class Specialiser {
         t = System.nanoTime();
         AtomicFiles.writeBytes(onnxFile, onnx);
         steps.put("write_onnx", since(t));
-        steps.put("total", since(t0));
+        steps.put("deliver", since(t0));
+        steps.put("total", steps.get("search") + steps.get("measure_candidates") + steps.get("deliver"));
         JsonObject json = report(outcome, val, test, latency, timings, verifyDiff, timing, onnxFile, onnx, steps);
         if (!speedRatios.isEmpty() && speedRatios.stream().allMatch(Double::isFinite)) {
             com.google.gson.JsonArray sr = new com.google.gson.JsonArray();
@@ -520,7 +555,8 @@ public final class Specialiser {
      *
      * @param outcome the loop's outcome
      * @return one object per candidate: key, round, proposed_by, predictor, predicted accuracy and
-     *     latency, measured validation accuracy and latency, outside_table_range, delivered
+     *     latency, measured validation accuracy (with {@code screened_on_val_images} when it was
+     *     measured on the first images only) and latency, outside_table_range, delivered
      */
     public static com.google.gson.JsonArray candidatesJson(ClosedLoop.Outcome outcome) {
         com.google.gson.JsonArray a = new com.google.gson.JsonArray();
@@ -535,6 +571,9 @@ public final class Specialiser {
             m.candidate().costs().latencyMs().forEach(pl::addProperty);
             c.add("predicted_latency_ms", pl);
             c.addProperty("measured_val_accuracy", m.measurement().valAccuracy());
+            if (!m.measurement().complete()) {
+                c.addProperty("screened_on_val_images", m.measurement().screenImages());
+            }
             JsonObject ml = new JsonObject();
             m.measurement().latencyMs().forEach(ml::addProperty);
             c.add("measured_latency_ms", ml);

@@ -10,8 +10,8 @@ import ofa4j.exporter.Verifier;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.Subnet;
 import ofa4j.predictor.DeviceProfile;
+import ofa4j.predictor.OnnxAccuracy;
 import ofa4j.predictor.ProfileMeter;
-import ofa4j.supernet.Evaluator;
 import ofa4j.supernet.Supernet;
 import ofa4j.supernet.data.Batches;
 import ofa4j.supernet.data.DataSplits;
@@ -20,7 +20,8 @@ import ofa4j.supernet.fixed.FixedNetwork;
 
 /**
  * The real {@link Specialiser.Backend}: extraction with BN recalibration on training images
- * ({@link Supernet#extractCalibrated}), accuracy with {@link Evaluator#top1}, ONNX with {@link
+ * ({@link Supernet#extractCalibrated}), accuracy of the exported model in ONNX Runtime ({@link
+ * OnnxAccuracy}), ONNX with {@link
  * OnnxExporter#toBytes}, verification with the exporter's {@link Verifier}, and timing through
  * the device profile's own meter ({@link ProfileMeter}). The supernet and data stay owned by the caller.
  */
@@ -33,6 +34,20 @@ public final class SupernetBackend implements Specialiser.Backend {
     private final DataSplits data;
     private final int calibrationImages;
     private final int evalBatch;
+    /** Subnets extracted most recently (at most {@link #EXTRACTED_CACHE}): delivery re-uses the loop's. */
+    private final Map<String, Subnet> extracted = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Subnet> eldest) {
+            return size() > EXTRACTED_CACHE;
+        }
+    };
+
+    /**
+     * Extracted subnets kept: one round's candidates (K = 8) and the finalists; a subnet of the
+     * default spaces is at most a few MB of floats.
+     */
+    static final int EXTRACTED_CACHE = 16;
+
     /** One meter per timing setting, kept warm: the profile's meter, so prediction and measurement share it. */
     private final Map<Specialiser.LocalTiming, ProfileMeter> meters = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -100,18 +115,57 @@ public final class SupernetBackend implements Specialiser.Backend {
     /** {@inheritDoc} */
     @Override
     public Subnet extract(ArchConfig arch, long seed) {
+        String key = arch.canonical().key() + "#" + seed;
+        synchronized (extracted) {
+            Subnet hit = extracted.get(key);
+            if (hit != null) {
+                return hit;
+            }
+        }
         Subnet s = supernet.extractCalibrated(arch, data.train(), calibrationImages, data.mean(), data.std(), seed);
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(Subnet.INPUT_MEAN_KEY, csv(data.mean()));
         meta.put(Subnet.INPUT_STD_KEY, csv(data.std()));
-        return s.withMetadata(meta);
+        Subnet out = s.withMetadata(meta);
+        synchronized (extracted) {
+            extracted.put(key, out);
+        }
+        return out;
     }
 
     /** {@inheritDoc} */
     @Override
     public double top1(Subnet subnet, Specialiser.Split split) {
-        ImageSet set = split == Specialiser.Split.VAL ? data.val() : data.test();
-        return Evaluator.top1(subnet, set, data.mean(), data.std(), evalBatch);
+        return OnnxAccuracy.top1(subnet, split == Specialiser.Split.VAL ? data.val() : data.test(), data.mean(),
+                data.std(), evalBatch);
+    }
+
+    /**
+     * Measures a candidate with one export: the ONNX model it scores on the validation split is
+     * the one it times.
+     */
+    @Override
+    public ClosedLoop.Measurement measure(ArchConfig arch, Map<String, Specialiser.LocalTiming> timings, long seed) {
+        return screen(arch, timings, seed, 0);
+    }
+
+    /**
+     * Screens a candidate: the accuracy on the first {@code valImages} validation images (all when
+     * 0 or more than the split has), latency in full.
+     */
+    @Override
+    public ClosedLoop.Measurement screen(ArchConfig arch, Map<String, Specialiser.LocalTiming> timings, long seed,
+            int valImages) {
+        Subnet subnet = extract(arch, seed);
+        byte[] onnx = exportOnnx(subnet, Map.of());
+        boolean part = valImages > 0 && valImages < data.val().size();
+        ImageSet val = part ? data.val().head(valImages) : data.val();
+        double acc = OnnxAccuracy.top1(onnx, subnet, val, data.mean(), data.std(), evalBatch);
+        Map<String, Double> lat = new LinkedHashMap<>();
+        for (Map.Entry<String, Specialiser.LocalTiming> e : timings.entrySet()) {
+            lat.put(e.getKey(), time(onnx, subnet, e.getValue()).ms());
+        }
+        return new ClosedLoop.Measurement(acc, lat, part ? valImages : 0);
     }
 
     /** {@inheritDoc} */

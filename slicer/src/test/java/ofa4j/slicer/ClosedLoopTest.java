@@ -44,6 +44,70 @@ class ClosedLoopTest {
         }
     }
 
+    /** Screens with an error of up to +-2 points that depends on the subnet; whole accuracy as FakeMeasurer. */
+    private static final class ScreeningMeasurer implements ClosedLoop.Measurer {
+        final FakeMeasurer whole = new FakeMeasurer(1.0);
+        final Map<String, Integer> screened = new HashMap<>();
+        final Map<String, Integer> completed = new HashMap<>();
+
+        @Override
+        public ClosedLoop.Measurement measure(ArchConfig arch, Map<String, Specialiser.LocalTiming> timings) {
+            throw new AssertionError("a screening loop measures no candidate whole at once");
+        }
+
+        @Override
+        public ClosedLoop.Measurement screen(ArchConfig arch, Map<String, Specialiser.LocalTiming> timings, int n) {
+            screened.merge(arch.key(), 1, Integer::sum);
+            ClosedLoop.Measurement m = whole.measure(arch, timings);
+            double noise = ((arch.key().hashCode() & 0xff) / 255.0 - 0.5) * 0.04;
+            return new ClosedLoop.Measurement(m.valAccuracy() + noise, m.latencyMs(), n);
+        }
+
+        @Override
+        public double valAccuracy(ArchConfig arch) {
+            completed.merge(arch.key(), 1, Integer::sum);
+            return whole.truth.predict(arch) - 0.01;
+        }
+    }
+
+    @Test
+    void screeningScoresEveryCandidateOnAPartAndDeliversOnlyFinalistsMeasuredWhole() {
+        ScreeningMeasurer m = new ScreeningMeasurer();
+        List<Integer> refitRows = new ArrayList<>();
+        ClosedLoop.Refiner r = rows -> {
+            rows.forEach(x -> assertTrue(x.measurement().complete(), "refit on a screened row " + x.arch().key()));
+            refitRows.add(rows.size());
+            return new TestPredictors.SmoothAccuracy(SPACE, 1);
+        };
+        double budget = midBudget();
+        ClosedLoop loop = new ClosedLoop(SPACE, new TestPredictors.SmoothAccuracy(SPACE, 1), SMALL, m, r, local(), 8, 1,
+                null).screening(500);
+        ClosedLoop.Outcome o = loop.run(new Fleet.Target("t", Constraint.builder().maxLatencyMs(CPU, budget).build()), 4);
+
+        assertEquals(8, m.screened.size());
+        assertTrue(m.screened.values().stream().allMatch(n -> n == 1), m.screened.toString());
+        assertTrue(m.completed.size() >= 1 && m.completed.size() <= ClosedLoop.FINALISTS, m.completed.toString());
+        assertTrue(m.completed.values().stream().allMatch(n -> n == 1), m.completed.toString());
+        // the finalists are the best screened candidates within the budget
+        double worstFinalist = loop.measured().stream().filter(c -> m.completed.containsKey(c.arch().key()))
+                .mapToDouble(c -> m.screen(c.arch(), local(), 500).valAccuracy()).min().orElseThrow();
+        for (ClosedLoop.MeasuredCandidate c : loop.measured()) {
+            if (!m.completed.containsKey(c.arch().key())) {
+                assertFalse(c.measurement().complete());
+                assertEquals(500, c.measurement().screenImages());
+                if (c.measuredLatencyMs(CPU.deviceName()) <= budget) {
+                    assertTrue(c.measurement().valAccuracy() <= worstFinalist, c.arch().key());
+                }
+            }
+        }
+        ClosedLoop.MeasuredCandidate d = o.delivered();
+        assertTrue(d.measurement().complete());
+        assertEquals(m.whole.truth.predict(d.arch()) - 0.01, d.measurement().valAccuracy(), 1e-12);
+        assertTrue(d.measuredLatencyMs(CPU.deviceName()) <= budget);
+        assertEquals(List.of(m.completed.size()), refitRows);
+        assertThrows(IllegalArgumentException.class, () -> loop.screening(-1));
+    }
+
     private static Map<String, Specialiser.LocalTiming> local() {
         return Map.of(CPU.deviceName(), new Specialiser.LocalTiming(CPU.deviceName(), 1, 1));
     }

@@ -109,9 +109,11 @@ class SpecialiserTest {
             assertEquals(1e-6, j.getAsJsonObject("measured").get("onnx_max_abs_diff").getAsDouble());
             JsonObject steps = j.getAsJsonObject("step_ms");
             for (String s : List.of("search", "extract_bn_recalibration", "eval_test", "export",
-                    "verify_onnx", "write_onnx", "total")) {
+                    "verify_onnx", "write_onnx", "measure_candidates", "deliver", "total")) {
                 assertTrue(steps.has(s) && steps.get(s).getAsDouble() >= 0, s);
             }
+            assertEquals(steps.get("search").getAsDouble() + steps.get("measure_candidates").getAsDouble()
+                    + steps.get("deliver").getAsDouble(), steps.get("total").getAsDouble(), 3e-3); // each rounded to 1 µs
             assertEquals(Files.size(r.onnxFile()), j.getAsJsonObject("onnx").get("bytes").getAsLong());
             // every candidate of the loop is in the report, the delivered one marked, all measured at 0.8
             var cands = j.getAsJsonArray("candidates");

@@ -68,8 +68,23 @@ public final class Evaluator {
             throw new IllegalArgumentException(
                     "logits have " + logits.getShape().get(0) + " rows for " + labels.length + " labels");
         }
-        int classes = (int) logits.getShape().get(1);
-        float[] v = logits.toFloatArray();
+        return countCorrect(logits.toFloatArray(), (int) logits.getShape().get(1), labels);
+    }
+
+    /**
+     * Counts rows whose arg-max equals the label (ties go to the lowest index, as PyTorch's argmax).
+     *
+     * @param v logits, row-major [labels.length, classes]
+     * @param classes values per row
+     * @param labels the labels
+     * @return number correct
+     * @throws IllegalArgumentException if the sizes do not agree
+     */
+    public static long countCorrect(float[] v, int classes, int[] labels) {
+        if (classes < 1 || v.length != (long) classes * labels.length) {
+            throw new IllegalArgumentException("logits have " + v.length + " values for " + labels.length
+                    + " labels of " + classes + " classes");
+        }
         long correct = 0;
         for (int i = 0; i < labels.length; i++) {
             int best = 0;

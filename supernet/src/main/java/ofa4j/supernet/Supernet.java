@@ -300,7 +300,16 @@ public final class Supernet implements AutoCloseable {
         return new Subnet(space, arch, net.extract(arch, stats), Fn.BN_EPS, meta);
     }
 
-    static void checkImages(SearchSpace space, ImageSet images, float[] mean, float[] std) {
+    /**
+     * Checks that images fit a space: the channel count, and one mean and std per channel.
+     *
+     * @param space the search space
+     * @param images the images
+     * @param mean per-channel input mean
+     * @param std per-channel input standard deviation
+     * @throws IllegalArgumentException naming the mismatch
+     */
+    public static void checkImages(SearchSpace space, ImageSet images, float[] mean, float[] std) {
         if (images == null) {
             throw new IllegalArgumentException("image set must not be null");
         }

@@ -127,6 +127,22 @@ public final class Batches {
      */
     public static NDArray images(
             NDManager manager, ImageSet set, int[] indices, int resolution, float[] mean, float[] std) {
+        float[] out = pixels(set, indices, resolution, mean, std);
+        return manager.create(out, new Shape(indices.length, set.channels(), resolution, resolution));
+    }
+
+    /**
+     * The values of {@link #images(NDManager, ImageSet, int[], int, float[], float[])} as a plain
+     * array, for engines other than DJL (ONNX Runtime).
+     *
+     * @param set the images
+     * @param indices which images, in batch order
+     * @param resolution output height = width
+     * @param mean per-channel mean subtracted after scaling to [0, 1]
+     * @param std per-channel standard deviation divided by
+     * @return NCHW values, {@code indices.length * C * resolution * resolution} of them
+     */
+    public static float[] pixels(ImageSet set, int[] indices, int resolution, float[] mean, float[] std) {
         int c = set.channels();
         int per = c * resolution * resolution;
         float[] out = new float[indices.length * per];
@@ -141,7 +157,7 @@ public final class Batches {
                 }
             }
         }
-        return manager.create(out, new Shape(indices.length, c, resolution, resolution));
+        return out;
     }
 
     /**
