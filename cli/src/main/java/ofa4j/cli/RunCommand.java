@@ -61,7 +61,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Reuse every finished stage of an earlier run in --out.")
     boolean resume;
 
-    @Option(names = "--samples", description = "Subnets measured for the accuracy predictor (default: quick 120, full 1500: on the full fmnist supernet, 1,500 subnets ranked at cross-validated Kendall tau 0.81, 1,000 of the earlier 8-epoch supernet at 0.77).")
+    @Option(names = "--samples", description = "Subnets measured for the accuracy predictor's training table (default: quick 120, full 1500).")
     Integer samples;
 
     @Option(names = "--calibration-images", description = "BN recalibration images per subnet (default: quick 500, full 2000 as OFA).")

@@ -71,15 +71,9 @@ public record SearchSpace(
     /**
      * Resolutions of {@link #fmnistHr()}: 24 and 28, not {@code fmnist}'s 20, 24, 28.
      *
-     * <p>Why (2026-11-29, the 14,2,1,2,1,4 supernet trained with 20, 24, 28; {@code ofa eval
-     * --split test}): the max subnet at 20 px (13.5 M MACs, the largest subnet there) scored
-     * 90.39%, below the min subnet at 24 px (3.10 M MACs, 90.53%). The max subnet is normally the
-     * most accurate at its resolution, so a 20 px subnet was only worth its cost below 3.10 M MACs.
-     * The min subnet lost 1.06 points from 24 to 20 px (89.47%) and the max subnet 1.53.
-     * Downscaling the 28 px garments to 20 px loses the detail that separates shirts, T-shirts and
-     * pullovers, so 20 px only bought a cheaper but clearly worse floor (the min subnet at 20 px:
-     * 2.51 M MACs) and took a third of the training batches. Without it the space spans 7.5x in
-     * MACs (3.10 M to 23.3 M; with it 9.3x).
+     * <p>Why: downscaling the 28 px garments to 20 px loses the detail that separates shirts,
+     * T-shirts and pullovers: there even the max subnet scored below the min subnet at 24 px, so
+     * 20 px only added a worse floor and cost training batches (see docs/experiments.md).
      */
     private static final List<Integer> HR_RESOLUTIONS = List.of(24, 28);
 
@@ -244,21 +238,9 @@ public record SearchSpace(
      * (2.7x {@code fmnist}'s) and the full network trains at about a third of its speed on 2 CPU
      * cores (first epochs of the full preset: 128-143 img/s against 367-404 img/s).
      *
-     * <p>Why (2026-11-28, full network only, 2 epochs on 20,000 images at 28 px, validation on
-     * 5,000): {@code fmnist} reached 84.3%, this layout 85.4%; keeping the late stages large instead
-     * (strides 2, 2, 1, 1, maps 7, 4, 4, 4) reached 82.6%. The fine textures that tell a shirt from a
-     * T-shirt or a pullover need an early stage with room, not more late channels; the 16-epoch
-     * {@code fmnist} supernet was still underfitting (train accuracy 91.6% under augmentation).
-     *
-     * <p>Whole run (2026-11-29, {@code ofa train --preset full --space fmnist-hr --epochs
-     * 12,3,1,3,1,3}, about 2 h 38 min of training): test top-1 91.61% (max subnet) / 88.51% (min),
-     * against 91.06% / 87.57% for {@code fmnist}'s 98.5-minute full preset; 91.81% / 89.46% with
-     * the sandwich rule in the expand phases. The {@code full} training preset uses this space since
-     * (epochs 11, 2, 1, 2, 1, 3, sandwich rule everywhere: 91.88% / 89.47% in 98.9 min).
-     *
-     * <p>Resolutions 24 and 28 only, since 2026-11-29 (the javadoc of {@code HR_RESOLUTIONS} says
-     * why); the runs above used 20, 24, 28. The same full preset then gave 91.92% / 90.39% (min
-     * subnet at 24 px, 3.10 M MACs) in 94.0 min of training steps.
+     * <p>Why: the fine textures that tell a shirt from a T-shirt or a pullover need an early stage
+     * with room, not more late channels. Resolutions 24 and 28 only ({@code HR_RESOLUTIONS} says
+     * why; see docs/experiments.md).
      *
      * @return the space
      */
@@ -274,14 +256,9 @@ public record SearchSpace(
      * first 1x1 expansion, run at 28x28. The max subnet costs 24.55 M MACs at 28 px (5% more than
      * {@code fmnist-hr}'s 23.32 M), the min subnet 3.67 M at 24 px (18% more than 3.10 M).
      *
-     * <p>Why (2026-11-29, the full phase alone, 20,000 train images, 4 epochs, validation on 5,000:
-     * {@code ofa train --preset full --space fmnist-s1 --train-images 20000 --epochs 4,1,1,1,1,1
-     * --eval-every-epoch}, stopped after the full phase): the full network reached 89.60% (train
-     * accuracy 88.8%), against 88.30% (87.3%) for {@code fmnist-hr} in the same probe; 89.14% after 3
-     * of the 4 epochs already. A stride-2 stem with 16 channels halves the 28 px garment before any
-     * non-linearity has looked at its fine texture, and the 14-epoch {@code fmnist-hr} teacher was
-     * still underfitting (train accuracy 93.1%, validation 93.2% at the end of its phase). The price is speed: 170-200 img/s in that probe's full phase, against
-     * 227-263 img/s for {@code fmnist-hr}'s full phase on all the data.
+     * <p>Why: a stride-2 stem halves the 28 px garment before any non-linearity has looked at its
+     * fine texture; with a stride-1 stem the full network learns more per epoch, at a lower training
+     * speed (see docs/experiments.md).
      *
      * @return the space
      */

@@ -80,14 +80,8 @@ public final class MlpAccuracyPredictor implements AccuracyPredictor, AutoClosea
         /**
          * OFA's shape (3 x 400), Adam lr 1e-3, batch 128, 300 epochs, weight decay 1e-5.
          *
-         * <p>Why weight decay: 1.2 M weights memorise a few hundred rows (training MSE fell to
-         * 1e-8 on 480 synthetic rows while held-out RMSE stayed at 1.25 points); with 1e-4 the
-         * held-out RMSE was 0.75 points and Kendall tau 0.885 vs 0.837 (1e-2 collapsed to a
-         * constant). Why 1e-5 and 300 epochs: on real tables, 5-fold cross-validation
-         * (2026-11-28) of the 1,000-subnet table of the full {@code fmnist} supernet gave Kendall
-         * tau 0.722 / RMSE 0.253 pt with 1e-4 and 100 epochs, 0.751 / 0.218 with 3e-5 and 300
-         * epochs, 0.757 / 0.210 with 1e-5 and 300 epochs (1e-3 collapses to a constant); on the
-         * 300-subnet quick table 0.555, 0.561 and 0.560.
+         * <p>Why weight decay: 1.2 M weights memorise a few hundred rows without it; 1e-5 with 300
+         * epochs ranked real tables best in cross-validation (see docs/experiments.md).
          *
          * @param seed the seed
          * @return the defaults

@@ -16,8 +16,8 @@ import org.apache.commons.math3.stat.regression.SimpleRegression;
  * <p>Both fitted models minimise the squared <em>relative</em> error, since profiles are judged by
  * mean absolute percentage error and fast and slow subnets matter alike. Why the choice: with 20
  * subnets timed on a shared 2-core machine an affine least-squares fit sometimes followed the noise
- * (2026-11-29, DJL batch 8, idle machine: fit {@code -2.45 + 1.61 x sum}, held-out MAPE 21.4%, the
- * raw sum 15.9%); leave-one-out error tells such a fit from a real per-call overhead.
+ * and missed more than the raw sum; leave-one-out error tells such a fit from a real per-call
+ * overhead (see docs/experiments.md).
  *
  * @param interceptMs constant of the chosen model, ms
  * @param scale slope of the chosen model

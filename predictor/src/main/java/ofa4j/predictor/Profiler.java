@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntToDoubleFunction;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.LayerSpec;
 import ofa4j.models.SearchSpace;
@@ -95,9 +93,8 @@ public final class Profiler {
             meter.warmUpProcess(order.get(0));
             // Passes in alternating order, each entry keeping its fastest pass: load from other
             // processes only ever adds time, so a burst during one pass no longer biases the entries
-            // (or the subnets of the fit) timed then. With the median of 2 passes and one pass over
-            // the subnets, a profile taken beside a training run fitted 1.34 x sum and missed
-            // held-out subnets by 34.8% while its raw table sum missed them by 6.1% (2026-11-29).
+            // (or the subnets of the fit) timed then; a median of passes let such bursts bias the
+            // profile (see docs/experiments.md).
             // The machine itself has slow episodes (1.4-1.6x for 10 s to minutes, seen with no other
             // process of ours running): an anchor subnet timed before and after every pass tells a
             // quiet pass from a slow one, and up to EXTRA_PASSES more passes run until at least one
@@ -176,11 +173,6 @@ public final class Profiler {
     }
 
     static ProgressBar bar(String task, long max, PrintStream out) {
-        ProgressBarBuilder pb = new ProgressBarBuilder().setTaskName(task).setInitialMax(max)
-                .setStyle(ProgressBarStyle.ASCII).showSpeed();
-        if (out != null) {
-            pb.setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(out));
-        }
-        return pb.build();
+        return ofa4j.supernet.Progress.bar(task, max, "", 1, true, out);
     }
 }

@@ -35,13 +35,10 @@ import org.apache.commons.math3.linear.RealVector;
  * <p>A deliberately different model from {@link MlpAccuracyPredictor}: linear in its features, no
  * engine, fitted in milliseconds.
  *
- * <p>Why the resolution terms: what a block choice is worth depends on the input resolution. On the
- * table of 1,000 subnets of the full {@code fmnist} supernet (2026-11-28), subnets at resolution 20
- * score 1.3 points below those at 24 and 28, and the encoding alone ranked held-out subnets at
- * Kendall τ 0.73 (mean of 5 random 800/200 splits) with an in-sample residual of 0.22 points. With
- * the block one-hots times {@code z} and {@code z²} (for 3 resolutions, the same span as a separate
- * model per resolution, but one model for spaces with 25 resolutions), τ rose to 0.78 and RMSE fell
- * from 0.240 to 0.203 points on the same splits. Files of version 1 (no resolution terms) still load.
+ * <p>Why the resolution terms: what a block choice is worth depends on the input resolution, so the
+ * block one-hots are also multiplied by {@code z} and {@code z²} (one model, where a model per
+ * resolution would not scale to 25 resolutions); they rank held-out subnets better (see
+ * docs/experiments.md). Files of version 1 (no resolution terms) still load.
  */
 public final class RidgeAccuracyPredictor implements AccuracyPredictor {
 

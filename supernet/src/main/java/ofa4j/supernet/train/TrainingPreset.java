@@ -8,8 +8,7 @@ import ofa4j.supernet.data.DataSplits;
 
 /**
  * How much data and how many epochs a training run uses. Numbers are sized for 2 CPU cores and the
- * space of {@link #spaceFor}; see {@link #quick()} and {@link #full()} for the measurements behind
- * them.
+ * space of {@link #spaceFor}; the measurements behind them are in docs/experiments.md.
  *
  * @param name preset name ({@code quick}, {@code full} or a user name), stored in checkpoints
  * @param trainImages images of the train split used (0 = all)
@@ -51,11 +50,8 @@ public record TrainingPreset(
 
     /**
      * Weight decay of the {@link #full()} preset: 5e-4, the usual value for small images (CIFAR,
-     * Fashion-MNIST) rather than OFA's ImageNet 3e-5. Probe (2026-11-29, the full phase alone,
-     * {@code fmnist-hr}, 20,000 train images, 4 epochs, {@code ofa train --preset full --train-images
-     * 20000 --epochs 4,1,1,1,1,1 --eval-every-epoch} stopped after the full phase, weight decay set
-     * per run): validation top-1 of the full network 87.36% with 3e-5, 88.30% with 5e-4, 87.76% with
-     * 1e-3 (train accuracy 86.5%, 87.3%, 86.6%).
+     * Fashion-MNIST) rather than OFA's ImageNet 3e-5; in a probe it gave the full network a better
+     * validation accuracy than 3e-5 or 1e-3 (see docs/experiments.md).
      */
     public static final double FULL_WEIGHT_DECAY = 5e-4;
 
@@ -166,14 +162,9 @@ public record TrainingPreset(
      * The quick preset: about 8-10 minutes of training on 2 idle cores, enough for a usable demo
      * supernet (the whole {@code ofa run} pipeline uses it).
      *
-     * <p>Sizing (2026-11-28, {@code ofa train --preset quick --out X} then {@code ofa eval
-     * --supernet X --arch max --arch min --random 5 --split test}): the previous quick preset
-     * (12,000 images, full phase 4 epochs, 1,1,2,2,2,2 subnets per step) trained in 335 s and gave
-     * test top-1 80.6% (max subnet) / 75.8% (min): the full network, the teacher of every later
-     * phase, was still underfitting (train accuracy 81%). Spending the time on the full phase and
-     * sampling one subnet per step in the short shrinking phases instead: 20,000 images with 4 full
-     * epochs gave 83.6% / 76.0%, with 6 full epochs 85.9% / 76.6% (5 random subnets 80.8-84.4%),
-     * measured on a loaded machine (780 s of training there; about 1.7x less when idle).
+     * <p>Why this shape: the full network is the teacher of every later phase, so the time goes to
+     * its phase (6 epochs on 20,000 images) and the short shrinking phases sample one subnet per
+     * step (see docs/experiments.md).
      *
      * @return the preset
      */
@@ -188,42 +179,11 @@ public record TrainingPreset(
      * step), weight decay {@link #FULL_WEIGHT_DECAY}, in the {@code fmnist-s1} space ({@link
      * #spaceFor}): about 131 minutes of training on 2 idle cores, a little over the 2-hour budget.
      *
-     * <p>History (2026-11-28/29, {@code ofa eval --supernet R --arch max --arch min --random 5
-     * --split test} after each run; all figures test top-1, max / min subnet):
-     * <ul>
-     *   <li>{@code fmnist}, epochs 8, 4, 2, 4, 2, 4, OFA's uniform sampling: 90.88% / 86.91% in 88 min
-     *       of training steps; the teacher was underfitting (train 90.4%, validation 91.5% at the end
-     *       of the full phase).
-     *   <li>{@code fmnist}, epochs 16, 4, 2, 4, 2, 4: 91.06% / 87.57% in 98.5 min (the full phase at
-     *       ~520 img/s idle, 1,962 s; validation 92.2% at its end).
-     *   <li>{@code fmnist-hr}, epochs 12, 3, 1, 3, 1, 3: 91.61% / 88.51% in about 2 h 38 min; with the
-     *       sandwich rule in the expand phases (same depth-2 checkpoint) 91.81% / 89.46%.
-     *   <li>{@code fmnist-hr}, epochs 11, 2, 1, 2, 1, 3, sandwich rule everywhere (then the preset):
-     *       91.88% / 89.47% in 98.9 min (5,934 s, idle machine; 5 random subnets 89.11-91.38%).
-     *   <li>{@code fmnist-hr}, epochs 14, 2, 1, 2, 1, 4, sandwich rule everywhere: 92.26% / 89.47% in
-     *       128 min (7,683 s): +0.38 points on the max subnet only, for 29 more minutes, so not adopted.
-     *   <li>The runs above trained {@code fmnist-hr} at 20, 24 and 28 px. Since it has only 24 and
-     *       28 px ({@link SearchSpace#fmnistHr()} says why), that preset measured (2026-11-29,
-     *       {@code ofa train --preset full --eval-every-epoch}, idle machine): 91.92% / 90.39% (min
-     *       subnet now at 24 px), 5 random subnets 90.72-91.08% (mean 90.90%), in 94.0 min of
-     *       training steps (5,640 s; 5,823 s with the per-epoch validation).
-     *   <li>The same with weight decay 5e-4 instead of 3e-5 and 12 full epochs instead of 11 (the
-     *       preset until the next entry; 2026-11-29, {@code ofa train --preset full --weight-decay 5e-4 --epochs
-     *       12,2,1,2,1,3 --eval-every-epoch}, idle machine): 92.52% / 91.03%, 5 random subnets
-     *       91.34-91.95% (mean 91.63%), in 103.2 min of training steps (6,194 s; 6,416 s with the
-     *       per-epoch validation).
-     *   <li>That preset with peak learning rate 0.2 and 14 full epochs (2026-11-29, {@code ofa train
-     *       --preset full --lr 0.2 --epochs 14,2,1,2,1,3 --eval-every-epoch}): 92.55% / 90.91%, 5
-     *       random subnets 91.34-92.09% (mean 91.72%), in 114.9 min (6,891 s): no gain beyond the
-     *       noise for 12 more minutes, so not adopted.
-     *   <li>{@code fmnist-s1} (a stride-1 stem, {@link SearchSpace#fmnistS1()} says why), epochs 10, 2,
-     *       1, 2, 1, 3 (this preset; 2026-11-29, {@code ofa train --preset full --space fmnist-s1
-     *       --epochs 10,2,1,2,1,3 --eval-every-epoch}): 93.31% / 92.09%, 5 random subnets 92.19-92.91%
-     *       (mean 92.61%), in 131.1 min of training steps (7,869 s; 8,168 s with the per-epoch
-     *       validation); the full network alone scored 93.20% at the end of its phase. Both goals
-     *       (93% / 90%) met; 28 minutes more than the {@code fmnist-hr} preset above.
-     * </ul>
-     * The sandwich rule trains the phase's smallest subnet in every step (and, with 4 subnets per
+     * <p>Why: of the layouts and epoch splits tried, this one met both goals (93% max / 90% min
+     * subnet, test top-1); longer full phases or a higher learning rate gained no more than noise
+     * (see docs/experiments.md).
+     *
+     * <p>The sandwich rule trains the phase's smallest subnet in every step (and, with 4 subnets per
      * step, its largest), so the min subnet gains most; the shorter kernel and depth phases pay for
      * the 2.8x costlier space.
      *
