@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.CostModel;
 import ofa4j.models.SearchSpace;
@@ -141,7 +139,7 @@ public final class AccuracyDatasetBuilder {
                     fresh++;
                     if (bar != null) {
                         bar.step();
-                        bar.setExtraMessage(String.format(java.util.Locale.ROOT, "last %.3f", acc));
+                        bar.setExtraMessage(String.format(java.util.Locale.ROOT, " last %.1f%%", 100 * acc));
                     }
                 }
             } finally {
@@ -154,16 +152,7 @@ public final class AccuracyDatasetBuilder {
     }
 
     private ProgressBar progressBar(int max) {
-        ProgressBarBuilder pb = new ProgressBarBuilder()
-                .setTaskName("accuracy dataset")
-                .setInitialMax(max)
-                .setStyle(ProgressBarStyle.ASCII)
-                .setUnit(" subnets", 1)
-                .showSpeed();
-        if (progressOut != null) {
-            pb.setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(progressOut));
-        }
-        return pb.build();
+        return ofa4j.supernet.Progress.bar("accuracy table", max, "", 1, true, progressOut);
     }
 
     /** Builder of {@link AccuracyDatasetBuilder}. */

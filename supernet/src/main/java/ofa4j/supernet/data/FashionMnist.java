@@ -18,8 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * Finds, downloads and reads Fashion-MNIST (Xiao, Rasul, Vollgraf 2017: 60,000 training and 10,000
@@ -101,9 +99,33 @@ public final class FashionMnist {
     public static Sets load(Path explicitDir, boolean quiet) throws IOException {
         Path dir = locate(explicitDir, false);
         if (dir == null) {
-            dir = download(OFFICIAL_BASE_URL, userCacheDir(), quiet);
+            dir = downloadOrExplain(OFFICIAL_BASE_URL, userCacheDir(), quiet);
         }
         return read(dir);
+    }
+
+    /**
+     * Downloads the files, or fails with one message that says where we looked, what was tried,
+     * why it failed and the two ways out.
+     *
+     * @param baseUrl where to download from
+     * @param cache the directory to download into
+     * @param quiet true to hide the progress bar
+     * @return {@code cache}
+     * @throws IOException with that message, the download's failure as its cause
+     */
+    static Path downloadOrExplain(String baseUrl, Path cache, boolean quiet) throws IOException {
+        try {
+            return download(baseUrl, cache, quiet);
+        } catch (IOException e) {
+            String why = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName()
+                    : e.getClass().getSimpleName() + ": " + e.getMessage();
+            throw new IOException("Fashion-MNIST was not found (looked in $" + ENV_VAR + ", " + SYSTEM_DIR + " and "
+                    + cache + ") and downloading it from " + baseUrl + " failed (" + why + "). Either install"
+                    + " Debian's package (apt-get install dataset-fashion-mnist, which fills " + SYSTEM_DIR
+                    + "), or pass --data DIR: a directory with the four files " + FILES
+                    + " or a folder of images with one sub-folder per class.", e);
+        }
     }
 
     /**
@@ -315,13 +337,8 @@ public final class FashionMnist {
     }
 
     private static ProgressBar bar(String name, long length) {
-        return new ProgressBarBuilder()
-                .setTaskName("download " + name)
-                .setInitialMax(length > 0 ? length : -1)
-                .setStyle(ProgressBarStyle.ASCII)
-                .setUnit("KiB", 1024)
-                .showSpeed()
-                .build();
+        return ofa4j.supernet.Progress.bar("download " + name.replace("-ubyte.gz", "").replace("-idx1", "")
+                .replace("-idx3", ""), length > 0 ? length : -1, "KiB", 1024, true, null);
     }
 
     /**

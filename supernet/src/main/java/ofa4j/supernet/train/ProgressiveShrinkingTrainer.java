@@ -21,8 +21,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.AtomicFiles;
 import ofa4j.models.SearchSpace;
@@ -329,9 +327,8 @@ public final class ProgressiveShrinkingTrainer {
                             seconds += dt;
                             if (bar != null) {
                                 bar.step();
-                                bar.setExtraMessage(String.format(Locale.ROOT, " loss %.3f acc %.1f%% %.0f img/s",
-                                        lossSum / Math.max(1, seen / batchSize), 100 * correct / Math.max(1, seen),
-                                        images / Math.max(1e-9, seconds)));
+                                bar.setExtraMessage(barMessage(lossSum / Math.max(1, seen / batchSize),
+                                        correct / Math.max(1, seen), images / Math.max(1e-9, seconds)));
                             }
                             if (listener != null) {
                                 listener.onStep(new StepInfo(globalStep, phaseIdx, phase, epoch, step, out.archs, lr,
@@ -375,7 +372,7 @@ public final class ProgressiveShrinkingTrainer {
                     }
                     metrics.addProperty("wall_s", (System.nanoTime() - t0) / 1e9);
                     history.add(metrics);
-                    info("%s", GSON.toJson(metrics));
+                    info("%s", epochLine(phaseIdx + 1, phases.size(), metrics));
                     int nextPhase = epoch + 1 == phase.epochs() ? phaseIdx + 1 : phaseIdx;
                     int nextEpoch = epoch + 1 == phase.epochs() ? 0 : epoch + 1;
                     lastCkpt = Checkpoint.write(runDir, net, teacher, opt,
@@ -509,18 +506,34 @@ public final class ProgressiveShrinkingTrainer {
     }
 
     private ProgressBar bar(int phaseIdx, Phase phase, int epoch, int stepsPerEpoch, int startStep) {
-        ProgressBar b = new ProgressBarBuilder()
-                .setTaskName(String.format(Locale.ROOT, "%d/%d %s ep %d/%d", phaseIdx + 1, phases.size(), phase.name(),
-                        epoch + 1, phase.epochs()))
-                .setInitialMax(stepsPerEpoch)
-                .setStyle(ProgressBarStyle.ASCII)
-                .setUnit(" steps", 1)
-                // the consumer's own width wins over the builder's; 150 columns keep loss, accuracy
-                // and img/s visible when no terminal width is known (logs, CI)
-                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(log, 150))
-                .build();
+        ProgressBar b = ofa4j.supernet.Progress.bar(barTask(phase.name(), epoch + 1, phase.epochs()), stepsPerEpoch, "", 1, false, log);
         b.stepTo(startStep);
         return b;
+    }
+
+    /**
+     * The task name of an epoch's progress bar, e.g. {@code expand-2 1/1} (the phase's name and the
+     * epoch; the line printed after each epoch says which phase of how many).
+     *
+     * @param name the phase's name
+     * @param epoch 1-based epoch
+     * @param epochs epochs of the phase
+     * @return the task name
+     */
+    static String barTask(String name, int epoch, int epochs) {
+        return String.format(Locale.ROOT, "%s %d/%d", name, epoch, epochs);
+    }
+
+    /**
+     * The running figures shown after an epoch's bar.
+     *
+     * @param loss mean loss so far
+     * @param accuracy training accuracy so far, fraction
+     * @param imagesPerSecond training speed
+     * @return e.g. {@code  loss 1.91 acc 80.5% 735/s} (images per second)
+     */
+    static String barMessage(double loss, double accuracy, double imagesPerSecond) {
+        return String.format(Locale.ROOT, " loss %.2f acc %.1f%% %.0f/s", loss, 100 * accuracy, imagesPerSecond);
     }
 
     private static double num(JsonObject o, String key) {
@@ -536,6 +549,27 @@ public final class ProgressiveShrinkingTrainer {
             }
         }
         return sb.append(']').toString();
+    }
+
+    /**
+     * One readable line per finished epoch (the same figures go to the run's metrics file as JSON),
+     * e.g. {@code phase 1/6 full, epoch 6/6: loss 0.782, train 86.6%, val max 88.0% min 85.4%, 547 img/s, 235 s}.
+     *
+     * @param phase 1-based phase
+     * @param phases phases in all
+     * @param m the epoch's metrics
+     * @return the line
+     */
+    static String epochLine(int phase, int phases, JsonObject m) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "phase %d/%d %s, epoch %d: loss %.3f, train %.1f%%",
+                phase, phases, m.get("phase").getAsString(), m.get("epoch").getAsInt() + 1, m.get("loss").getAsDouble(),
+                100 * m.get("train_acc").getAsDouble()));
+        if (m.has("val_acc_max")) {
+            sb.append(String.format(Locale.ROOT, ", val max %.1f%% min %.1f%%", 100 * m.get("val_acc_max").getAsDouble(),
+                    100 * m.get("val_acc_min").getAsDouble()));
+        }
+        return sb.append(String.format(Locale.ROOT, ", %.0f img/s, %.0f s", m.get("img_per_s").getAsDouble(),
+                m.get("wall_s").getAsDouble())).toString();
     }
 
     private void info(String fmt, Object... args) {

@@ -125,6 +125,25 @@ class FashionMnistTest {
         assertEquals(9, s.test().labels()[0]);
     }
 
+    @Test
+    void aFailedDownloadSaysWhatItTriedWhyAndTheTwoWaysOut() throws IOException {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort(); // closed below: nothing listens there any more
+        }
+        String url = "http://127.0.0.1:" + port;
+        Path cache = tmp.resolve("cache");
+        IOException e = assertThrows(IOException.class, () -> FashionMnist.downloadOrExplain(url, cache, true));
+        String m = e.getMessage();
+        assertTrue(m.contains("downloading it from " + url + " failed (ConnectException"), m);
+        assertTrue(m.contains(FashionMnist.SYSTEM_DIR.toString()) && m.contains(cache.toString()), m);
+        assertTrue(m.contains("apt-get install dataset-fashion-mnist"), m);
+        assertTrue(m.contains("--data DIR"), m);
+        try (Stream<Path> left = Files.list(cache)) {
+            assertEquals(0, left.count(), "no partial file is left in the cache");
+        }
+    }
+
     // -------------------------------------------------------------- download from a loopback server
 
     private interface Body {
