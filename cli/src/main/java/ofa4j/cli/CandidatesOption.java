@@ -13,7 +13,7 @@ public final class CandidatesOption {
             description = "Closed loop: score each candidate on the first N validation images, then only the "
                     + ofa4j.slicer.ClosedLoop.FINALISTS + " best within the bounds on the whole split; 0 = every"
                     + " candidate on the whole split. Default: 0 for 'ofa run' (every row refits the predictor),"
-                    + " else a quarter of the split (at least 500; 0 below 1000 images).")
+                    + " else " + ofa4j.slicer.ClosedLoop.DEFAULT_SCREEN_IMAGES + " (0 below twice that).")
     Integer screenImages;
 
     /**

@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * The whole specialisation for one latency constraint on {@code fmnist} through the closed loop:
  * OFA's evolution search (default budget), the top {@link ClosedLoop#DEFAULT_K} candidates measured
  * (extraction with BN recalibration, validation accuracy in ONNX Runtime, latency through the
- * profile's meter; with {@code screen}, accuracy on a quarter of the validation split first and the
+ * profile's meter; with {@code screen}, accuracy on the first 500 validation images first and the
  * {@link ClosedLoop#FINALISTS} best on all of it), then for the delivered one test accuracy (10,000
  * images), ONNX export, ONNX Runtime parity check, two more timings, report and plot.
  * The supernet is untrained (timing does not depend on its weights); the goal is at most 10 s.
@@ -70,7 +70,7 @@ public class SpecialiseBench {
     @Param({"500", "2000"})
     public int calibrationImages;
 
-    /** Screen the candidates on a quarter of the validation split first (as {@code ofa slice}), or not (as {@code ofa run}). */
+    /** Screen the candidates on part of the validation split first (as {@code ofa slice}), or not (as {@code ofa run}). */
     @Param({"true", "false"})
     public boolean screen;
 
