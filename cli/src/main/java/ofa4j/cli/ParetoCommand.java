@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import ofa4j.models.SearchSpace;
 import ofa4j.predictor.DeviceProfile;
+import ofa4j.predictor.PredictorStage;
 import ofa4j.slicer.Candidate;
 import ofa4j.slicer.Constraint;
 import ofa4j.slicer.CostAxis;
@@ -47,7 +48,7 @@ final class ParetoCommand implements Callable<Integer> {
         if (!axis.equals("latency") && !axis.equals("macs")) {
             throw new IllegalArgumentException("--axis must be one of [latency, macs], found '" + axis + "'");
         }
-        try (Pipeline.LoadedPredictor acc = predictor.load(runDir)) {
+        try (PredictorStage.LoadedPredictor acc = predictor.load(runDir)) {
             SearchSpace space = acc.space();
             CostAxis ax = axis.equals("macs") ? CostAxis.macs()
                     : CostAxis.latency(DeviceProfile.find(runDir.resolve("devices"), device));

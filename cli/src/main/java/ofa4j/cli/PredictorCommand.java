@@ -3,6 +3,7 @@ package ofa4j.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import ofa4j.predictor.PredictorStage;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,16 +52,16 @@ final class PredictorCommand {
             Path dir = runDir.resolve("predictor");
             Files.createDirectories(dir);
             try (SupernetRun run = SupernetRun.open(runDir.resolve("supernet"), dataOptions, common.quiet)) {
-                var t = Pipeline.accuracyTable(run, dir.resolve(Pipeline.ACCURACY_FILE), samples, calibrationImages,
+                var t = PredictorStage.accuracyTable(run.net, run.data, dir.resolve(PredictorStage.ACCURACY_FILE), samples, calibrationImages,
                         common.seed, common.quiet);
                 spec.commandLine().getOut().printf("accuracy table %s: %d rows (%d new) in %.1f s%n", t.file(), t.totalRows(),
                         t.newRows(), t.seconds());
-                try (Pipeline.Predictors p = Pipeline.fitPredictors(run.net.space(), dir, common.seed, false, cvFolds)) {
+                try (PredictorStage.Predictors p = PredictorStage.fitPredictors(run.net.space(), dir, common.seed, false, cvFolds)) {
                     spec.commandLine().getOut().println(p.mlpQuality());
                     spec.commandLine().getOut().println(p.ridgeQuality());
                     p.crossValidation().forEach(spec.commandLine().getOut()::println);
-                    spec.commandLine().getOut().println("wrote " + dir.resolve(Pipeline.MLP_FILE) + ", "
-                            + dir.resolve(Pipeline.RIDGE_FILE) + ", " + dir.resolve(Pipeline.QUALITY_FILE));
+                    spec.commandLine().getOut().println("wrote " + dir.resolve(PredictorStage.MLP_FILE) + ", "
+                            + dir.resolve(PredictorStage.RIDGE_FILE) + ", " + dir.resolve(PredictorStage.QUALITY_FILE));
                 }
             }
             return 0;

@@ -2,6 +2,7 @@ package ofa4j.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import ofa4j.predictor.PredictorStage;
 import picocli.CommandLine.Option;
 
 /** The {@code --predictor} option of the commands that search (a picocli mixin). */
@@ -18,7 +19,7 @@ public final class PredictorOption {
      * @return the predictor and why it was chosen
      * @throws IOException if a predictor or quality file is missing or corrupt
      */
-    Pipeline.LoadedPredictor load(Path runDir) throws IOException {
-        return Pipeline.loadPredictor(runDir.resolve("predictor"), which);
+    PredictorStage.LoadedPredictor load(Path runDir) throws IOException {
+        return PredictorStage.loadPredictor(runDir.resolve("predictor"), which);
     }
 }

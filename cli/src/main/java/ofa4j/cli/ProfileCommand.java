@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import ofa4j.models.SearchSpace;
 import ofa4j.predictor.DeviceProfile;
 import ofa4j.predictor.ExporterModels;
+import ofa4j.predictor.ProfileStage;
 import ofa4j.predictor.RemoteKit;
 import ofa4j.supernet.train.Checkpoint;
 import picocli.CommandLine.Command;
@@ -90,9 +91,9 @@ final class ProfileCommand implements Callable<Integer> {
         }
         Path out = common.out != null
                 ? common.out
-                : Path.of("devices", Pipeline.localDeviceName(engine, ortThreads, batch) + ".json");
+                : Path.of("devices", ProfileStage.localDeviceName(engine, ortThreads, batch) + ".json");
         long t0 = System.nanoTime();
-        DeviceProfile p = Pipeline.profile(s, out, engine, ortThreads, batch, subnets, common.seed, common.quiet, false);
+        DeviceProfile p = ProfileStage.profile(s, out, engine, ortThreads, batch, subnets, common.seed, common.quiet, false);
         spec.commandLine().getOut().printf(Locale.ROOT, "profiled %s in %.1f s: min subnet %.3f ms, max subnet %.3f ms predicted; wrote %s%n",
                 p.name(), (System.nanoTime() - t0) / 1e9, p.predictMs(s.min()), p.predictMs(s.max()), out);
         return 0;

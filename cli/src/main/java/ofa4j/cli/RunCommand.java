@@ -17,7 +17,10 @@ import ofa4j.predictor.AccuracyPredictor;
 import ofa4j.predictor.BinomialInterval;
 import ofa4j.predictor.CrossValidation;
 import ofa4j.predictor.DeviceProfile;
+import ofa4j.predictor.PredictorStage;
+import ofa4j.predictor.ProfileStage;
 import ofa4j.slicer.Fleet;
+import ofa4j.slicer.SliceStage;
 import ofa4j.slicer.Specialiser;
 import ofa4j.supernet.train.TrainingPreset;
 import ofa4j.supernet.train.TrainingResult;
@@ -112,41 +115,41 @@ final class RunCommand implements Callable<Integer> {
             // to the data's channels and classes.
             SearchSpace space = run.net.space();
             w.println("[2/5] profiling this machine (ONNX Runtime, 1 thread)...");
-            Path profileFile = out.resolve("devices").resolve(Pipeline.localDeviceName(1) + ".json");
+            Path profileFile = out.resolve("devices").resolve(ProfileStage.localDeviceName(1) + ".json");
             boolean profileReused = resume && Files.isRegularFile(profileFile)
                     && DeviceProfile.load(profileFile).space().equals(space);
             DeviceProfile device = ledger.time("profile", () ->
-                    Pipeline.profile(space, profileFile, 1, profileSubnets, common.seed, common.quiet, resume));
+                    ProfileStage.profile(space, profileFile, 1, profileSubnets, common.seed, common.quiet, resume));
 
             w.println("[3/5] measuring " + n + " subnets for the accuracy predictor...");
             Path predDir = out.resolve("predictor");
             Files.createDirectories(predDir);
             var table = ledger.time("accuracy_dataset", () ->
-                    Pipeline.accuracyTable(run, predDir.resolve(Pipeline.ACCURACY_FILE), n, calib, common.seed, common.quiet));
+                    PredictorStage.accuracyTable(run.net, run.data, predDir.resolve(PredictorStage.ACCURACY_FILE), n, calib, common.seed, common.quiet));
             w.println("[4/5] fitting predictors...");
-            try (Pipeline.Predictors preds = ledger.time("fit_predictors", () ->
-                    Pipeline.fitPredictors(space, predDir, common.seed, resume, CV_FOLDS))) {
+            try (PredictorStage.Predictors preds = ledger.time("fit_predictors", () ->
+                    PredictorStage.fitPredictors(space, predDir, common.seed, resume, CV_FOLDS))) {
                 w.println("      " + preds.mlpQuality());
                 w.println("      " + preds.ridgeQuality());
                 preds.crossValidation().forEach(v -> w.println("      " + v));
                 if (preds.crossValidationReused()) {
-                    w.println("      (cross-validation reused from " + Pipeline.QUALITY_FILE + ": same table, folds, seed)");
+                    w.println("      (cross-validation reused from " + PredictorStage.QUALITY_FILE + ": same table, folds, seed)");
                 }
                 AccuracyPredictor search = preds.best();
                 String why = preds.choice().why();
-                Pipeline.LoopSettings loop = new Pipeline.LoopSettings(candidates.k, rounds, calib,
+                SliceStage.LoopSettings loop = new SliceStage.LoopSettings(candidates.k, rounds, calib,
                         candidates.screenImages(run.data.val().size(), true));
                 w.println("[5/5] slicing for 4 budgets: " + search.name() + " predictor (" + why + ") proposes, the top "
                         + candidates.k + " candidates are measured, " + rounds + " round(s); exporting ONNX...");
-                List<Fleet.Target> targets = Pipeline.defaultTargets(space, device);
-                Pipeline.Slices slices = ledger.time("slice_export", () ->
-                        Pipeline.slice(run, search, device, targets, out.resolve("slices"), loop, predDir, common.seed));
+                List<Fleet.Target> targets = SliceStage.defaultTargets(space, device);
+                SliceStage.Slices slices = ledger.time("slice_export", () ->
+                        SliceStage.slice(run.net, run.data, search, device, targets, out.resolve("slices"), loop, predDir, common.seed));
                 w.println("      " + slices.tableNote() + ": " + slices.rowsAdded() + " rows added");
-                Pipeline.Predictors refined = null;
-                if (Files.isRegularFile(predDir.resolve(Pipeline.MEASURED_FILE))) {
+                PredictorStage.Predictors refined = null;
+                if (Files.isRegularFile(predDir.resolve(PredictorStage.MEASURED_FILE))) {
                     w.println("      refitting the predictors on the table and the measured rows...");
                     refined = ledger.time("refit_predictors", () ->
-                            Pipeline.fitPredictors(space, predDir, common.seed, resume, CV_FOLDS, true));
+                            PredictorStage.fitPredictors(space, predDir, common.seed, resume, CV_FOLDS, true));
                     refined.crossValidation().forEach(v -> w.println("      after: " + v));
                 }
 
@@ -178,19 +181,19 @@ final class RunCommand implements Callable<Integer> {
                 pr.addProperty("search_predictor", search.name());
                 pr.addProperty("search_predictor_why", why);
                 pr.addProperty("cross_validation_reused", preds.crossValidationReused());
-                pr.add("mlp", Pipeline.quality(preds.mlpQuality()));
-                pr.add("ridge", Pipeline.quality(preds.ridgeQuality()));
+                pr.add("mlp", PredictorStage.quality(preds.mlpQuality()));
+                pr.add("ridge", PredictorStage.quality(preds.ridgeQuality()));
                 for (CrossValidation v : preds.crossValidation()) {
-                    pr.add(v.predictor() + "_cv", Pipeline.crossValidation(v));
+                    pr.add(v.predictor() + "_cv", PredictorStage.crossValidation(v));
                 }
                 if (refined != null) {
                     JsonObject after = new JsonObject();
                     after.addProperty("rows", refined.rows());
                     after.addProperty("rows_added_by_closed_loop", slices.rowsAdded());
-                    after.add("mlp", Pipeline.quality(refined.mlpQuality()));
-                    after.add("ridge", Pipeline.quality(refined.ridgeQuality()));
+                    after.add("mlp", PredictorStage.quality(refined.mlpQuality()));
+                    after.add("ridge", PredictorStage.quality(refined.ridgeQuality()));
                     for (CrossValidation v : refined.crossValidation()) {
-                        after.add(v.predictor() + "_cv", Pipeline.crossValidation(v));
+                        after.add(v.predictor() + "_cv", PredictorStage.crossValidation(v));
                     }
                     pr.add("after_refinement", after);
                     refined.close();

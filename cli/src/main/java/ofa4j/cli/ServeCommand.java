@@ -15,19 +15,20 @@ import ofa4j.cli.serve.SlicingServer;
 import ofa4j.exporter.OnnxExporter;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.SpaceJson;
-import ofa4j.predictor.DeviceProfile;
-import ofa4j.predictor.LatencyPredictor;
 import ofa4j.predictor.AccuracyDatasetBuilder;
 import ofa4j.predictor.AccuracyTableInfo;
+import ofa4j.predictor.DeviceProfile;
+import ofa4j.predictor.LatencyPredictor;
+import ofa4j.predictor.PredictorStage;
 import ofa4j.predictor.SupernetScorer;
 import ofa4j.slicer.ClosedLoop;
 import ofa4j.slicer.Constraint;
 import ofa4j.slicer.EvolutionSearch;
 import ofa4j.slicer.Fleet;
-import ofa4j.slicer.Specialiser;
-import ofa4j.slicer.SupernetBackend;
 import ofa4j.slicer.SearchResult;
 import ofa4j.slicer.SlicingService;
+import ofa4j.slicer.Specialiser;
+import ofa4j.slicer.SupernetBackend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -93,7 +94,7 @@ final class ServeCommand implements Callable<Integer> {
         static final int ANSWER_CACHE = 256;
 
         private final SupernetRun run;
-        private final Pipeline.LoadedPredictor predictor;
+        private final PredictorStage.LoadedPredictor predictor;
         private final SlicingService service;
         private final ClosedLoop loop;
         private final SupernetBackend measuring;
@@ -107,7 +108,7 @@ final class ServeCommand implements Callable<Integer> {
                     }
                 });
 
-        private Backend(SupernetRun run, Pipeline.LoadedPredictor predictor, SlicingService service, ClosedLoop loop,
+        private Backend(SupernetRun run, PredictorStage.LoadedPredictor predictor, SlicingService service, ClosedLoop loop,
                 SupernetBackend measuring, long calibrationSeed, long seed) {
             this.run = run;
             this.predictor = predictor;
@@ -138,7 +139,7 @@ final class ServeCommand implements Callable<Integer> {
             if (devices.isEmpty()) {
                 throw new IllegalArgumentException("run " + runDir + " has no device profiles in " + devDir + "; run 'ofa profile' or 'ofa run' first");
             }
-            Pipeline.LoadedPredictor acc = Pipeline.loadPredictor(runDir.resolve("predictor"), predictor);
+            PredictorStage.LoadedPredictor acc = PredictorStage.loadPredictor(runDir.resolve("predictor"), predictor);
             try {
                 SupernetRun run = SupernetRun.open(runDir.resolve("supernet"), data, quiet);
                 AccuracyTableInfo info = AccuracyTableInfo.read(runDir.resolve("predictor"));

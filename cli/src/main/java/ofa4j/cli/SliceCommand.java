@@ -5,8 +5,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import ofa4j.predictor.DeviceProfile;
+import ofa4j.predictor.PredictorStage;
 import ofa4j.slicer.Constraint;
 import ofa4j.slicer.Fleet;
+import ofa4j.slicer.SliceStage;
 import ofa4j.slicer.Specialiser;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,12 +73,12 @@ final class SliceCommand implements Callable<Integer> {
         Constraint c = Constraint.of(dev, maxLatencyMs, maxMacs, maxParams, maxMemory, minResolution, maxResolution);
         String name = c.isNone() ? "unconstrained" : "slice";
         Path out = common.outDir("slice");
-        try (Pipeline.LoadedPredictor acc = predictor.load(runDir);
+        try (PredictorStage.LoadedPredictor acc = predictor.load(runDir);
                 SupernetRun run = SupernetRun.open(runDir.resolve("supernet"), dataOptions, common.quiet)) {
             spec.commandLine().getOut().printf("accuracy predictor: %s (%s)%n", acc.predictor().name(), acc.why());
-            Pipeline.LoopSettings loop = new Pipeline.LoopSettings(candidates.k, rounds, calibrationImages,
+            SliceStage.LoopSettings loop = new SliceStage.LoopSettings(candidates.k, rounds, calibrationImages,
                     candidates.screenImages(run.data.val().size(), false));
-            Pipeline.Slices s = Pipeline.slice(run, acc.predictor(), dev, List.of(new Fleet.Target(name, c)), out, loop,
+            SliceStage.Slices s = SliceStage.slice(run.net, run.data, acc.predictor(), dev, List.of(new Fleet.Target(name, c)), out, loop,
                     runDir.resolve("predictor"), common.seed);
             for (Specialiser.Report r : s.reports()) {
                 spec.commandLine().getOut().printf(Locale.ROOT,

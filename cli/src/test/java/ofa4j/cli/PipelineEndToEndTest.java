@@ -1,9 +1,5 @@
 package ofa4j.cli;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -18,11 +14,16 @@ import java.util.List;
 import java.util.Map;
 import ofa4j.cli.serve.SlicingServer;
 import ofa4j.exporter.OnnxExporter;
+import ofa4j.predictor.PredictorStage;
 import ofa4j.supernet.data.FashionMnist;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 
 /**
  * The whole pipeline through the command line on the smoke preset (a minute of training on 256
@@ -78,7 +79,7 @@ class PipelineEndToEndTest {
         assertTrue(loop.get("candidates_measured").getAsInt() >= 4, loop.toString());
         JsonObject after = r.getAsJsonObject("predictor").getAsJsonObject("after_refinement");
         assertTrue(after.get("rows").getAsInt() > r.getAsJsonObject("predictor").get("rows").getAsInt(), after.toString());
-        assertTrue(Files.isRegularFile(run.resolve("predictor").resolve(Pipeline.MEASURED_FILE)));
+        assertTrue(Files.isRegularFile(run.resolve("predictor").resolve(PredictorStage.MEASURED_FILE)));
         assertTrue(costs.get("total_cpu_s").getAsDouble() > 0);
         assertTrue(Files.size(run.resolve("slices").resolve("pareto.png")) > 5_000);
         assertTrue(Files.readString(run.resolve("summary.md")).contains("| target | subnet |"));
@@ -86,7 +87,7 @@ class PipelineEndToEndTest {
 
     @Test
     void resumeReusesEveryStage() throws Exception {
-        Path qf = run.resolve("predictor").resolve(Pipeline.QUALITY_FILE);
+        Path qf = run.resolve("predictor").resolve(PredictorStage.QUALITY_FILE);
         JsonObject cvBefore = JsonParser.parseString(Files.readString(qf)).getAsJsonObject().getAsJsonObject("cross_validation");
         assertEquals(5, cvBefore.getAsJsonObject("ridge").getAsJsonArray("per_fold").size(), cvBefore.toString());
         CliRunner.Result again = CliRunner.run("run", "--preset", "smoke", "--out", run.toString(), "--samples", "20",
@@ -103,26 +104,26 @@ class PipelineEndToEndTest {
 
     @Test
     void crossValidationIsReusedOnlyForTheSameTableFoldsAndSeed() throws Exception {
-        Path qf = run.resolve("predictor").resolve(Pipeline.QUALITY_FILE);
+        Path qf = run.resolve("predictor").resolve(PredictorStage.QUALITY_FILE);
         JsonObject stored = JsonParser.parseString(Files.readString(qf)).getAsJsonObject().getAsJsonObject("cross_validation");
         JsonObject key = new JsonObject();
         for (String k : List.of("folds", "seed", "table_sha256", "mlp_config")) {
             key.add(k, stored.get(k));
         }
-        List<ofa4j.predictor.CrossValidation> back = Pipeline.reusableCrossValidation(qf, key);
+        List<ofa4j.predictor.CrossValidation> back = PredictorStage.reusableCrossValidation(qf, key);
         assertEquals(2, back.size());
         assertEquals(stored.getAsJsonObject("ridge").get("kendall_tau_mean").getAsDouble(), back.get(1).tauMean(), 1e-12);
         assertEquals(stored.getAsJsonObject("mlp").get("rmse_pt_sd").getAsDouble(), back.get(0).rmseSd(), 1e-12);
         JsonObject otherTable = key.deepCopy();
         otherTable.addProperty("table_sha256", "0".repeat(64));
-        assertTrue(Pipeline.reusableCrossValidation(qf, otherTable).isEmpty());
+        assertTrue(PredictorStage.reusableCrossValidation(qf, otherTable).isEmpty());
         JsonObject otherFolds = key.deepCopy();
         otherFolds.addProperty("folds", 4);
-        assertTrue(Pipeline.reusableCrossValidation(qf, otherFolds).isEmpty());
+        assertTrue(PredictorStage.reusableCrossValidation(qf, otherFolds).isEmpty());
         Path corrupt = dir.resolve("corrupt-quality.json");
         Files.writeString(corrupt, "{\"cross_validation\":");
-        assertTrue(Pipeline.reusableCrossValidation(corrupt, key).isEmpty());
-        assertTrue(Pipeline.reusableCrossValidation(dir.resolve("absent.json"), key).isEmpty());
+        assertTrue(PredictorStage.reusableCrossValidation(corrupt, key).isEmpty());
+        assertTrue(PredictorStage.reusableCrossValidation(dir.resolve("absent.json"), key).isEmpty());
     }
 
     @Test
@@ -197,7 +198,7 @@ class PipelineEndToEndTest {
         assertTrue(r.out().contains("20 rows (0 new)"), r.out());
         assertTrue(r.out().contains("mlp: n=") && r.out().contains("ridge: n="), r.out());
         assertTrue(r.out().contains("mlp: 5-fold CV Kendall tau") && r.out().contains("ridge: 5-fold CV Kendall tau"), r.out());
-        JsonObject cv = JsonParser.parseString(Files.readString(run.resolve("predictor").resolve(Pipeline.QUALITY_FILE)))
+        JsonObject cv = JsonParser.parseString(Files.readString(run.resolve("predictor").resolve(PredictorStage.QUALITY_FILE)))
                 .getAsJsonObject().getAsJsonObject("cross_validation");
         assertEquals(5, cv.get("folds").getAsInt());
         double tau = cv.getAsJsonObject("ridge").get("kendall_tau_mean").getAsDouble();
@@ -237,30 +238,30 @@ class PipelineEndToEndTest {
     void bestPredictorIsTheOneThatRanksBetterInQualityJson() throws Exception {
         Path pd = dir.resolve("pred-choice");
         Files.createDirectories(pd);
-        for (String f : List.of(Pipeline.MLP_FILE, Pipeline.RIDGE_FILE)) {
+        for (String f : List.of(PredictorStage.MLP_FILE, PredictorStage.RIDGE_FILE)) {
             Files.copy(run.resolve("predictor").resolve(f), pd.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
-        try (Pipeline.LoadedPredictor p = Pipeline.loadPredictor(pd, "best")) {
+        try (PredictorStage.LoadedPredictor p = PredictorStage.loadPredictor(pd, "best")) {
             assertEquals("mlp", p.predictor().name());
             assertTrue(p.why().contains("no quality.json"), p.why());
         }
-        Files.writeString(pd.resolve(Pipeline.QUALITY_FILE), "{\"mlp\":{\"kendall_tau\":0.9},\"ridge\":{\"kendall_tau\":0.5},"
+        Files.writeString(pd.resolve(PredictorStage.QUALITY_FILE), "{\"mlp\":{\"kendall_tau\":0.9},\"ridge\":{\"kendall_tau\":0.5},"
                 + "\"cross_validation\":{\"folds\":5,\"mlp\":{\"kendall_tau_mean\":0.70},\"ridge\":{\"kendall_tau_mean\":0.75}}}");
-        try (Pipeline.LoadedPredictor p = Pipeline.loadPredictor(pd, "best")) {
+        try (PredictorStage.LoadedPredictor p = PredictorStage.loadPredictor(pd, "best")) {
             assertEquals("ridge", p.predictor().name());
             assertTrue(p.why().contains("cross-validation") && p.why().contains("0.750"), p.why());
         }
-        Files.writeString(pd.resolve(Pipeline.QUALITY_FILE), "{\"mlp\":{\"kendall_tau\":0.9},\"ridge\":{\"kendall_tau\":0.5}}");
-        try (Pipeline.LoadedPredictor p = Pipeline.loadPredictor(pd, "best");
-                Pipeline.LoadedPredictor forced = Pipeline.loadPredictor(pd, "ridge")) {
+        Files.writeString(pd.resolve(PredictorStage.QUALITY_FILE), "{\"mlp\":{\"kendall_tau\":0.9},\"ridge\":{\"kendall_tau\":0.5}}");
+        try (PredictorStage.LoadedPredictor p = PredictorStage.loadPredictor(pd, "best");
+                PredictorStage.LoadedPredictor forced = PredictorStage.loadPredictor(pd, "ridge")) {
             assertEquals("mlp", p.predictor().name());
             assertTrue(p.why().contains("held-out"), p.why());
             assertEquals("ridge", forced.predictor().name());
         }
-        Files.writeString(pd.resolve(Pipeline.QUALITY_FILE), "{\"mlp\":");
+        Files.writeString(pd.resolve(PredictorStage.QUALITY_FILE), "{\"mlp\":");
         java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
-                () -> Pipeline.loadPredictor(pd, "best"));
-        assertTrue(e.getMessage().contains(pd.resolve(Pipeline.QUALITY_FILE).toString()), e.getMessage());
+                () -> PredictorStage.loadPredictor(pd, "best"));
+        assertTrue(e.getMessage().contains(pd.resolve(PredictorStage.QUALITY_FILE).toString()), e.getMessage());
     }
 
     @Test
@@ -290,7 +291,7 @@ class PipelineEndToEndTest {
             assertTrue(measuredCandidates >= 1 && measuredCandidates <= 3, ja.toString());
             double val = ja.getAsJsonObject("measured").get("val_accuracy").getAsDouble();
             assertTrue(val > 0 && val <= 1, ja.toString());
-            try (Pipeline.LoadedPredictor chosen = Pipeline.loadPredictor(run.resolve("predictor"), "best")) {
+            try (PredictorStage.LoadedPredictor chosen = PredictorStage.loadPredictor(run.resolve("predictor"), "best")) {
                 assertEquals(chosen.predictor().name(),
                         ja.getAsJsonObject("predicted").get("accuracy_predictor").getAsString(), ja.toString());
             }

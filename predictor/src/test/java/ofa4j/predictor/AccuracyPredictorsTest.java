@@ -172,23 +172,30 @@ class AccuracyPredictorsTest {
     }
 
     @Test
-    void fittingFacadeSavesBothAndRefusesAnEmptyDataset() throws IOException {
-        Path ds = dir.resolve("acc.jsonl");
-        try (AccuracyDataset d = AccuracyDataset.openForAppend(ds)) {
+    void theFittingStageSavesBothWithTheirQualityAndRefusesAnEmptyTable() throws IOException {
+        Path pd = dir.resolve("predictor");
+        Files.createDirectories(pd);
+        try (AccuracyDataset d = AccuracyDataset.openForAppend(pd.resolve(PredictorStage.ACCURACY_FILE))) {
             for (AccuracySample s : fitRows.subList(0, 100)) {
                 d.append(s);
             }
         }
-        PredictorFitting.Report r = PredictorFitting.fit(SPACE, ds, dir.resolve("out"),
-                MlpAccuracyPredictor.Config.defaults(1).withEpochs(20), 0.2, 4);
-        assertEquals(80, r.fitRows());
-        assertEquals(20, r.heldOutRows());
-        assertTrue(Files.exists(r.mlpFile()) && Files.exists(r.ridgeFile()));
-        assertTrue(r.ridge().kendallTau() > 0.3, r.ridge().toString());
-        Path empty = dir.resolve("empty.jsonl");
-        Files.createFile(empty);
-        IOException e = assertThrows(IOException.class, () -> PredictorFitting.fit(SPACE, empty, dir,
-                MlpAccuracyPredictor.Config.defaults(1), 0.2, 4));
-        assertTrue(e.getMessage().contains(empty.toString()) && e.getMessage().contains("empty"), e.getMessage());
+        try (PredictorStage.Predictors p = PredictorStage.fitPredictors(SPACE, pd, 4, false, 0)) {
+            assertEquals(100, p.rows());
+            assertEquals(20, p.mlpQuality().n());
+            assertTrue(Files.exists(pd.resolve(PredictorStage.MLP_FILE)) && Files.exists(pd.resolve(PredictorStage.RIDGE_FILE)));
+            assertTrue(p.ridgeQuality().kendallTau() > 0.3, p.ridgeQuality().toString());
+            assertEquals(80, p.quality().get("fit_rows").getAsInt());
+            // the rule and the file agree
+            PredictorStage.Choice c = PredictorStage.choose(com.google.gson.JsonParser.parseString(
+                    Files.readString(pd.resolve(PredictorStage.QUALITY_FILE))).getAsJsonObject());
+            assertEquals(p.choice(), c);
+        }
+        Path empty = dir.resolve("empty");
+        Files.createDirectories(empty);
+        Files.createFile(empty.resolve(PredictorStage.ACCURACY_FILE));
+        IOException e = assertThrows(IOException.class, () -> PredictorStage.fitPredictors(SPACE, empty, 4, false, 0));
+        assertTrue(e.getMessage().contains(empty.resolve(PredictorStage.ACCURACY_FILE).toString())
+                && e.getMessage().contains("empty"), e.getMessage());
     }
 }

@@ -27,7 +27,7 @@ class QuickSupernetPredictorTest {
 
     @BeforeAll
     static void data() throws Exception {
-        List<AccuracySample> all = AccuracyDataset.load(table(), SPACE, PredictorFitting.MIN_ROWS);
+        List<AccuracySample> all = AccuracyDataset.load(table(), SPACE, PredictorStage.MIN_ROWS);
         assertEquals(300, all.size());
         List<List<AccuracySample>> parts = PredictorQuality.split(all, 0.2, 1);
         fitRows = parts.get(0);

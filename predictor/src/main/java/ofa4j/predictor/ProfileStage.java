@@ -1,0 +1,88 @@
+package ofa4j.predictor;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import ofa4j.models.SearchSpace;
+
+/**
+ * The profiling stage of a run, callable from Java: names the profiles of this machine and
+ * measures one (layer table and end-to-end fit) in ONNX Runtime or DJL's PyTorch engine, or reuses
+ * a profile file of the same space.
+ */
+public final class ProfileStage {
+
+    private ProfileStage() {}
+
+    /** Name of the profile of this machine: ONNX Runtime with {@code t} intra-op threads, batch 1. */
+    public static String localDeviceName(int threads) {
+        return localDeviceName("onnxruntime", threads, 1);
+    }
+
+    /**
+     * Name of a profile of this machine, e.g. {@code cpu-ort-1t}, {@code cpu-pt-2t-b8}.
+     *
+     * @param engine onnxruntime or pytorch
+     * @param threads intra-op threads
+     * @param batch batch size
+     * @return the name
+     */
+    public static String localDeviceName(String engine, int threads, int batch) {
+        return "pytorch".equals(engine)
+                ? DjlLatencyMeter.defaultDeviceName(threads, batch)
+                : OrtLatencyMeter.defaultDeviceName(threads) + (batch == 1 ? "" : "-b" + batch);
+    }
+
+    /**
+     * Profiles this machine in ONNX Runtime (layer table + end-to-end fit), or reuses the file.
+     *
+     * @param space the space
+     * @param file the profile file
+     * @param threads intra-op threads
+     * @param subnets whole subnets timed for the fit
+     * @param seed seed
+     * @param quiet no progress bar
+     * @param reuse return an existing profile when the file is valid
+     * @return the profile
+     * @throws IOException if writing fails
+     */
+    public static DeviceProfile profile(SearchSpace space, Path file, int threads, int subnets, long seed, boolean quiet,
+            boolean reuse) throws IOException {
+        return profile(space, file, "onnxruntime", threads, 1, subnets, seed, quiet, reuse);
+    }
+
+    /**
+     * Profiles this machine in the given engine (layer table + end-to-end fit), or reuses the file.
+     *
+     * @param space the space
+     * @param file the profile file
+     * @param engine onnxruntime or pytorch
+     * @param threads intra-op threads
+     * @param batch batch size
+     * @param subnets whole subnets timed for the fit
+     * @param seed seed
+     * @param quiet no progress bar
+     * @param reuse return an existing profile when the file is valid and of the same space
+     * @return the profile
+     * @throws IOException if writing fails
+     */
+    public static DeviceProfile profile(SearchSpace space, Path file, String engine, int threads, int batch, int subnets,
+            long seed, boolean quiet, boolean reuse) throws IOException {
+        if (reuse && Files.isRegularFile(file)) {
+            DeviceProfile old = DeviceProfile.load(file);
+            if (old.space().equals(space)) {
+                return old;
+            } // a profile of another space (other input channels or classes) is measured again
+        }
+        DeviceProfile p;
+        try (LatencyMeter meter = "pytorch".equals(engine)
+                ? new DjlLatencyMeter(space, threads, batch, DjlLatencyMeter.DEFAULT_WARMUP,
+                        DjlLatencyMeter.DEFAULT_REPEATS, seed)
+                : new OrtLatencyMeter(space, new ExporterModels(), threads, batch, OrtLatencyMeter.DEFAULT_WARMUP,
+                        OrtLatencyMeter.DEFAULT_REPEATS, seed)) {
+            p = Profiler.profile(space, meter, localDeviceName(engine, threads, batch), subnets, seed, quiet, null);
+        }
+        p.save(file);
+        return p;
+    }
+}
