@@ -460,7 +460,7 @@ public final class Supernet implements AutoCloseable {
         if (bb.remaining() != 0) {
             throw new IOException(file + " has " + bb.remaining() + " unexpected bytes after the arrays");
         }
-        values.forEach((name, d) -> arrays.get(name).set(d));
+        values.forEach((name, d) -> Fn.assign(arrays.get(name), d));
     }
 
     /**
@@ -476,7 +476,7 @@ public final class Supernet implements AutoCloseable {
                     "cannot copy parameters of space " + other.space.describe() + " into " + space.describe());
         }
         Map<String, NDArray> src = other.allArrays();
-        allArrays().forEach((name, a) -> a.set(src.get(name).toFloatArray()));
+        allArrays().forEach((name, a) -> Fn.assign(a, src.get(name).toFloatArray()));
     }
 
     private static MessageDigest sha256() {

@@ -90,7 +90,7 @@ final class Slices {
 
     /** Permutes {@code a} in place along {@code axis}. */
     static void permuteInPlace(NDArray a, int axis, int[] perm) {
-        a.set(permute(a.toFloatArray(), shapeOf(a), axis, perm));
+        ofa4j.supernet.ops.Fn.assign(a, permute(a.toFloatArray(), shapeOf(a), axis, perm));
     }
 
     /** Sum of absolute values per index of {@code axis}. */

@@ -1,6 +1,7 @@
 package ofa4j.supernet.ops;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
@@ -15,6 +16,38 @@ import ofa4j.models.Activation;
  * notes, pitfall 1): constants come from {@link Ctx#sixth()}.
  */
 public final class Fn {
+
+    /** Every element: the index of a whole-array assignment. */
+    private static final NDIndex ALL = new NDIndex("...");
+
+    /**
+     * Overwrites an array's values in place (same shape, same array: parameters stay the optimizer's).
+     * {@code NDArray.set(float[])} and {@code copyTo} reach a libtorch call that prints an
+     * "AutoNonVariableTypeMode is deprecated" warning on every run; an indexed assignment of all
+     * elements does not. Gradient tracking is switched off for the assignment (libtorch refuses
+     * in-place writes to a leaf that requires a gradient) and restored after it.
+     *
+     * @param target the array to overwrite
+     * @param values its new values, row-major, as many as it has elements
+     * @throws IllegalArgumentException if the count differs
+     */
+    public static void assign(NDArray target, float[] values) {
+        if (values.length != target.getShape().size()) {
+            throw new IllegalArgumentException("cannot assign " + values.length + " values to an array of shape "
+                    + target.getShape());
+        }
+        boolean grad = target.hasGradient();
+        if (grad) {
+            target.setRequiresGradient(false);
+        }
+        try (NDManager tmp = target.getManager().newSubManager()) {
+            target.set(ALL, tmp.create(values, target.getShape()));
+        } finally {
+            if (grad) {
+                target.setRequiresGradient(true);
+            }
+        }
+    }
 
     /** Batch-norm epsilon of OFA's MobileNetV3 ({@code bn_param = (0.1, 1e-5)}). */
     public static final float BN_EPS = 1e-5f;
