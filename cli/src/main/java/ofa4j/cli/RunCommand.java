@@ -101,7 +101,9 @@ final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("output directory " + out + " already holds a run; use --resume to continue it or another --out");
         }
         Files.createDirectories(out);
-        PrintWriter w = spec.commandLine().getOut();
+        PrintWriter out0 = spec.commandLine().getOut();
+        // -q: the results (summary, files written) and errors only; no stage lines
+        PrintWriter w = common.quiet ? new PrintWriter(java.io.Writer.nullWriter()) : out0;
         CostLedger ledger = new CostLedger(wattsPerCore);
         long t0 = System.nanoTime();
 
@@ -274,9 +276,9 @@ final class RunCommand implements Callable<Integer> {
                 AtomicFiles.writeString(out.resolve("report.json"), new GsonBuilder().setPrettyPrinting().create().toJson(report));
                 AtomicFiles.writeString(out.resolve("summary.md"), md.toString());
                 w.println();
-                w.print(md);
+                out0.print(md);
                 w.println();
-                w.println("wrote " + out.resolve("report.json") + ", " + out.resolve("summary.md") + ", "
+                out0.println("wrote " + out.resolve("report.json") + ", " + out.resolve("summary.md") + ", "
                         + out.resolve("slices").resolve("pareto.png") + " and " + slices.reports().size() + " ONNX files");
             }
         }

@@ -90,8 +90,9 @@ class PipelineEndToEndTest {
         Path qf = run.resolve("predictor").resolve(PredictorStage.QUALITY_FILE);
         JsonObject cvBefore = JsonParser.parseString(Files.readString(qf)).getAsJsonObject().getAsJsonObject("cross_validation");
         assertEquals(5, cvBefore.getAsJsonObject("ridge").getAsJsonArray("per_fold").size(), cvBefore.toString());
+        // without --quiet: the stage lines say what was reused (-q prints only the results)
         CliRunner.Result again = CliRunner.run("run", "--preset", "smoke", "--out", run.toString(), "--samples", "20",
-                "--calibration-images", "100", "--profile-subnets", "5", "--quiet", "--resume");
+                "--calibration-images", "100", "--profile-subnets", "5", "--resume");
         assertEquals(0, again.code(), again.err());
         JsonObject r = JsonParser.parseString(Files.readString(run.resolve("report.json"))).getAsJsonObject();
         assertEquals(0, r.getAsJsonObject("predictor").get("new_rows").getAsInt());
