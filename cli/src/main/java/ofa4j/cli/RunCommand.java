@@ -52,7 +52,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Mixin DataOptions dataOptions;
 
-    @Option(names = "--preset", defaultValue = "quick", description = "quick (about 13 min in all) or full (default ${DEFAULT-VALUE}).")
+    @Option(names = "--preset", defaultValue = "quick", description = "quick (about 10 min in all here), full, or smoke (a short try-out) (default ${DEFAULT-VALUE}).")
     String preset;
 
     @Option(names = "--space",
@@ -64,10 +64,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Reuse every finished stage of an earlier run in --out.")
     boolean resume;
 
-    @Option(names = "--samples", description = "Subnets measured for the accuracy predictor's training table (default: quick 120, full 1500).")
+    @Option(names = "--samples", description = "Subnets measured for the accuracy predictor's training table (default: smoke 20, quick 120, full 1500).")
     Integer samples;
 
-    @Option(names = "--calibration-images", description = "BN recalibration images per subnet (default: quick 500, full 2000 as OFA).")
+    @Option(names = "--calibration-images", description = "BN recalibration images per subnet (default: smoke 100, quick 500, full 2000 as OFA).")
     Integer calibrationImages;
 
     @Option(names = "--profile-subnets", defaultValue = "30", description = "Whole subnets timed for the latency fit (default ${DEFAULT-VALUE}).")
@@ -82,13 +82,42 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--watts-per-core", defaultValue = "15", description = "Power of a busy core for the energy estimate, W (default ${DEFAULT-VALUE}).")
     double wattsPerCore;
 
+    /**
+     * Subnets of the accuracy table when {@code --samples} is not given: smoke 20 (a minute-long
+     * try-out), quick 120, full and user presets 1,500.
+     *
+     * @param preset the preset's name
+     * @return the count
+     */
+    static int defaultSamples(String preset) {
+        return switch (preset) {
+            case "smoke" -> 20;
+            case "quick" -> 120;
+            default -> 1500;
+        };
+    }
+
+    /**
+     * BN recalibration images per subnet when {@code --calibration-images} is not given: smoke 100,
+     * quick 500, full and user presets OFA's 2,000.
+     *
+     * @param preset the preset's name
+     * @return the count
+     */
+    static int defaultCalibrationImages(String preset) {
+        return switch (preset) {
+            case "smoke" -> 100;
+            case "quick" -> 500;
+            default -> 2000;
+        };
+    }
+
     @Override
     public Integer call() throws Exception {
         TrainingPreset p = TrainingPreset.named(preset);
         SearchSpace chosen = SearchSpace.preset(spaceName != null ? spaceName : TrainingPreset.spaceFor(preset));
-        boolean quick = p.name().equals("quick");
-        int n = samples != null ? samples : quick ? 120 : 1500;
-        int calib = calibrationImages != null ? calibrationImages : quick ? 500 : 2000;
+        int n = samples != null ? samples : defaultSamples(p.name());
+        int calib = calibrationImages != null ? calibrationImages : defaultCalibrationImages(p.name());
         if (n < 20) {
             throw new IllegalArgumentException("--samples must be >= 20 (the predictor needs data), found " + n);
         }
