@@ -130,9 +130,9 @@ final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("output directory " + out + " already holds a run; use --resume to continue it or another --out");
         }
         Files.createDirectories(out);
-        PrintWriter out0 = spec.commandLine().getOut();
+        PrintWriter results = spec.commandLine().getOut();
         // -q: the results (summary, files written) and errors only; no stage lines
-        PrintWriter w = common.quiet ? new PrintWriter(java.io.Writer.nullWriter()) : out0;
+        PrintWriter w = common.quiet ? new PrintWriter(java.io.Writer.nullWriter()) : results;
         CostLedger ledger = new CostLedger(wattsPerCore);
         long t0 = System.nanoTime();
 
@@ -305,9 +305,9 @@ final class RunCommand implements Callable<Integer> {
                 AtomicFiles.writeString(out.resolve("report.json"), new GsonBuilder().setPrettyPrinting().create().toJson(report));
                 AtomicFiles.writeString(out.resolve("summary.md"), md.toString());
                 w.println();
-                out0.print(md);
+                results.print(md);
                 w.println();
-                out0.println("wrote " + out.resolve("report.json") + ", " + out.resolve("summary.md") + ", "
+                results.println("wrote " + out.resolve("report.json") + ", " + out.resolve("summary.md") + ", "
                         + out.resolve("slices").resolve("pareto.png") + " and " + slices.reports().size() + " ONNX files");
             }
         }

@@ -5,7 +5,6 @@ import ofa4j.exporter.OnnxExporter;
 import ofa4j.exporter.Verifier;
 import ofa4j.models.Subnet;
 import ofa4j.supernet.Evaluator;
-import ofa4j.supernet.Supernet;
 import ofa4j.supernet.data.Batches;
 import ofa4j.supernet.data.ImageSet;
 
@@ -50,18 +49,8 @@ public final class OnnxAccuracy {
      * @throws IllegalArgumentException on channel/class mismatch, an empty set or batchSize < 1
      */
     public static double top1(byte[] onnx, Subnet subnet, ImageSet set, float[] mean, float[] std, int batchSize) {
-        Supernet.checkImages(subnet.space(), set, mean, std);
-        if (set.size() == 0) {
-            throw new IllegalArgumentException("image set " + set.name() + " is empty");
-        }
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batchSize must be >= 1, found " + batchSize);
-        }
+        Evaluator.checkTop1(subnet, set, mean, std, batchSize);
         int classes = subnet.space().numClasses();
-        if (set.numClasses() > classes) {
-            throw new IllegalArgumentException("image set " + set.name() + " has " + set.numClasses()
-                    + " classes, the subnet predicts " + classes);
-        }
         int r = subnet.arch().resolution();
         long correct = 0;
         try (Verifier ort = Verifier.open(onnx, Runtime.getRuntime().availableProcessors())) {

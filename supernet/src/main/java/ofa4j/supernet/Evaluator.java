@@ -27,18 +27,7 @@ public final class Evaluator {
      * @throws IllegalArgumentException on channel/class mismatch, an empty set or batchSize < 1
      */
     public static double top1(Subnet subnet, ImageSet set, float[] mean, float[] std, int batchSize) {
-        Supernet.checkImages(subnet.space(), set, mean, std);
-        if (set.size() == 0) {
-            throw new IllegalArgumentException("image set " + set.name() + " is empty");
-        }
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batchSize must be >= 1, found " + batchSize);
-        }
-        if (set.numClasses() > subnet.space().numClasses()) {
-            throw new IllegalArgumentException(
-                    "image set " + set.name() + " has " + set.numClasses() + " classes, the subnet predicts "
-                            + subnet.space().numClasses());
-        }
+        checkTop1(subnet, set, mean, std, batchSize);
         long correct = 0;
         try (FixedNetwork net = new FixedNetwork(subnet)) {
             for (int start = 0; start < set.size(); start += batchSize) {
@@ -54,6 +43,32 @@ public final class Evaluator {
             }
         }
         return (double) correct / set.size();
+    }
+
+    /**
+     * Checks the arguments of a top-1 measurement (here or in another runtime): images that fit the
+     * subnet's space, a non-empty set, a positive batch, no more classes than the subnet predicts.
+     *
+     * @param subnet the subnet
+     * @param set the images
+     * @param mean per-channel input mean
+     * @param std per-channel input standard deviation
+     * @param batchSize images per forward
+     * @throws IllegalArgumentException naming what does not fit
+     */
+    public static void checkTop1(Subnet subnet, ImageSet set, float[] mean, float[] std, int batchSize) {
+        Supernet.checkImages(subnet.space(), set, mean, std);
+        if (set.size() == 0) {
+            throw new IllegalArgumentException("image set " + set.name() + " is empty");
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be >= 1, found " + batchSize);
+        }
+        if (set.numClasses() > subnet.space().numClasses()) {
+            throw new IllegalArgumentException(
+                    "image set " + set.name() + " has " + set.numClasses() + " classes, the subnet predicts "
+                            + subnet.space().numClasses());
+        }
     }
 
     /**

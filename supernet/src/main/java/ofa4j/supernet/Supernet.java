@@ -309,7 +309,7 @@ public final class Supernet implements AutoCloseable {
      * @param std per-channel input standard deviation
      * @throws IllegalArgumentException naming the mismatch
      */
-    public static void checkImages(SearchSpace space, ImageSet images, float[] mean, float[] std) {
+    static void checkImages(SearchSpace space, ImageSet images, float[] mean, float[] std) {
         if (images == null) {
             throw new IllegalArgumentException("image set must not be null");
         }
