@@ -1,19 +1,10 @@
 package ofa4j.models;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -193,8 +184,8 @@ public record Subnet(
     // ------------------------------------------------------------------ file form
 
     /**
-     * Saves atomically: magic {@code OFA4JSUB}, format version, a JSON header (space, arch, eps,
-     * metadata, tensor index), little-endian float32 data, and a SHA-256 of everything before it.
+     * Saves atomically as a {@link TensorFiles} file with magic {@code OFA4JSUB}; the header holds
+     * the space, arch, BN epsilon and metadata.
      *
      * @param file the target
      * @throws IOException if writing fails
@@ -207,37 +198,7 @@ public record Subnet(
         JsonObject meta = new JsonObject();
         metadata.forEach(meta::addProperty);
         header.add("metadata", meta);
-        JsonArray index = new JsonArray();
-        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-            JsonObject t = new JsonObject();
-            t.addProperty("name", e.getKey());
-            JsonArray shape = new JsonArray();
-            for (int d : e.getValue().shape()) {
-                shape.add(d);
-            }
-            t.add("shape", shape);
-            index.add(t);
-        }
-        header.add("tensors", index);
-        byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
-        AtomicFiles.write(
-                file,
-                raw -> {
-                    MessageDigest md = sha256();
-                    java.security.DigestOutputStream out = new java.security.DigestOutputStream(raw, md);
-                    ByteBuffer bb = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
-                    out.write(MAGIC);
-                    bb.putInt(FORMAT_VERSION).putInt(h.length);
-                    out.write(bb.array(), 0, 8);
-                    out.write(h);
-                    for (Tensor t : tensors.values()) {
-                        ByteBuffer data = ByteBuffer.allocate(t.size() * 4).order(ByteOrder.LITTLE_ENDIAN);
-                        data.asFloatBuffer().put(t.data());
-                        out.write(data.array());
-                    }
-                    out.on(false);
-                    raw.write(md.digest());
-                });
+        TensorFiles.write(file, MAGIC, FORMAT_VERSION, header, "tensors", tensors);
     }
 
     /**
@@ -249,57 +210,17 @@ public record Subnet(
      *     version (the message names the file and the problem)
      */
     public static Subnet load(Path file) throws IOException {
-        byte[] all = Files.readAllBytes(file);
-        if (all.length < MAGIC.length + 8 + 32 || !Arrays.equals(Arrays.copyOf(all, MAGIC.length), MAGIC)) {
-            throw new IOException(file + " is not an ofa4j subnet file (magic OFA4JSUB missing)");
-        }
-        byte[] digest = sha256Of(all, all.length - 32);
-        if (!Arrays.equals(digest, Arrays.copyOfRange(all, all.length - 32, all.length))) {
-            throw new IOException(file + " is corrupt or truncated: SHA-256 check failed");
-        }
-        ByteBuffer bb = ByteBuffer.wrap(all, 0, all.length - 32).order(ByteOrder.LITTLE_ENDIAN);
-        bb.position(MAGIC.length);
-        int version = bb.getInt();
-        if (version != FORMAT_VERSION) {
-            throw new IOException(
-                    file + " has subnet format version " + version + "; this build reads version " + FORMAT_VERSION);
-        }
-        int hl = bb.getInt();
-        if (hl < 0 || hl > bb.remaining()) {
-            throw new IOException(file + " has a header length of " + hl + " bytes, beyond the file");
-        }
-        String headerText = new String(all, bb.position(), hl, StandardCharsets.UTF_8);
-        bb.position(bb.position() + hl);
+        TensorFiles.Contents c =
+                TensorFiles.read(file, MAGIC, "ofa4j subnet file", FORMAT_VERSION, FORMAT_VERSION, "tensors");
         try {
-            JsonObject header = JsonParser.parseString(headerText).getAsJsonObject();
+            JsonObject header = c.header();
             SearchSpace space = SpaceJson.fromJson(header.getAsJsonObject("space"));
             ArchConfig arch = ArchConfig.fromJsonTree(header.getAsJsonObject("arch"));
             Map<String, String> meta = new LinkedHashMap<>();
             for (Map.Entry<String, JsonElement> e : header.getAsJsonObject("metadata").entrySet()) {
                 meta.put(e.getKey(), e.getValue().getAsString());
             }
-            Map<String, Tensor> tensors = new LinkedHashMap<>();
-            for (JsonElement te : header.getAsJsonArray("tensors")) {
-                JsonObject t = te.getAsJsonObject();
-                JsonArray sa = t.getAsJsonArray("shape");
-                int[] shape = new int[sa.size()];
-                long n = 1;
-                for (int i = 0; i < shape.length; i++) {
-                    shape[i] = sa.get(i).getAsInt();
-                    n *= shape[i];
-                }
-                if (n * 4 > bb.remaining()) {
-                    throw new IOException(file + " is truncated in tensor '" + t.get("name").getAsString() + "'");
-                }
-                float[] data = new float[(int) n];
-                bb.asFloatBuffer().get(data);
-                bb.position(bb.position() + (int) n * 4);
-                tensors.put(t.get("name").getAsString(), new Tensor(shape, data));
-            }
-            if (bb.remaining() != 0) {
-                throw new IOException(file + " has " + bb.remaining() + " unexpected bytes after the tensors");
-            }
-            return new Subnet(space, arch, tensors, header.get("bn_eps").getAsDouble(), meta);
+            return new Subnet(space, arch, c.tensors(), header.get("bn_eps").getAsDouble(), meta);
         } catch (RuntimeException e) {
             throw new IOException(file + " has an invalid subnet header: " + e.getMessage(), e);
         }
@@ -313,33 +234,7 @@ public record Subnet(
      * @throws IOException if unreadable
      */
     public static String sha256Hex(Path file) throws IOException {
-        MessageDigest md = sha256();
-        try (InputStream in = new DataInputStream(Files.newInputStream(file))) {
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-        }
-        StringBuilder sb = new StringBuilder();
-        for (byte b : md.digest()) {
-            sb.append(String.format("%02x", b));
-        }
-        return sb.toString();
-    }
-
-    private static byte[] sha256Of(byte[] data, int len) {
-        MessageDigest md = sha256();
-        md.update(data, 0, len);
-        return md.digest();
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        return Hashing.sha256Hex(file);
     }
 
     /** @return the layers of this subnet */
