@@ -1,8 +1,5 @@
 package ofa4j.models;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -27,8 +24,6 @@ import java.util.List;
  * @param resolution input resolution in pixels
  */
 public record ArchConfig(List<BlockChoice> blocks, List<Integer> depths, int resolution) {
-
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     /** Copies the lists. */
     public ArchConfig {
@@ -96,26 +91,64 @@ public record ArchConfig(List<BlockChoice> blocks, List<Integer> depths, int res
     }
 
     /**
+     * The JSON form of a config, bound by Gson ({@code --arch} files, slice reports, tables).
+     *
+     * @param resolution input resolution
+     * @param depths depth of each stage
+     * @param kernelSizes kernel of every block slot, stage-major
+     * @param expandRatios expand ratio of every block slot
+     */
+    public record Json(Integer resolution, List<Integer> depths, List<Integer> kernelSizes, List<Integer> expandRatios) {
+
+        /** Refuses missing keys and lists that do not pair up. */
+        public Json {
+            JsonFiles.required(resolution, "resolution");
+            JsonFiles.required(depths, "depths");
+            JsonFiles.required(kernelSizes, "kernel_sizes");
+            JsonFiles.required(expandRatios, "expand_ratios");
+            if (kernelSizes.size() != expandRatios.size()) {
+                throw new IllegalArgumentException("kernel_sizes has " + kernelSizes.size()
+                        + " entries but expand_ratios has " + expandRatios.size());
+            }
+            if (depths.isEmpty() || kernelSizes.size() % depths.size() != 0) {
+                throw new IllegalArgumentException(kernelSizes.size() + " block choices cannot be split evenly over "
+                        + depths.size() + " stages");
+            }
+            if (depths.stream().anyMatch(java.util.Objects::isNull) || kernelSizes.stream().anyMatch(java.util.Objects::isNull)
+                    || expandRatios.stream().anyMatch(java.util.Objects::isNull)) {
+                throw new IllegalArgumentException("depths, kernel_sizes and expand_ratios must hold integers, found null");
+            }
+        }
+
+        /** @return the config (not yet validated against a space) */
+        public ArchConfig toArch() {
+            List<BlockChoice> blocks = new ArrayList<>(kernelSizes.size());
+            for (int i = 0; i < kernelSizes.size(); i++) {
+                blocks.add(new BlockChoice(kernelSizes.get(i), expandRatios.get(i)));
+            }
+            return new ArchConfig(blocks, depths, resolution);
+        }
+    }
+
+    /** @return the JSON form of this config */
+    public Json toJsonRecord() {
+        List<Integer> ks = new ArrayList<>();
+        List<Integer> es = new ArrayList<>();
+        for (BlockChoice b : blocks) {
+            ks.add(b.kernel());
+            es.add(b.expand());
+        }
+        return new Json(resolution, depths, ks, es);
+    }
+
+    /**
      * Returns this config as a JSON object (fields: resolution, depths, kernel_sizes,
      * expand_ratios).
      *
      * @return the JSON tree
      */
     public JsonObject toJsonTree() {
-        JsonObject o = new JsonObject();
-        o.addProperty("resolution", resolution);
-        JsonArray d = new JsonArray();
-        depths.forEach(d::add);
-        o.add("depths", d);
-        JsonArray ks = new JsonArray();
-        JsonArray es = new JsonArray();
-        for (BlockChoice b : blocks) {
-            ks.add(b.kernel());
-            es.add(b.expand());
-        }
-        o.add("kernel_sizes", ks);
-        o.add("expand_ratios", es);
-        return o;
+        return JsonFiles.GSON.toJsonTree(toJsonRecord()).getAsJsonObject();
     }
 
     /**
@@ -124,7 +157,7 @@ public record ArchConfig(List<BlockChoice> blocks, List<Integer> depths, int res
      * @return the JSON text
      */
     public String toJson() {
-        return GSON.toJson(toJsonTree());
+        return JsonFiles.GSON.toJson(toJsonRecord());
     }
 
     /**
@@ -133,7 +166,7 @@ public record ArchConfig(List<BlockChoice> blocks, List<Integer> depths, int res
      * @return the JSON text
      */
     public String toCompactJson() {
-        return toJsonTree().toString();
+        return JsonFiles.toLine(toJsonRecord());
     }
 
     /**
@@ -164,62 +197,16 @@ public record ArchConfig(List<BlockChoice> blocks, List<Integer> depths, int res
      * @throws IllegalArgumentException naming the missing or malformed field
      */
     public static ArchConfig fromJsonTree(JsonObject o) {
-        int res = intField(o, "resolution");
-        List<Integer> depths = intList(o, "depths");
-        List<Integer> ks = intList(o, "kernel_sizes");
-        List<Integer> es = intList(o, "expand_ratios");
-        if (ks.size() != es.size()) {
-            throw new IllegalArgumentException(
-                    "architecture JSON: kernel_sizes has "
-                            + ks.size()
-                            + " entries but expand_ratios has "
-                            + es.size());
-        }
-        if (depths.isEmpty() || ks.size() % depths.size() != 0) {
-            throw new IllegalArgumentException(
-                    "architecture JSON: "
-                            + ks.size()
-                            + " block choices cannot be split evenly over "
-                            + depths.size()
-                            + " stages");
-        }
-        List<BlockChoice> blocks = new ArrayList<>(ks.size());
-        for (int i = 0; i < ks.size(); i++) {
-            blocks.add(new BlockChoice(ks.get(i), es.get(i)));
-        }
-        return new ArchConfig(blocks, depths, res);
-    }
-
-    private static int intField(JsonObject o, String name) {
-        JsonElement e = o.get(name);
-        if (e == null || !e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-            throw new IllegalArgumentException(
-                    "architecture JSON needs an integer field '" + name + "', found " + e);
-        }
-        double v = e.getAsDouble();
-        if (v != Math.rint(v)) {
-            throw new IllegalArgumentException(
-                    "architecture JSON field '" + name + "' must be an integer, found " + v);
-        }
-        return (int) v;
-    }
-
-    private static List<Integer> intList(JsonObject o, String name) {
-        JsonElement e = o.get(name);
-        if (e == null || !e.isJsonArray()) {
-            throw new IllegalArgumentException(
-                    "architecture JSON needs an array field '" + name + "', found " + e);
-        }
-        List<Integer> out = new ArrayList<>();
-        for (JsonElement x : e.getAsJsonArray()) {
-            if (!x.isJsonPrimitive() || !x.getAsJsonPrimitive().isNumber()
-                    || x.getAsDouble() != Math.rint(x.getAsDouble())) {
-                throw new IllegalArgumentException(
-                        "architecture JSON field '" + name + "' must hold integers, found " + x);
+        try {
+            return JsonFiles.GSON.fromJson(o, Json.class).toArch();
+        } catch (RuntimeException ex) {
+            Throwable t = ex;
+            while (t.getCause() != null) {
+                t = t.getCause();
             }
-            out.add(x.getAsInt());
+            String m = t instanceof IllegalArgumentException && t != ex ? t.getMessage() : ex.getMessage();
+            throw new IllegalArgumentException("architecture JSON: " + m, ex);
         }
-        return out;
     }
 
     private static String abbreviate(String s) {

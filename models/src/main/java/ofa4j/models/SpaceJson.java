@@ -1,112 +1,143 @@
 package ofa4j.models;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 
-/** JSON form of a {@link SearchSpace}, stored in checkpoints, subnets and device kits. */
-public final class SpaceJson {
-
-    private SpaceJson() {}
+/**
+ * JSON form of a {@link SearchSpace}, stored in checkpoints, subnets, device profiles and kits,
+ * and read from {@code --space FILE}. Widths are the base widths before {@code width_mult}.
+ *
+ * @param name the space's name
+ * @param inChannels image channels
+ * @param numClasses classes
+ * @param stemWidth stem convolution width
+ * @param stemStride stem stride
+ * @param stemAct stem activation ({@code relu}, {@code h_swish}, ...)
+ * @param firstBlockWidth width of the fixed first block
+ * @param firstBlockAct its activation
+ * @param stages the elastic stages
+ * @param finalExpandWidth width of the final 1x1 expansion
+ * @param featureMixWidth width of the feature-mix layer
+ * @param kernels elastic kernel sizes
+ * @param expandRatios elastic expand ratios
+ * @param depths elastic stage depths
+ * @param resolutions elastic input resolutions
+ * @param widthMult width multiplier
+ */
+public record SpaceJson(
+        String name,
+        Integer inChannels,
+        Integer numClasses,
+        Integer stemWidth,
+        Integer stemStride,
+        String stemAct,
+        Integer firstBlockWidth,
+        String firstBlockAct,
+        List<Stage> stages,
+        Integer finalExpandWidth,
+        Integer featureMixWidth,
+        List<Integer> kernels,
+        List<Integer> expandRatios,
+        List<Integer> depths,
+        List<Integer> resolutions,
+        Double widthMult) {
 
     /**
-     * Writes a space as a JSON object with a stable field order.
+     * One elastic stage.
+     *
+     * @param width base output width
+     * @param stride stride of its first block
+     * @param act activation
+     * @param se whether its blocks have squeeze-and-excitation
+     */
+    public record Stage(Integer width, Integer stride, String act, Boolean se) {
+        /** Refuses missing keys. */
+        public Stage {
+            JsonFiles.required(width, "stages[].width");
+            JsonFiles.required(stride, "stages[].stride");
+            JsonFiles.required(act, "stages[].act");
+            JsonFiles.required(se, "stages[].se");
+        }
+    }
+
+    /** Refuses missing keys; the values are checked by {@link SearchSpace} in {@link #toSpace()}. */
+    public SpaceJson {
+        JsonFiles.required(name, "name");
+        JsonFiles.required(inChannels, "in_channels");
+        JsonFiles.required(numClasses, "num_classes");
+        JsonFiles.required(stemWidth, "stem_width");
+        JsonFiles.required(stemStride, "stem_stride");
+        JsonFiles.required(stemAct, "stem_act");
+        JsonFiles.required(firstBlockWidth, "first_block_width");
+        JsonFiles.required(firstBlockAct, "first_block_act");
+        stages = List.copyOf(JsonFiles.required(stages, "stages"));
+        JsonFiles.required(finalExpandWidth, "final_expand_width");
+        JsonFiles.required(featureMixWidth, "feature_mix_width");
+        kernels = List.copyOf(JsonFiles.required(kernels, "kernels"));
+        expandRatios = List.copyOf(JsonFiles.required(expandRatios, "expand_ratios"));
+        depths = List.copyOf(JsonFiles.required(depths, "depths"));
+        resolutions = List.copyOf(JsonFiles.required(resolutions, "resolutions"));
+        JsonFiles.required(widthMult, "width_mult");
+    }
+
+    /**
+     * @param s a space
+     * @return its JSON form
+     */
+    public static SpaceJson of(SearchSpace s) {
+        List<Stage> st = new ArrayList<>();
+        for (StageSpec x : s.stages()) {
+            st.add(new Stage(x.baseWidth(), x.stride(), x.activation().jsonName(), x.se()));
+        }
+        return new SpaceJson(s.name(), s.inChannels(), s.numClasses(), s.stemBaseWidth(), s.stemStride(),
+                s.stemActivation().jsonName(), s.firstBlockBaseWidth(), s.firstBlockActivation().jsonName(), st,
+                s.finalExpandBaseWidth(), s.featureMixBaseWidth(), s.kernels(), s.expandRatios(), s.depths(),
+                s.resolutions(), s.widthMult());
+    }
+
+    /**
+     * @return the space
+     * @throws IllegalArgumentException naming the bad value
+     */
+    public SearchSpace toSpace() {
+        List<StageSpec> st = new ArrayList<>();
+        for (Stage x : stages) {
+            st.add(new StageSpec(x.width(), x.stride(), Activation.parse(x.act()), x.se()));
+        }
+        return new SearchSpace(name, inChannels, numClasses, stemWidth, stemStride, Activation.parse(stemAct),
+                firstBlockWidth, Activation.parse(firstBlockAct), st, finalExpandWidth, featureMixWidth, kernels,
+                expandRatios, depths, resolutions, widthMult);
+    }
+
+    /**
+     * Writes a space as a JSON tree (to embed it in another file).
      *
      * @param s the space
      * @return the JSON tree
      */
     public static JsonObject toJson(SearchSpace s) {
-        JsonObject o = new JsonObject();
-        o.addProperty("name", s.name());
-        o.addProperty("in_channels", s.inChannels());
-        o.addProperty("num_classes", s.numClasses());
-        o.addProperty("stem_width", s.stemBaseWidth());
-        o.addProperty("stem_stride", s.stemStride());
-        o.addProperty("stem_act", s.stemActivation().jsonName());
-        o.addProperty("first_block_width", s.firstBlockBaseWidth());
-        o.addProperty("first_block_act", s.firstBlockActivation().jsonName());
-        JsonArray st = new JsonArray();
-        for (StageSpec x : s.stages()) {
-            JsonObject j = new JsonObject();
-            j.addProperty("width", x.baseWidth());
-            j.addProperty("stride", x.stride());
-            j.addProperty("act", x.activation().jsonName());
-            j.addProperty("se", x.se());
-            st.add(j);
-        }
-        o.add("stages", st);
-        o.addProperty("final_expand_width", s.finalExpandBaseWidth());
-        o.addProperty("feature_mix_width", s.featureMixBaseWidth());
-        o.add("kernels", ints(s.kernels()));
-        o.add("expand_ratios", ints(s.expandRatios()));
-        o.add("depths", ints(s.depths()));
-        o.add("resolutions", ints(s.resolutions()));
-        o.addProperty("width_mult", s.widthMult());
-        return o;
+        return JsonFiles.GSON.toJsonTree(of(s)).getAsJsonObject();
     }
 
     /**
-     * Reads a space written by {@link #toJson(SearchSpace)}.
+     * Reads a space embedded in another file.
      *
      * @param o the JSON object
      * @return the space
      * @throws IllegalArgumentException naming the missing or bad field
      */
     public static SearchSpace fromJson(JsonObject o) {
+        SpaceJson j;
         try {
-            List<StageSpec> stages = new ArrayList<>();
-            for (JsonElement e : req(o, "stages").getAsJsonArray()) {
-                JsonObject j = e.getAsJsonObject();
-                stages.add(
-                        new StageSpec(
-                                req(j, "width").getAsInt(),
-                                req(j, "stride").getAsInt(),
-                                Activation.parse(req(j, "act").getAsString()),
-                                req(j, "se").getAsBoolean()));
+            j = JsonFiles.GSON.fromJson(o, SpaceJson.class);
+        } catch (RuntimeException e) {
+            Throwable t = e;
+            while (t.getCause() != null) {
+                t = t.getCause();
             }
-            return new SearchSpace(
-                    req(o, "name").getAsString(),
-                    req(o, "in_channels").getAsInt(),
-                    req(o, "num_classes").getAsInt(),
-                    req(o, "stem_width").getAsInt(),
-                    req(o, "stem_stride").getAsInt(),
-                    Activation.parse(req(o, "stem_act").getAsString()),
-                    req(o, "first_block_width").getAsInt(),
-                    Activation.parse(req(o, "first_block_act").getAsString()),
-                    stages,
-                    req(o, "final_expand_width").getAsInt(),
-                    req(o, "feature_mix_width").getAsInt(),
-                    list(req(o, "kernels")),
-                    list(req(o, "expand_ratios")),
-                    list(req(o, "depths")),
-                    list(req(o, "resolutions")),
-                    req(o, "width_mult").getAsDouble());
-        } catch (IllegalStateException | UnsupportedOperationException | NumberFormatException e) {
-            throw new IllegalArgumentException("search space JSON has a field of the wrong type: " + e.getMessage(), e);
+            throw new IllegalArgumentException("search space JSON: " + t.getMessage(), e);
         }
-    }
-
-    private static JsonElement req(JsonObject o, String name) {
-        JsonElement e = o.get(name);
-        if (e == null || e.isJsonNull()) {
-            throw new IllegalArgumentException("search space JSON lacks field '" + name + "'");
-        }
-        return e;
-    }
-
-    private static JsonArray ints(List<Integer> xs) {
-        JsonArray a = new JsonArray();
-        xs.forEach(a::add);
-        return a;
-    }
-
-    private static List<Integer> list(JsonElement e) {
-        List<Integer> out = new ArrayList<>();
-        for (JsonElement x : e.getAsJsonArray()) {
-            out.add(x.getAsInt());
-        }
-        return out;
+        return j.toSpace();
     }
 }

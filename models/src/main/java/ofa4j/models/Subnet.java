@@ -1,7 +1,5 @@
 package ofa4j.models;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -191,14 +189,25 @@ public record Subnet(
      * @throws IOException if writing fails
      */
     public void save(Path file) throws IOException {
-        JsonObject header = new JsonObject();
-        header.add("space", SpaceJson.toJson(space));
-        header.add("arch", arch.toJsonTree());
-        header.addProperty("bn_eps", bnEps);
-        JsonObject meta = new JsonObject();
-        metadata.forEach(meta::addProperty);
-        header.add("metadata", meta);
-        TensorFiles.write(file, MAGIC, FORMAT_VERSION, header, "tensors", tensors);
+        Header h = new Header(SpaceJson.of(space), arch.toJsonRecord(), bnEps, metadata);
+        TensorFiles.write(file, MAGIC, FORMAT_VERSION, JsonFiles.GSON.toJsonTree(h).getAsJsonObject(), "tensors", tensors);
+    }
+
+    /**
+     * The JSON header of a subnet file.
+     *
+     * @param space the search space
+     * @param arch the configuration
+     * @param bnEps batch-norm epsilon
+     * @param metadata provenance
+     */
+    record Header(SpaceJson space, ArchConfig.Json arch, Double bnEps, Map<String, String> metadata) {
+        Header {
+            JsonFiles.required(space, "space");
+            JsonFiles.required(arch, "arch");
+            JsonFiles.required(bnEps, "bn_eps");
+            metadata = metadata == null ? Map.of() : metadata;
+        }
     }
 
     /**
@@ -213,16 +222,14 @@ public record Subnet(
         TensorFiles.Contents c =
                 TensorFiles.read(file, MAGIC, "ofa4j subnet file", FORMAT_VERSION, FORMAT_VERSION, "tensors");
         try {
-            JsonObject header = c.header();
-            SearchSpace space = SpaceJson.fromJson(header.getAsJsonObject("space"));
-            ArchConfig arch = ArchConfig.fromJsonTree(header.getAsJsonObject("arch"));
-            Map<String, String> meta = new LinkedHashMap<>();
-            for (Map.Entry<String, JsonElement> e : header.getAsJsonObject("metadata").entrySet()) {
-                meta.put(e.getKey(), e.getValue().getAsString());
-            }
-            return new Subnet(space, arch, c.tensors(), header.get("bn_eps").getAsDouble(), meta);
+            Header h = JsonFiles.GSON.fromJson(c.header(), Header.class);
+            return new Subnet(h.space().toSpace(), h.arch().toArch(), c.tensors(), h.bnEps(), h.metadata());
         } catch (RuntimeException e) {
-            throw new IOException(file + " has an invalid subnet header: " + e.getMessage(), e);
+            Throwable t = e;
+            while (t.getCause() != null) {
+                t = t.getCause();
+            }
+            throw new IOException(file + " has an invalid subnet header: " + t.getMessage(), e);
         }
     }
 
