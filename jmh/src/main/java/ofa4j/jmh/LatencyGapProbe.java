@@ -3,7 +3,6 @@ package ofa4j.jmh;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import com.google.gson.JsonParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,8 +45,8 @@ public final class LatencyGapProbe {
         try (var files = Files.list(run.resolve("slices"))) {
             for (Path f : files.filter(p -> p.toString().endsWith(".onnx")).sorted().toList()) {
                 String base = f.getFileName().toString().replace(".onnx", "");
-                var json = JsonParser.parseString(Files.readString(f.resolveSibling(base + ".json"))).getAsJsonObject();
-                models.add(new Model(base, ArchConfig.fromJsonTree(json.getAsJsonObject("arch")), Files.readAllBytes(f)));
+                var report = ofa4j.slicer.SliceJson.Report.read(f.resolveSibling(base + ".json"));
+                models.add(new Model(base, report.arch().toArch(), Files.readAllBytes(f)));
             }
         }
         return models;

@@ -54,60 +54,8 @@ public record SearchResult(
                 evaluations, distinctEvaluations, costEvaluations, wallMs);
     }
 
-    /**
-     * Returns the result as JSON: {@code strategy}, {@code seed}, {@code constraint} (see {@link
-     * Specialiser#constraintJson}), {@code arch}, {@code key}, {@code predicted} (accuracy, latency_ms
-     * by device, macs, params, peak_activation_bytes), {@code evaluations}, {@code
-     * distinct_evaluations}, {@code cost_evaluations}, {@code wall_ms}, {@code notes}, and {@code
-     * front} (key, accuracy and cost of each front member on {@code frontAxis}, named by {@code
-     * front_axis}).
-     *
-     * @return the JSON object
-     */
-    public com.google.gson.JsonObject toJson() {
-        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
-        o.addProperty("strategy", strategy);
-        o.addProperty("seed", seed);
-        o.add("constraint", Specialiser.constraintJson(constraint));
-        o.add("arch", best.arch().toJsonTree());
-        o.addProperty("key", best.arch().key());
-        o.add("predicted", candidateJson(best));
-        o.addProperty("evaluations", evaluations);
-        o.addProperty("distinct_evaluations", distinctEvaluations);
-        o.addProperty("cost_evaluations", costEvaluations);
-        o.addProperty("wall_ms", Math.round(wallMs * 1000) / 1000.0);
-        com.google.gson.JsonArray n = new com.google.gson.JsonArray();
-        notes.forEach(n::add);
-        o.add("notes", n);
-        o.addProperty("front_axis", frontAxis.label());
-        com.google.gson.JsonArray f = new com.google.gson.JsonArray();
-        for (Candidate c : front) {
-            com.google.gson.JsonObject p = new com.google.gson.JsonObject();
-            p.addProperty("key", c.arch().key());
-            p.addProperty("accuracy", c.predictedAccuracy());
-            p.addProperty("cost", frontAxis.value(c));
-            f.add(p);
-        }
-        o.add("front", f);
-        return o;
-    }
-
-    /**
-     * Returns a candidate's predicted figures as JSON: {@code accuracy}, {@code latency_ms} (by
-     * device), {@code macs}, {@code params}, {@code peak_activation_bytes}.
-     *
-     * @param c the candidate
-     * @return the JSON object
-     */
-    public static com.google.gson.JsonObject candidateJson(Candidate c) {
-        com.google.gson.JsonObject p = new com.google.gson.JsonObject();
-        p.addProperty("accuracy", c.predictedAccuracy());
-        com.google.gson.JsonObject lat = new com.google.gson.JsonObject();
-        c.costs().latencyMs().forEach(lat::addProperty);
-        p.add("latency_ms", lat);
-        p.addProperty("macs", c.costs().macs());
-        p.addProperty("params", c.costs().params());
-        p.addProperty("peak_activation_bytes", c.costs().peakActivationBytes());
-        return p;
+    /** @return the JSON form of this result (HTTP bodies, {@code ofa slice --json}) */
+    public SliceJson.Search toJson() {
+        return SliceJson.Search.of(this);
     }
 }

@@ -1,20 +1,15 @@
 package ofa4j.slicer;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.AtomicFiles;
+import ofa4j.models.Hashing;
 import ofa4j.models.Subnet;
 
 /**
@@ -33,10 +28,6 @@ import ofa4j.models.Subnet;
  */
 public final class Specialiser {
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeNulls().disableHtmlEscaping().create();
-
-    /** Version of the report JSON layout, written as {@code format_version}. */
-    public static final int REPORT_FORMAT_VERSION = 1;
 
     /** Prefix of the ONNX metadata keys added here. */
     public static final String METADATA_PREFIX = "ofa4j.slice.";
@@ -368,20 +359,9 @@ public final class Specialiser {
         steps.put("write_onnx", since(t));
         steps.put("deliver", since(t0));
         steps.put("total", steps.get("search") + steps.get("measure_candidates") + steps.get("deliver"));
-        JsonObject json = report(outcome, val, test, latency, timings, verifyDiff, timing, onnxFile, onnx, steps);
-        if (!speedRatios.isEmpty() && speedRatios.stream().allMatch(Double::isFinite)) {
-            com.google.gson.JsonArray sr = new com.google.gson.JsonArray();
-            speedRatios.forEach(sr::add);
-            com.google.gson.JsonArray raw = new com.google.gson.JsonArray();
-            rawTimings.forEach(raw::add);
-            JsonObject meas = json.getAsJsonObject("measured");
-            meas.add("latency_raw_timings_ms", raw);
-            meas.add("machine_slowdown_vs_profile", sr);
-            meas.addProperty("latency_note", "latency_ms and latency_timings_ms are at the machine speed of the"
-                    + " device profile: each raw timing divided by the slowdown of an anchor subnet timed just"
-                    + " before and after it (the loop's own timing, the first, was normalised the same way)");
-        }
-        AtomicFiles.writeString(reportFile, GSON.toJson(json) + "\n");
+        boolean normalised = !speedRatios.isEmpty() && speedRatios.stream().allMatch(Double::isFinite);
+        report(outcome, val, test, latency, timings, verifyDiff, timing, onnxFile, onnx, steps,
+                normalised ? rawTimings : null, normalised ? speedRatios : null).write(reportFile);
         return new Report(name, best, val, test, latency, verifyDiff, onnxFile, reportFile, steps, outcome);
     }
 
@@ -474,163 +454,48 @@ public final class Specialiser {
         return m;
     }
 
-    private JsonObject report(ClosedLoop.Outcome outcome, double val, double test, double latency,
+    private SliceJson.Report report(ClosedLoop.Outcome outcome, double val, double test, double latency,
             List<Double> timings, double verifyDiff, LocalTiming timing, Path onnxFile, byte[] onnx,
-            Map<String, Double> steps) {
+            Map<String, Double> steps, List<Double> rawTimings, List<Double> slowdowns) {
         Candidate best = outcome.delivered().candidate();
-        JsonObject o = new JsonObject();
-        o.addProperty("format_version", REPORT_FORMAT_VERSION);
-        o.addProperty("target", outcome.target().name());
-        o.add("constraint", constraintJson(outcome.target().constraint()));
-        o.add("arch", best.arch().toJsonTree());
-        o.addProperty("key", best.arch().key());
-        JsonObject search = new JsonObject();
         SearchResult last = outcome.searches().get(outcome.searches().size() - 1);
-        search.addProperty("strategy", last.strategy());
-        search.addProperty("rounds", outcome.searches().size());
-        search.addProperty("evaluations", outcome.searches().stream().mapToLong(SearchResult::evaluations).sum());
-        search.addProperty("cost_evaluations", outcome.searches().stream().mapToLong(SearchResult::costEvaluations).sum());
-        search.addProperty("delivered_from_round", outcome.delivered().round());
-        search.addProperty("delivered_proposed_by", outcome.delivered().proposedBy());
-        search.addProperty("latency_checked_by", outcome.latencyMeasured() ? "measurement" : "prediction");
-        if (!outcome.latencyMeasured()) {
-            search.addProperty("latency_note", "a latency bound refers to a device that is not this machine:"
-                    + " its predicted latency was kept");
-        }
-        com.google.gson.JsonArray notes = new com.google.gson.JsonArray();
-        outcome.searches().forEach(sr -> sr.notes().forEach(notes::add));
-        outcome.notes().forEach(notes::add);
-        search.add("notes", notes);
-        o.add("search", search);
-        JsonObject pred = new JsonObject();
-        pred.addProperty("accuracy", best.predictedAccuracy());
-        pred.addProperty("accuracy_predictor", outcome.delivered().predictor());
-        pred.addProperty("outside_table_range", outcome.delivered().outsideTableRange());
-        JsonObject plat = new JsonObject();
-        best.costs().latencyMs().forEach(plat::addProperty);
-        pred.add("latency_ms", plat);
-        o.add("predicted", pred);
-        JsonObject meas = new JsonObject();
-        meas.addProperty("val_accuracy", val);
-        meas.addProperty("test_accuracy", test);
-        if (Double.isNaN(latency)) {
-            meas.add("latency_ms", com.google.gson.JsonNull.INSTANCE);
-            meas.addProperty("latency_note", "not measured: the target's device is not this machine");
-        } else {
-            meas.addProperty("latency_ms", latency);
-            com.google.gson.JsonArray ts = new com.google.gson.JsonArray();
-            timings.forEach(ts::add);
-            meas.add("latency_timings_ms", ts);
-            meas.addProperty("latency_device", timing.device());
-            meas.addProperty("latency_engine", timing.engine());
-            meas.addProperty("latency_threads", timing.threads());
-            meas.addProperty("latency_batch", timing.batch());
-            meas.addProperty("latency_warmup", timing.warmup());
-            meas.addProperty("latency_repeats", timing.repeats());
-        }
-        if (Double.isNaN(verifyDiff)) {
-            meas.add("onnx_max_abs_diff", com.google.gson.JsonNull.INSTANCE);
-        } else {
-            meas.addProperty("onnx_max_abs_diff", verifyDiff);
-        }
-        o.add("measured", meas);
-        o.add("candidates", candidatesJson(outcome));
-        o.addProperty("macs", best.costs().macs());
-        o.addProperty("params", best.costs().params());
-        o.addProperty("peak_activation_bytes", best.costs().peakActivationBytes());
-        JsonObject file = new JsonObject();
-        file.addProperty("file", onnxFile.getFileName().toString());
-        file.addProperty("bytes", onnx.length);
-        file.addProperty("sha256", sha256(onnx));
-        o.add("onnx", file);
-        o.addProperty("backend", backend.describe());
-        JsonObject st = new JsonObject();
-        steps.forEach((k, v) -> st.addProperty(k, Math.round(v * 1000) / 1000.0));
-        o.add("step_ms", st);
-        return o;
-    }
-
-    /**
-     * Every candidate a target's searches proposed, predicted and measured.
-     *
-     * @param outcome the loop's outcome
-     * @return one object per candidate: key, round, proposed_by, predictor, predicted accuracy and
-     *     latency, measured validation accuracy (with {@code screened_on_val_images} when it was
-     *     measured on the first images only) and latency, outside_table_range, delivered
-     */
-    public static com.google.gson.JsonArray candidatesJson(ClosedLoop.Outcome outcome) {
-        com.google.gson.JsonArray a = new com.google.gson.JsonArray();
-        for (ClosedLoop.MeasuredCandidate m : outcome.proposed()) {
-            JsonObject c = new JsonObject();
-            c.addProperty("key", m.arch().key());
-            c.addProperty("round", m.round());
-            c.addProperty("proposed_by", m.proposedBy());
-            c.addProperty("predictor", m.predictor());
-            c.addProperty("predicted_accuracy", m.candidate().predictedAccuracy());
-            JsonObject pl = new JsonObject();
-            m.candidate().costs().latencyMs().forEach(pl::addProperty);
-            c.add("predicted_latency_ms", pl);
-            c.addProperty("measured_val_accuracy", m.measurement().valAccuracy());
-            if (!m.measurement().complete()) {
-                c.addProperty("screened_on_val_images", m.measurement().screenImages());
-            }
-            JsonObject ml = new JsonObject();
-            m.measurement().latencyMs().forEach(ml::addProperty);
-            c.add("measured_latency_ms", ml);
-            c.addProperty("macs", m.candidate().costs().macs());
-            c.addProperty("outside_table_range", m.outsideTableRange());
-            c.addProperty("delivered", m.arch().key().equals(outcome.delivered().arch().key()));
-            a.add(c);
-        }
-        return a;
-    }
-
-    /**
-     * Returns a constraint as JSON: {@code describe} and one field per bound that is set ({@code
-     * max_latency_ms} by device, {@code max_macs}, {@code max_params}, {@code max_peak_memory_bytes},
-     * {@code min_resolution}, {@code max_resolution}).
-     *
-     * @param c the constraint
-     * @return the JSON object
-     */
-    public static JsonObject constraintJson(Constraint c) {
-        JsonObject o = new JsonObject();
-        o.addProperty("describe", c.describe());
-        if (!c.latencyBounds().isEmpty()) {
-            JsonObject lat = new JsonObject();
-            for (Constraint.LatencyBound b : c.latencyBounds()) {
-                lat.addProperty(b.predictor().deviceName(), b.maxMs());
-            }
-            o.add("max_latency_ms", lat);
-        }
-        if (c.maxMacs() != null) {
-            o.addProperty("max_macs", c.maxMacs());
-        }
-        if (c.maxParams() != null) {
-            o.addProperty("max_params", c.maxParams());
-        }
-        if (c.maxPeakMemoryBytes() != null) {
-            o.addProperty("max_peak_memory_bytes", c.maxPeakMemoryBytes());
-        }
-        if (c.minResolution() != null) {
-            o.addProperty("min_resolution", c.minResolution());
-        }
-        if (c.maxResolution() != null) {
-            o.addProperty("max_resolution", c.maxResolution());
-        }
-        return o;
+        List<String> notes = new ArrayList<>();
+        outcome.searches().forEach(sr -> notes.addAll(sr.notes()));
+        notes.addAll(outcome.notes());
+        SliceJson.SearchSummary search = new SliceJson.SearchSummary(last.strategy(), outcome.searches().size(),
+                outcome.searches().stream().mapToLong(SearchResult::evaluations).sum(),
+                outcome.searches().stream().mapToLong(SearchResult::costEvaluations).sum(),
+                outcome.delivered().round(), outcome.delivered().proposedBy(),
+                outcome.latencyMeasured() ? "measurement" : "prediction",
+                outcome.latencyMeasured() ? null
+                        : "a latency bound refers to a device that is not this machine: its predicted latency was kept",
+                notes);
+        SliceJson.PredictedSlice pred = new SliceJson.PredictedSlice(best.predictedAccuracy(),
+                outcome.delivered().predictor(), outcome.delivered().outsideTableRange(),
+                new LinkedHashMap<>(best.costs().latencyMs()));
+        boolean timed = !Double.isNaN(latency);
+        String note = !timed ? "not measured: the target's device is not this machine"
+                : rawTimings == null ? null
+                : "latency_ms and latency_timings_ms are at the machine speed of the device profile: each raw timing"
+                        + " divided by the slowdown of an anchor subnet timed just before and after it (the loop's own"
+                        + " timing, the first, was normalised the same way)";
+        SliceJson.MeasuredSlice meas = new SliceJson.MeasuredSlice(val, test, timed ? latency : null,
+                timed ? timings : null, timed ? timing.device() : null, timed ? timing.engine() : null,
+                timed ? timing.threads() : null, timed ? timing.batch() : null, timed ? timing.warmup() : null,
+                timed ? timing.repeats() : null, Double.isNaN(verifyDiff) ? null : verifyDiff, rawTimings, slowdowns,
+                note);
+        Map<String, Double> st = new LinkedHashMap<>();
+        steps.forEach((k, v) -> st.put(k, Math.round(v * 1000) / 1000.0));
+        return new SliceJson.Report(SliceJson.REPORT_FORMAT_VERSION, outcome.target().name(),
+                SliceJson.ConstraintJson.of(outcome.target().constraint()), best.arch().toJsonRecord(),
+                best.arch().key(), search, pred, meas, SliceJson.CandidateRow.of(outcome), best.costs().macs(),
+                best.costs().params(), best.costs().peakActivationBytes(),
+                new SliceJson.OnnxFile(onnxFile.getFileName().toString(), onnx.length, Hashing.sha256Hex(onnx)),
+                backend.describe(), st);
     }
 
     private static String fmt(double v) {
         return String.format(Locale.ROOT, "%.6f", v);
-    }
-
-    private static String sha256(byte[] b) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 missing from the JVM", e);
-        }
     }
 
     @FunctionalInterface

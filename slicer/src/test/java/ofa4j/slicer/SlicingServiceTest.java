@@ -40,7 +40,7 @@ class SlicingServiceTest {
         // without a latency bound the device's latency is still reported
         SearchResult m = s.slice("test-cpu", s.constraint("test-cpu", null, 3_000_000L, null, null, null, null));
         assertTrue(m.best().costs().latencyMs().containsKey("test-cpu"));
-        JsonObject j = r.toJson();
+        JsonObject j = ofa4j.models.JsonFiles.GSON.toJsonTree(r.toJson()).getAsJsonObject();
         assertEquals(r.best().arch(), ArchConfig.fromJsonTree(j.getAsJsonObject("arch")));
         assertEquals(r.best().arch().key(), j.get("key").getAsString());
         assertEquals(r.best().predictedAccuracy(), j.getAsJsonObject("predicted").get("accuracy").getAsDouble());
