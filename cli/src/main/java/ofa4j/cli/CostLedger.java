@@ -1,7 +1,6 @@
 package ofa4j.cli;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
+import ofa4j.slicer.RunReport;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,30 +79,19 @@ public final class CostLedger {
         return List.copyOf(entries);
     }
 
-    /** @return the ledger as JSON: stages, totals, energy in joules and watt-hours */
-    public JsonObject toJson() {
-        JsonObject o = new JsonObject();
-        JsonArray a = new JsonArray();
+    /** @return the ledger as the report's costs: stages, totals, energy in joules and watt-hours */
+    public RunReport.Costs toCosts() {
+        List<RunReport.Stage> stages = new ArrayList<>();
         double wall = 0;
         double cpu = 0;
         for (Entry e : entries) {
-            JsonObject j = new JsonObject();
-            j.addProperty("stage", e.stage());
-            j.addProperty("wall_s", round(e.wallSeconds()));
-            j.addProperty("cpu_s", round(e.cpuSeconds()));
-            j.addProperty("energy_j", round(e.cpuSeconds() * wattsPerCore));
-            j.addProperty("reused", e.reused());
-            a.add(j);
+            stages.add(new RunReport.Stage(e.stage(), round(e.wallSeconds()), round(e.cpuSeconds()),
+                    round(e.cpuSeconds() * wattsPerCore), e.reused()));
             wall += e.wallSeconds();
             cpu += e.cpuSeconds();
         }
-        o.add("stages", a);
-        o.addProperty("total_wall_s", round(wall));
-        o.addProperty("total_cpu_s", round(cpu));
-        o.addProperty("watts_per_core", wattsPerCore);
-        o.addProperty("energy_j", round(cpu * wattsPerCore));
-        o.addProperty("energy_wh", round(cpu * wattsPerCore / 3600.0));
-        return o;
+        return new RunReport.Costs(stages, round(wall), round(cpu), wattsPerCore, round(cpu * wattsPerCore),
+                round(cpu * wattsPerCore / 3600.0));
     }
 
     private static double round(double v) {

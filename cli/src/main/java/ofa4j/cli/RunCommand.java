@@ -1,25 +1,18 @@
 package ofa4j.cli;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import ofa4j.models.AtomicFiles;
 import ofa4j.models.SearchSpace;
-import ofa4j.models.SpaceJson;
 import ofa4j.predictor.AccuracyPredictor;
-import ofa4j.predictor.BinomialInterval;
-import ofa4j.predictor.CrossValidation;
 import ofa4j.predictor.DeviceProfile;
 import ofa4j.predictor.PredictorStage;
 import ofa4j.predictor.ProfileStage;
 import ofa4j.slicer.Fleet;
+import ofa4j.slicer.RunReport;
 import ofa4j.slicer.SliceStage;
 import ofa4j.slicer.Specialiser;
 import ofa4j.supernet.train.TrainingPreset;
@@ -140,7 +133,6 @@ final class RunCommand implements Callable<Integer> {
         TrainingResult trained = ledger.time("train", () ->
                 TrainCommand.train(p, chosen, out.resolve("supernet"), resume, dataOptions, common, false, w));
 
-        JsonObject report = new JsonObject();
         try (SupernetRun run = SupernetRun.open(out.resolve("supernet"), dataOptions, common.quiet)) {
             // Every later stage works on the space stored with the supernet: the chosen space adapted
             // to the data's channels and classes.
@@ -184,126 +176,19 @@ final class RunCommand implements Callable<Integer> {
                     refined.crossValidation().forEach(v -> w.println("      after: " + v));
                 }
 
-                report.addProperty("format_version", 1);
-                report.addProperty("created", Instant.now().toString());
-                report.addProperty("preset", p.name());
-                report.addProperty("space", space.name());
-                report.add("search_space", SpaceJson.toJson(space));
-                report.add("data", dataJson(run));
-                report.addProperty("seed", common.seed);
-                report.addProperty("checkpoint_sha256", run.checkpointSha);
-                JsonObject tr = new JsonObject();
-                tr.addProperty("steps", trained.globalSteps());
-                tr.addProperty("finished", trained.finished());
-                if (!trained.metrics().isEmpty()) {
-                    tr.add("last_epoch", trained.metrics().get(trained.metrics().size() - 1));
-                }
-                report.add("training", tr);
-                JsonObject dev = new JsonObject();
-                dev.addProperty("name", device.name());
-                dev.addProperty("file", profileFile.toString());
-                dev.addProperty("reused", profileReused);
-                dev.addProperty("predicted_min_ms", device.predictMs(space.min()));
-                dev.addProperty("predicted_max_ms", device.predictMs(space.max()));
-                report.add("device", dev);
-                JsonObject pr = new JsonObject();
-                pr.addProperty("rows", preds.rows());
-                pr.addProperty("new_rows", table.newRows());
-                pr.addProperty("search_predictor", search.name());
-                pr.addProperty("search_predictor_why", why);
-                pr.addProperty("cross_validation_reused", preds.crossValidationReused());
-                pr.add("mlp", PredictorStage.quality(preds.mlpQuality()));
-                pr.add("ridge", PredictorStage.quality(preds.ridgeQuality()));
-                for (CrossValidation v : preds.crossValidation()) {
-                    pr.add(v.predictor() + "_cv", PredictorStage.crossValidation(v));
-                }
+                int trainN = run.data.train().size();
+                List<Long> phaseSteps = java.util.Arrays.stream(p.scaledTo(trainN).phaseSteps(trainN)).mapToLong(x -> x).boxed().toList();
+                RunReport.Data data = new RunReport.Data(run.source.kind(), run.source.dir().toString(),
+                        run.data.train().channels(), run.data.train().height(), run.source.classNames(), trainN,
+                        run.data.val().size(), run.data.test().size(), run.source.describe());
+                RunReport report = RunReport.of(p.name(), space, data, common.seed, run.checkpointSha, trained,
+                        phaseSteps, device, profileFile, profileReused, preds, table.newRows(), refined, slices, loop,
+                        ledger.toCosts(), (System.nanoTime() - t0) / 1e9);
                 if (refined != null) {
-                    JsonObject after = new JsonObject();
-                    after.addProperty("rows", refined.rows());
-                    after.addProperty("rows_added_by_closed_loop", slices.rowsAdded());
-                    after.add("mlp", PredictorStage.quality(refined.mlpQuality()));
-                    after.add("ridge", PredictorStage.quality(refined.ridgeQuality()));
-                    for (CrossValidation v : refined.crossValidation()) {
-                        after.add(v.predictor() + "_cv", PredictorStage.crossValidation(v));
-                    }
-                    pr.add("after_refinement", after);
                     refined.close();
                 }
-                report.add("predictor", pr);
-                JsonObject lp = new JsonObject();
-                lp.addProperty("candidates_per_round", candidates.k);
-                lp.addProperty("rounds", rounds);
-                lp.addProperty("candidates_measured", slices.loop().measured().size());
-                lp.addProperty("table", slices.tableNote());
-                report.add("closed_loop", lp);
-                JsonArray sl = new JsonArray();
-                StringBuilder md = new StringBuilder();
-                md.append("# ofa4j run: ").append(p.name()).append(" preset\n\n");
-                md.append(String.format(Locale.ROOT, "Data: %s; %d train / %d val / %d test images.%n%n",
-                        run.source.describe(), run.data.train().size(), run.data.val().size(), run.data.test().size()));
-                int trainN = run.data.train().size();
-                md.append(String.format(Locale.ROOT, "Training: %s preset, optimizer steps per phase %s.%n%n", p.name(),
-                        java.util.Arrays.toString(p.scaledTo(trainN).phaseSteps(trainN))));
-                md.append("Slices (closed loop: the top ").append(candidates.k).append(" candidates per round measured, ")
-                        .append(rounds).append(" round(s); latency through the profile's meter, median of ")
-                        .append(Specialiser.LATENCY_TIMINGS).append(" timings):\n\n");
-                md.append("| target | subnet | MACs (M) | params (M) | pred. acc | val acc | test acc | pred. ms | measured ms | measured candidates |\n");
-                md.append("|---|---|---|---|---|---|---|---|---|---|\n");
-                for (Specialiser.Report r : slices.reports()) {
-                    JsonObject j = new JsonObject();
-                    j.addProperty("target", r.target());
-                    j.addProperty("key", r.candidate().arch().key());
-                    j.addProperty("macs", r.candidate().costs().macs());
-                    j.addProperty("params", r.candidate().costs().params());
-                    j.addProperty("predicted_accuracy", r.candidate().predictedAccuracy());
-                    j.addProperty("val_accuracy", r.valAccuracy());
-                    j.addProperty("test_accuracy", r.testAccuracy());
-                    double predMs = device.predictMs(r.candidate().arch());
-                    j.addProperty("predicted_latency_ms", predMs);
-                    j.addProperty("measured_latency_ms", r.measuredLatencyMs());
-                    j.addProperty("candidates_measured", r.outcome().proposed().size());
-                    j.addProperty("delivered_from_round", r.outcome().delivered().round());
-                    j.addProperty("outside_table_range", r.outcome().delivered().outsideTableRange());
-                    j.addProperty("onnx", r.onnxFile().toString());
-                    j.addProperty("report", r.reportFile().toString());
-                    sl.add(j);
-                    md.append(String.format(Locale.ROOT, "| %s | `%s` | %.3f | %.3f | %.2f%%%s | %.2f%% | %.2f%% | %.3f | %.3f | %d |%n",
-                            r.target(), r.candidate().arch().key(), r.candidate().costs().macs() / 1e6,
-                            r.candidate().costs().params() / 1e6, 100 * r.candidate().predictedAccuracy(),
-                            r.outcome().delivered().outsideTableRange() ? " (!)" : "",
-                            100 * r.valAccuracy(), 100 * r.testAccuracy(), predMs, r.measuredLatencyMs(),
-                            r.outcome().proposed().size()));
-                }
-                if (slices.reports().stream().anyMatch(r -> r.outcome().delivered().outsideTableRange())) {
-                    md.append("\n(!) predicted outside the range of accuracies in the accuracy table: an extrapolation.\n");
-                }
-                double bestVal = slices.reports().stream().mapToDouble(Specialiser.Report::valAccuracy).max().orElse(0.5);
-                BinomialInterval ci = BinomialInterval.wilson95(bestVal, run.data.val().size());
-                md.append(String.format(Locale.ROOT, "%nValidation split: %s at the best slice's accuracy.%s%n", ci.describe(),
-                        ci.widerThan(2) ? " WARNING: wider than +-2 points: accuracy differences between slices below"
-                                + " that are noise; use more validation images." : ""));
-                report.addProperty("val_interval_95", ci.describe());
-                report.add("slices", sl);
-                report.addProperty("pareto_plot", out.resolve("slices").resolve("pareto.png").toString());
-                report.add("costs", ledger.toJson());
-                report.addProperty("total_wall_s", (System.nanoTime() - t0) / 1e9);
-                md.append(String.format(Locale.ROOT, "%nPredictor (held-out 20%% of %d subnets): %s; %s.%n",
-                        preds.rows(), preds.mlpQuality(), preds.ridgeQuality()));
-                for (CrossValidation v : preds.crossValidation()) {
-                    md.append(String.format(Locale.ROOT, "%nPredictor %s.%n", v));
-                }
-                if (refined != null) {
-                    md.append(String.format(Locale.ROOT, "%nAfter refinement (%d measured rows added, %d in all):%n",
-                            slices.rowsAdded(), refined.rows()));
-                    for (CrossValidation v : refined.crossValidation()) {
-                        md.append(String.format(Locale.ROOT, "%nPredictor %s.%n", v));
-                    }
-                }
-                md.append(String.format(Locale.ROOT, "%nWall time %.1f s, CPU %.1f s, energy estimate %.1f Wh (%.0f W per busy core).%n",
-                        (System.nanoTime() - t0) / 1e9, ledger.toJson().get("total_cpu_s").getAsDouble(),
-                        ledger.toJson().get("energy_wh").getAsDouble(), wattsPerCore));
-                AtomicFiles.writeString(out.resolve("report.json"), new GsonBuilder().setPrettyPrinting().create().toJson(report));
-                AtomicFiles.writeString(out.resolve("summary.md"), md.toString());
+                report.write(out);
+                String md = report.summary();
                 w.println();
                 results.print(md);
                 w.println();
@@ -314,19 +199,4 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The data of a run for the report: source, shape, class names and split sizes. */
-    private static JsonObject dataJson(SupernetRun run) {
-        JsonObject d = new JsonObject();
-        d.addProperty("kind", run.source.kind());
-        d.addProperty("dir", run.source.dir().toString());
-        d.addProperty("channels", run.data.train().channels());
-        d.addProperty("image_size", run.data.train().height());
-        JsonArray names = new JsonArray();
-        run.source.classNames().forEach(names::add);
-        d.add("class_names", names);
-        d.addProperty("train_images", run.data.train().size());
-        d.addProperty("val_images", run.data.val().size());
-        d.addProperty("test_images", run.data.test().size());
-        return d;
-    }
 }

@@ -15,6 +15,8 @@ import java.util.Map;
 import ofa4j.cli.serve.SlicingServer;
 import ofa4j.exporter.OnnxExporter;
 import ofa4j.predictor.PredictorStage;
+import ofa4j.slicer.RunReport;
+import ofa4j.slicer.SliceJson;
 import ofa4j.supernet.data.FashionMnist;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,39 +50,30 @@ class PipelineEndToEndTest {
 
     @Test
     void runLeavesReportSummaryPlotAndVerifiedOnnxFiles() throws Exception {
-        JsonObject r = JsonParser.parseString(Files.readString(run.resolve("report.json"))).getAsJsonObject();
-        assertEquals("smoke", r.get("preset").getAsString());
-        JsonArray slices = r.getAsJsonArray("slices");
-        assertEquals(4, slices.size());
-        for (JsonElement e : slices) {
-            JsonObject s = e.getAsJsonObject();
-            Path onnx = Path.of(s.get("onnx").getAsString());
+        RunReport r = RunReport.read(run.resolve("report.json"));
+        assertEquals("smoke", r.preset());
+        assertEquals(4, r.slices().size());
+        for (RunReport.Slice s : r.slices()) {
+            Path onnx = Path.of(s.onnx());
             assertTrue(Files.size(onnx) > 10_000, onnx.toString());
             Map<String, String> meta = OnnxExporter.readMetadata(onnx);
-            assertEquals(s.get("key").getAsString(), meta.get(OnnxExporter.META_ARCH_KEY));
-            double acc = s.get("test_accuracy").getAsDouble();
-            assertTrue(acc >= 0 && acc <= 1, "test accuracy " + acc);
-            JsonObject rep = JsonParser.parseString(Files.readString(Path.of(s.get("report").getAsString()))).getAsJsonObject();
-            assertTrue(rep.getAsJsonObject("measured").get("onnx_max_abs_diff").getAsDouble() <= 1e-4, rep.toString());
-        }
-        // the latency budgets hold for the predicted latency of the chosen subnets
-        for (JsonElement e : slices) {
-            JsonObject s = e.getAsJsonObject();
-            String t = s.get("target").getAsString();
-            if (t.startsWith("lat-")) {
-                double budget = Double.parseDouble(t.substring(4, t.length() - 2));
-                assertTrue(s.get("predicted_latency_ms").getAsDouble() <= budget + 1e-9, s.toString());
+            assertEquals(s.key(), meta.get(OnnxExporter.META_ARCH_KEY));
+            assertTrue(s.testAccuracy() >= 0 && s.testAccuracy() <= 1, "test accuracy " + s.testAccuracy());
+            SliceJson.Report rep = SliceJson.Report.read(Path.of(s.report()));
+            assertTrue(rep.measured().onnxMaxAbsDiff() <= 1e-4, rep.toString());
+            assertEquals(s.key(), rep.key());
+            // the latency budgets hold for the predicted latency of the chosen subnets
+            if (s.target().startsWith("lat-")) {
+                double budget = Double.parseDouble(s.target().substring(4, s.target().length() - 2));
+                assertTrue(s.predictedLatencyMs() <= budget + 1e-9, s.toString());
             }
         }
-        JsonObject costs = r.getAsJsonObject("costs");
-        assertEquals(6, costs.getAsJsonArray("stages").size()); // train, profile, table, fit, slice, refit
+        assertEquals(6, r.costs().stages().size()); // train, profile, table, fit, slice, refit
         // the closed loop measured candidates, kept them apart from the sampled table and refitted on both
-        JsonObject loop = r.getAsJsonObject("closed_loop");
-        assertTrue(loop.get("candidates_measured").getAsInt() >= 4, loop.toString());
-        JsonObject after = r.getAsJsonObject("predictor").getAsJsonObject("after_refinement");
-        assertTrue(after.get("rows").getAsInt() > r.getAsJsonObject("predictor").get("rows").getAsInt(), after.toString());
+        assertTrue(r.closedLoop().candidatesMeasured() >= 4, r.closedLoop().toString());
+        assertTrue(r.predictor().afterRefinement().rows() > r.predictor().rows(), r.predictor().toString());
         assertTrue(Files.isRegularFile(run.resolve("predictor").resolve(PredictorStage.MEASURED_FILE)));
-        assertTrue(costs.get("total_cpu_s").getAsDouble() > 0);
+        assertTrue(r.costs().totalCpuS() > 0);
         assertTrue(Files.size(run.resolve("slices").resolve("pareto.png")) > 5_000);
         assertTrue(Files.readString(run.resolve("summary.md")).contains("| target | subnet |"));
     }
