@@ -1,9 +1,5 @@
 package ofa4j.cli;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,7 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import ofa4j.models.AtomicFiles;
+import ofa4j.models.JsonFiles;
 import ofa4j.supernet.data.DataSplits;
 import ofa4j.supernet.data.FashionMnist;
 import ofa4j.supernet.data.ImageFolder;
@@ -96,22 +92,11 @@ public final class DataOptions {
          * @throws IOException if writing fails
          */
         void write(Path runDir) throws IOException {
-            JsonObject o = new JsonObject();
-            o.addProperty("format_version", 1);
-            o.addProperty("kind", kind);
-            o.addProperty("dir", dir.toString());
-            o.addProperty("channels", channels);
-            o.addProperty("image_size", imageSize);
-            JsonArray names = new JsonArray();
-            classNames.forEach(names::add);
-            o.add("class_names", names);
-            if (isFolder()) {
-                o.addProperty("split", "seeded permutation (seed " + DataSplits.DEFAULT_SPLIT_SEED + "): "
-                        + (int) Math.round(100 * FOLDER_HOLDOUT) + "% test, " + (int) Math.round(100 * FOLDER_HOLDOUT)
-                        + "% validation, rest train");
-            }
-            Files.createDirectories(runDir);
-            AtomicFiles.writeString(runDir.resolve(RECORD_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(o));
+            String split = isFolder() ? "seeded permutation (seed " + DataSplits.DEFAULT_SPLIT_SEED + "): "
+                    + (int) Math.round(100 * FOLDER_HOLDOUT) + "% test, " + (int) Math.round(100 * FOLDER_HOLDOUT)
+                    + "% validation, rest train" : null;
+            JsonFiles.write(runDir.resolve(RECORD_FILE),
+                    new Record(1, kind, dir.toString(), channels, imageSize, classNames, split));
         }
 
         /**
@@ -120,25 +105,43 @@ public final class DataOptions {
          * @param runDir the supernet run directory
          * @return the source, or null when the run has no record (runs trained on Fashion-MNIST before
          *     it was written)
-         * @throws IOException if the file is unreadable or of another format version
+         * @throws IOException naming the file if it is unreadable or of another format version
          */
         static Source read(Path runDir) throws IOException {
             Path f = runDir.resolve(RECORD_FILE);
             if (!Files.isRegularFile(f)) {
                 return null;
             }
-            try {
-                JsonObject o = JsonParser.parseString(Files.readString(f, StandardCharsets.UTF_8)).getAsJsonObject();
-                int version = o.get("format_version").getAsInt();
-                if (version != 1) {
-                    throw new IOException("data record " + f + " has format version " + version + ", this ofa reads 1");
-                }
-                List<String> names = new ArrayList<>();
-                o.getAsJsonArray("class_names").forEach(e -> names.add(e.getAsString()));
-                return new Source(o.get("kind").getAsString(), Path.of(o.get("dir").getAsString()),
-                        o.get("channels").getAsInt(), o.get("image_size").getAsInt(), names);
-            } catch (RuntimeException e) {
-                throw new IOException("data record " + f + " (format version 1) is not valid: " + e.getMessage(), e);
+            Record r = JsonFiles.read(f, Record.class);
+            return new Source(r.kind(), Path.of(r.dir()), r.channels(), r.imageSize(), r.classNames());
+        }
+    }
+
+    /**
+     * The file {@value #RECORD_FILE}: where a run's data came from.
+     *
+     * @param formatVersion format version (1)
+     * @param kind {@code fashion-mnist} or {@code image-folder}
+     * @param dir the directory read
+     * @param channels image channels
+     * @param imageSize image side in pixels
+     * @param classNames class names by label
+     * @param split how an image folder was split (absent for Fashion-MNIST)
+     */
+    record Record(int formatVersion, String kind, String dir, int channels, int imageSize, List<String> classNames,
+            String split) {
+        Record {
+            JsonFiles.checkVersion("data record", formatVersion, 1, 1);
+            if (!Source.FASHION_MNIST.equals(kind) && !Source.IMAGE_FOLDER.equals(JsonFiles.required(kind, "kind"))) {
+                throw new IllegalArgumentException("'kind' must be fashion-mnist or image-folder, found '" + kind + "'");
+            }
+            JsonFiles.required(dir, "dir");
+            JsonFiles.required(classNames, "class_names");
+            if (channels != 1 && channels != 3) {
+                throw new IllegalArgumentException("'channels' must be 1 or 3, found " + channels);
+            }
+            if (imageSize < 1 || imageSize > MAX_IMAGE_SIZE) {
+                throw new IllegalArgumentException("'image_size' must be in [1, " + MAX_IMAGE_SIZE + "], found " + imageSize);
             }
         }
     }
