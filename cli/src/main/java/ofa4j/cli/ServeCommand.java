@@ -1,6 +1,5 @@
 package ofa4j.cli;
 
-import com.google.gson.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import ofa4j.cli.serve.HttpBodies;
 import ofa4j.cli.serve.ServeBackend;
 import ofa4j.cli.serve.SliceRequest;
 import ofa4j.cli.serve.SlicingServer;
@@ -100,10 +100,10 @@ final class ServeCommand implements Callable<Integer> {
         private final SupernetBackend measuring;
         private final long calibrationSeed;
         private final long seed;
-        private final Map<String, JsonObject> answers = java.util.Collections.synchronizedMap(
+        private final Map<String, HttpBodies.SliceAnswer> answers = java.util.Collections.synchronizedMap(
                 new LinkedHashMap<>(16, 0.75f, true) {
                     @Override
-                    protected boolean removeEldestEntry(Map.Entry<String, JsonObject> e) {
+                    protected boolean removeEldestEntry(Map.Entry<String, HttpBodies.SliceAnswer> e) {
                         return size() > ANSWER_CACHE;
                     }
                 });
@@ -160,11 +160,8 @@ final class ServeCommand implements Callable<Integer> {
         }
 
         @Override
-        public JsonObject space() {
-            JsonObject o = new JsonObject();
-            o.add("space", SpaceJson.toJson(run.net.space()));
-            o.addProperty("checkpoint_sha256", run.checkpointSha);
-            return o;
+        public HttpBodies.SpaceBody space() {
+            return new HttpBodies.SpaceBody(SpaceJson.of(run.net.space()), run.checkpointSha);
         }
 
         @Override
@@ -173,13 +170,13 @@ final class ServeCommand implements Callable<Integer> {
         }
 
         @Override
-        public JsonObject slice(SliceRequest r) {
+        public HttpBodies.SliceAnswer slice(SliceRequest r) {
             Constraint c = service.constraint(r.device(), r.maxLatencyMs(), r.maxMacs(), r.maxParams(),
                     r.maxPeakMemoryBytes(), r.minResolution(), r.maxResolution());
             String key = r.device() + "|" + c.describe();
-            JsonObject cached = answers.get(key);
+            HttpBodies.SliceAnswer cached = answers.get(key);
             if (cached != null) {
-                return cached.deepCopy();
+                return cached;
             }
             long t0 = System.nanoTime();
             ClosedLoop.Outcome out;
@@ -187,41 +184,27 @@ final class ServeCommand implements Callable<Integer> {
                 out = loop.run(new Fleet.Target("request", c), seed);
             }
             ClosedLoop.MeasuredCandidate d = out.delivered();
-            JsonObject o = new JsonObject();
             ArchConfig a = d.arch();
-            o.add("arch", a.toJsonTree());
-            o.addProperty("key", a.key());
-            JsonObject p = new JsonObject();
-            p.addProperty("accuracy", d.candidate().predictedAccuracy());
-            p.addProperty("accuracy_predictor", d.predictor());
-            p.addProperty("latency_ms", service.device(r.device()).predictMs(a));
-            o.add("predicted", p);
-            JsonObject m = new JsonObject();
-            m.addProperty("val_accuracy", d.measurement().valAccuracy());
             double lat = d.measuredLatencyMs(r.device());
-            if (Double.isFinite(lat)) {
-                m.addProperty("latency_ms", lat);
-            } else {
-                m.add("latency_ms", com.google.gson.JsonNull.INSTANCE);
-            }
-            m.addProperty("latency_checked_by", out.latencyMeasured() ? "measurement" : "prediction");
-            o.add("measured", m);
-            o.addProperty("candidates_measured", out.proposed().size());
-            o.addProperty("macs", d.candidate().costs().macs());
-            o.addProperty("params", d.candidate().costs().params());
-            o.addProperty("peak_activation_bytes", d.candidate().costs().peakActivationBytes());
-            o.addProperty("search_ms", out.searches().stream().mapToDouble(SearchResult::wallMs).sum());
-            o.addProperty("total_ms", (System.nanoTime() - t0) / 1e6);
+            HttpBodies.SliceAnswer o = new HttpBodies.SliceAnswer(a.toJsonRecord(), a.key(),
+                    new HttpBodies.Predicted(d.candidate().predictedAccuracy(), d.predictor(),
+                            service.device(r.device()).predictMs(a)),
+                    new HttpBodies.Measured(d.measurement().valAccuracy(), Double.isFinite(lat) ? lat : null,
+                            out.latencyMeasured() ? "measurement" : "prediction"),
+                    out.proposed().size(), d.candidate().costs().macs(), d.candidate().costs().params(),
+                    d.candidate().costs().peakActivationBytes(),
+                    out.searches().stream().mapToDouble(SearchResult::wallMs).sum(), (System.nanoTime() - t0) / 1e6,
+                    null, null, null);
             answers.put(key, o);
-            return o.deepCopy();
+            return o;
         }
 
         @Override
-        public byte[] onnx(JsonObject result) {
-            ArchConfig a = run.net.space().validate(ArchConfig.fromJsonTree(result.getAsJsonObject("arch")));
+        public byte[] onnx(HttpBodies.SliceAnswer result) {
+            ArchConfig a = run.net.space().validate(result.arch().toArch());
             synchronized (run) { // one extraction at a time: they share the supernet's engine state
                 return OnnxExporter.toBytes(measuring.extract(a, calibrationSeed), Map.of(
-                        "ofa4j.served.predicted_accuracy", result.getAsJsonObject("predicted").get("accuracy").getAsString()));
+                        "ofa4j.served.predicted_accuracy", String.valueOf(result.predicted().accuracy())));
             }
         }
 

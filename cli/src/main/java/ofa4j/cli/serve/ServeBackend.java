@@ -1,6 +1,5 @@
 package ofa4j.cli.serve;
 
-import com.google.gson.JsonObject;
 import java.util.List;
 
 /** What the slicing server serves: a trained supernet with its predictors and device profiles. */
@@ -19,8 +18,8 @@ public interface ServeBackend {
         }
     }
 
-    /** @return the search space and supernet description as JSON */
-    JsonObject space();
+    /** @return the search space and the checkpoint it was trained to */
+    HttpBodies.SpaceBody space();
 
     /** @return the device profile names */
     List<String> devices();
@@ -29,12 +28,11 @@ public interface ServeBackend {
      * Searches the best subnet for a request (expensive: the server caches results).
      *
      * @param request the checked request
-     * @return a JSON object with at least {@code arch}, {@code key}, {@code predicted}; the server
-     *     adds {@code id} and {@code onnx}
+     * @return the delivered subnet; the server adds {@code id}, {@code onnx} and {@code cached}
      * @throws UnknownDeviceException for an unknown device
      * @throws IllegalArgumentException for an impossible constraint (message names the cheapest value)
      */
-    JsonObject slice(SliceRequest request);
+    HttpBodies.SliceAnswer slice(SliceRequest request);
 
     /**
      * Builds the ONNX model of a result returned by {@link #slice(SliceRequest)}.
@@ -43,5 +41,5 @@ public interface ServeBackend {
      * @return the model bytes
      * @throws Exception if extraction or export fails
      */
-    byte[] onnx(JsonObject result) throws Exception;
+    byte[] onnx(HttpBodies.SliceAnswer result) throws Exception;
 }

@@ -85,8 +85,8 @@ public record SliceRequest(
         Long macs = positiveLong(o, "max_macs");
         Long params = positiveLong(o, "max_params");
         Long mem = positiveLong(o, "max_peak_memory_bytes");
-        Long minR = positiveLong(o, "min_resolution");
-        Long maxR = positiveLong(o, "max_resolution");
+        Long minR = resolution(o, "min_resolution");
+        Long maxR = resolution(o, "max_resolution");
         if (minR != null && maxR != null && minR > maxR) {
             throw new BadRequest("min_resolution", "min_resolution " + minR + " exceeds max_resolution " + maxR);
         }
@@ -105,6 +105,18 @@ public record SliceRequest(
         double v = e.getAsDouble();
         if (!(v > 0) || Double.isInfinite(v)) {
             throw new BadRequest(name, "field '" + name + "' must be a positive number, found " + e);
+        }
+        return v;
+    }
+
+    /** Largest resolution a request may name (an int beyond it would wrap; no space comes close). */
+    static final int MAX_RESOLUTION = 4096;
+
+    private static Long resolution(JsonObject o, String name) {
+        Long v = positiveLong(o, name);
+        if (v != null && v > MAX_RESOLUTION) {
+            throw new BadRequest(name, "field '" + name + "' must be an integer in [1, " + MAX_RESOLUTION + "] (pixels),"
+                    + " found " + o.get(name));
         }
         return v;
     }

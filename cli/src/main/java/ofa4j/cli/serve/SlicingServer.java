@@ -1,18 +1,16 @@
 package ofa4j.cli.serve;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
+import ofa4j.models.Hashing;
+import ofa4j.models.JsonFiles;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,8 +44,8 @@ public final class SlicingServer implements AutoCloseable {
     private final ServeBackend backend;
     private final Javalin app;
     private final Semaphore slicing;
-    private final Map<String, CompletableFuture<JsonObject>> byRequest = new ConcurrentHashMap<>();
-    private final Map<String, JsonObject> byId = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<HttpBodies.SliceAnswer>> byRequest = new ConcurrentHashMap<>();
+    private final Map<String, HttpBodies.SliceAnswer> byId = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<byte[]>> models = new ConcurrentHashMap<>();
     private final AtomicLong searches = new AtomicLong();
 
@@ -69,13 +67,7 @@ public final class SlicingServer implements AutoCloseable {
             cfg.jetty.threadPool = pool;
         });
         app.get("/v1/space", ctx -> json(ctx, HttpStatus.OK, backend.space()));
-        app.get("/v1/devices", ctx -> {
-            JsonArray a = new JsonArray();
-            backend.devices().forEach(a::add);
-            JsonObject o = new JsonObject();
-            o.add("devices", a);
-            json(ctx, HttpStatus.OK, o);
-        });
+        app.get("/v1/devices", ctx -> json(ctx, HttpStatus.OK, new HttpBodies.DevicesBody(backend.devices())));
         app.post("/v1/slice", this::slice);
         app.get("/v1/models/{file}", this::model);
         app.exception(SliceRequest.BadRequest.class, (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.field(), e.getMessage()));
@@ -123,7 +115,7 @@ public final class SlicingServer implements AutoCloseable {
         }
         String key = req.cacheKey();
         boolean[] miss = {false};
-        CompletableFuture<JsonObject> f = byRequest.computeIfAbsent(key, k -> {
+        CompletableFuture<HttpBodies.SliceAnswer> f = byRequest.computeIfAbsent(key, k -> {
             miss[0] = true;
             return new CompletableFuture<>();
         });
@@ -132,11 +124,8 @@ public final class SlicingServer implements AutoCloseable {
                 slicing.acquire();
                 try {
                     searches.incrementAndGet();
-                    JsonObject r = backend.slice(req).deepCopy();
-                    String id = id(key);
-                    r.addProperty("id", id);
-                    r.addProperty("onnx", "/v1/models/" + id + ".onnx");
-                    byId.put(id, r);
+                    HttpBodies.SliceAnswer r = backend.slice(req).withId(id(key));
+                    byId.put(r.id(), r);
                     f.complete(r);
                 } finally {
                     slicing.release();
@@ -147,13 +136,12 @@ public final class SlicingServer implements AutoCloseable {
                 throw e;
             }
         }
-        JsonObject r;
+        HttpBodies.SliceAnswer r;
         try {
-            r = f.join().deepCopy();
+            r = f.join().withCached(!miss[0]);
         } catch (java.util.concurrent.CompletionException e) {
             throw (e.getCause() instanceof Exception ex) ? ex : e;
         }
-        r.addProperty("cached", !miss[0]);
         json(ctx, HttpStatus.OK, r);
     }
 
@@ -163,7 +151,7 @@ public final class SlicingServer implements AutoCloseable {
         if (!ID.matcher(id).matches()) {
             throw new SliceRequest.BadRequest("id", "model id must be 16 hex digits followed by .onnx");
         }
-        JsonObject r = byId.get(id);
+        HttpBodies.SliceAnswer r = byId.get(id);
         if (r == null) {
             error(ctx, HttpStatus.NOT_FOUND, "id", "no sliced model with id " + id + "; POST /v1/slice first");
             return;
@@ -187,33 +175,19 @@ public final class SlicingServer implements AutoCloseable {
         ctx.result(bytes);
     }
 
+    /** The first 16 hex digits of the request key's SHA-256. */
     private static String id(String key) {
-        try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-            StringBuilder sb = new StringBuilder();
-            for (int i = 0; i < 8; i++) {
-                sb.append(String.format("%02x", h[i]));
-            }
-            return sb.toString();
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Hashing.sha256Hex(key).substring(0, 16);
     }
 
-    private static void json(Context ctx, HttpStatus status, JsonObject o) {
+    private static void json(Context ctx, HttpStatus status, Object body) {
         ctx.status(status);
         ctx.contentType("application/json");
-        ctx.result(o.toString());
+        ctx.result(JsonFiles.toLine(body));
     }
 
     private static void error(Context ctx, HttpStatus status, String field, String message) {
-        JsonObject o = new JsonObject();
-        o.addProperty("error", message);
-        if (field != null) {
-            o.addProperty("field", field);
-        }
-        o.addProperty("status", status.getCode());
-        json(ctx, status, o);
+        json(ctx, status, new HttpBodies.ErrorBody(message, field, status.getCode()));
     }
 
     /** Stops the server. */

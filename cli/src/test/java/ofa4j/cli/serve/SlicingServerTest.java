@@ -31,10 +31,8 @@ class SlicingServerTest {
         final AtomicInteger calls = new AtomicInteger();
 
         @Override
-        public JsonObject space() {
-            JsonObject o = new JsonObject();
-            o.addProperty("name", "fmnist");
-            return o;
+        public HttpBodies.SpaceBody space() {
+            return new HttpBodies.SpaceBody(ofa4j.models.SpaceJson.of(ofa4j.models.SearchSpace.fmnist()), "abc");
         }
 
         @Override
@@ -43,7 +41,7 @@ class SlicingServerTest {
         }
 
         @Override
-        public JsonObject slice(SliceRequest r) {
+        public HttpBodies.SliceAnswer slice(SliceRequest r) {
             calls.incrementAndGet();
             if (r.maxMacs() != null && r.maxMacs() < 1000) {
                 throw new IllegalArgumentException("max_macs " + r.maxMacs() + " is below the cheapest subnet (1409496 MACs)");
@@ -53,17 +51,15 @@ class SlicingServerTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            JsonObject o = new JsonObject();
-            o.addProperty("key", "r20-k3e3|" + r.device() + "|" + r.maxLatencyMs());
-            JsonObject p = new JsonObject();
-            p.addProperty("latency_ms", r.maxLatencyMs() == null ? 1.0 : r.maxLatencyMs() / 2);
-            o.add("predicted", p);
-            return o;
+            return new HttpBodies.SliceAnswer(ofa4j.models.SearchSpace.fmnist().min().toJsonRecord(),
+                    "r20-k3e3|" + r.device() + "|" + r.maxLatencyMs(),
+                    new HttpBodies.Predicted(null, null, r.maxLatencyMs() == null ? 1.0 : r.maxLatencyMs() / 2), null, 0, 0,
+                    0, 0, 0, 0, null, null, null);
         }
 
         @Override
-        public byte[] onnx(JsonObject result) {
-            return result.get("key").getAsString().getBytes(StandardCharsets.UTF_8);
+        public byte[] onnx(HttpBodies.SliceAnswer result) {
+            return result.key().getBytes(StandardCharsets.UTF_8);
         }
     }
 
@@ -169,6 +165,13 @@ class SlicingServerTest {
         assertEquals(400, r.statusCode());
         assertEquals("device", json(r).get("field").getAsString());
         r = post("/v1/slice", "{\"device\":\"phone\",\"min_resolution\":28,\"max_resolution\":20}");
+        assertEquals(400, r.statusCode());
+        assertEquals("min_resolution", json(r).get("field").getAsString());
+        // a resolution beyond an int is refused by name, not wrapped (4294967316 would wrap to 20)
+        r = post("/v1/slice", "{\"device\":\"phone\",\"max_resolution\":4294967316}");
+        assertEquals(400, r.statusCode());
+        assertEquals("max_resolution", json(r).get("field").getAsString());
+        r = post("/v1/slice", "{\"device\":\"phone\",\"min_resolution\":3e9}");
         assertEquals(400, r.statusCode());
         assertEquals("min_resolution", json(r).get("field").getAsString());
         assertEquals(0, backend.calls.get(), "bad requests never reach the search");
