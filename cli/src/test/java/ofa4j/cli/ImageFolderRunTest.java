@@ -47,7 +47,8 @@ class ImageFolderRunTest {
         writeFolder(images, CLASSES, PER_CLASS, 28);
         run = dir.resolve("pets");
         CliRunner.Result r = CliRunner.run("run", "--preset", "smoke", "--data", images.toString(), "--out", run.toString(),
-                "--samples", "20", "--calibration-images", "50", "--profile-subnets", "5", "--quiet");
+                "--samples", "20", "--calibration-images", "50", "--profile-subnets", "5", "--candidates", "3", "--rounds", "1",
+                "--quiet");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("image folder " + images.toAbsolutePath()), r.out());
     }

@@ -44,7 +44,7 @@ class PipelineEndToEndTest {
         assumeTrue(Files.isDirectory(FashionMnist.SYSTEM_DIR), "Fashion-MNIST is not installed at " + FashionMnist.SYSTEM_DIR);
         run = dir.resolve("smoke");
         first = CliRunner.run("run", "--preset", "smoke", "--out", run.toString(), "--samples", "20",
-                "--calibration-images", "100", "--profile-subnets", "5", "--quiet");
+                "--calibration-images", "100", "--profile-subnets", "5", "--candidates", "3", "--rounds", "1", "--quiet");
         assertEquals(0, first.code(), first.err());
     }
 
@@ -85,7 +85,7 @@ class PipelineEndToEndTest {
         assertEquals(5, cvBefore.getAsJsonObject("ridge").getAsJsonArray("per_fold").size(), cvBefore.toString());
         // without --quiet: the stage lines say what was reused (-q prints only the results)
         CliRunner.Result again = CliRunner.run("run", "--preset", "smoke", "--out", run.toString(), "--samples", "20",
-                "--calibration-images", "100", "--profile-subnets", "5", "--resume");
+                "--calibration-images", "100", "--profile-subnets", "5", "--candidates", "3", "--rounds", "1", "--resume");
         assertEquals(0, again.code(), again.err());
         JsonObject r = JsonParser.parseString(Files.readString(run.resolve("report.json"))).getAsJsonObject();
         assertEquals(0, r.getAsJsonObject("predictor").get("new_rows").getAsInt());
