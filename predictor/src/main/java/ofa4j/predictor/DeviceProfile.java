@@ -222,13 +222,7 @@ public record DeviceProfile(
 
         /** Checks the format name and version and that the parts are there. */
         Stored {
-            if (!FORMAT.equals(format)) {
-                throw new IllegalArgumentException("'format' must be '" + FORMAT + "', found " + quoted(format));
-            }
-            if (version != FORMAT_VERSION) {
-                throw new IllegalArgumentException(
-                        "'version' is " + version + "; this build reads device profile version " + FORMAT_VERSION);
-            }
+            JsonBindings.checkFormat(FORMAT, format, version, FORMAT_VERSION, FORMAT_VERSION);
             JsonFiles.required(overhead, "overhead");
             JsonFiles.required(lutMs, "lut_ms");
             JsonFiles.required(space, "space");
@@ -242,10 +236,6 @@ public record DeviceProfile(
         DeviceProfile profile() {
             return new DeviceProfile(name, engine, threads, batchSize, space, measurement, lutMs,
                     overhead.interceptMs(), overhead.scale());
-        }
-
-        private static String quoted(String s) {
-            return s == null ? "nothing" : "'" + s + "'";
         }
     }
 

@@ -26,6 +26,29 @@ final class JsonBindings {
 
     private JsonBindings() {}
 
+    /**
+     * Checks the header of a file identified by {@code format} and {@code version} keys (device
+     * profiles, ridge predictors, profiling kits); files of this module's other kind carry {@code
+     * format_version} and use {@link ofa4j.models.JsonFiles#checkVersion}.
+     *
+     * @param expected the format name this file must have
+     * @param format the format name found
+     * @param version the version found
+     * @param oldest oldest version read
+     * @param newest newest version read (the one written)
+     * @throws IllegalArgumentException naming the key, the value found and the values read
+     */
+    static void checkFormat(String expected, String format, int version, int oldest, int newest) {
+        if (!expected.equals(format)) {
+            throw new IllegalArgumentException("'format' must be '" + expected + "', found "
+                    + (format == null ? "nothing" : "'" + format + "'"));
+        }
+        if (version < oldest || version > newest) {
+            throw new IllegalArgumentException("format version " + version + " is not read by this build (it reads "
+                    + (oldest == newest ? "version " + newest : "versions " + oldest + "-" + newest) + ")");
+        }
+    }
+
     /** A {@link SearchSpace} as {@link SpaceJson} writes it. */
     static final class Space implements JsonSerializer<SearchSpace>, JsonDeserializer<SearchSpace> {
         @Override

@@ -81,7 +81,7 @@ class DeviceProfileFileTest {
         Path f = dir.resolve("p.json");
         Files.writeString(f, text.replace("\"version\": 1", "\"version\": 7"));
         IOException e = assertThrows(IOException.class, () -> DeviceProfile.load(f));
-        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("'version' is 7")
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("version 7")
                 && e.getMessage().contains("v1"), e.getMessage());
         Files.writeString(f, text.replace("ofa4j-device-profile", "ofa4j-kit"));
         e = assertThrows(IOException.class, () -> DeviceProfile.load(f));
