@@ -87,7 +87,7 @@ class AccuracyPredictorsTest {
         b[b.length / 2] ^= 0x55;
         Files.write(mf, b);
         IOException e = assertThrows(IOException.class, () -> MlpAccuracyPredictor.load(mf));
-        assertTrue(e.getMessage().contains(mf.toString()) && e.getMessage().contains("checksum"), e.getMessage());
+        assertTrue(e.getMessage().contains(mf.toString()) && e.getMessage().contains("SHA-256"), e.getMessage());
         Files.write(mf, java.util.Arrays.copyOf(b, 10));
         assertThrows(IOException.class, () -> MlpAccuracyPredictor.load(mf));
 

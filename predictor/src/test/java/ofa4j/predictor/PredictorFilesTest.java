@@ -1,22 +1,28 @@
 package ofa4j.predictor;
 
 import static ofa4j.predictor.DeviceProfileFileTest.fixture;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.SearchSpace;
+import ofa4j.models.TensorFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The accuracy table, its info, the quality report and the ridge predictor as files: files of the
+ * The accuracy table, its info, the quality report and the ridge and MLP predictors as files: files of the
  * quick run (an earlier build) load with their figures, and writing them back gives the same text.
  */
 class PredictorFilesTest {
@@ -198,5 +204,60 @@ class PredictorFilesTest {
         Files.writeString(f, text.replace("\"weights\": [\n    -0.0019404188977794209,", "\"weights\": ["));
         e = assertThrows(IOException.class, () -> RidgeAccuracyPredictor.load(f));
         assertTrue(e.getMessage().contains("292 weights") || e.getMessage().contains("293"), e.getMessage());
+    }
+
+    /** Predictions of the fixture MLP for the 5 fixture rows, the smallest and the largest subnet, by the build that wrote it. */
+    private static final double[] MLP_V1_PREDICTIONS = {0.8368170857429504, 0.8438172936439514, 0.8308224678039551,
+        0.8443602323532104, 0.8323602080345154, 0.8568497896194458, 0.8499140739440918};
+
+    private static List<ArchConfig> mlpProbes() throws IOException {
+        List<ArchConfig> a = new ArrayList<>();
+        AccuracyDataset.read(fixture("accuracy.jsonl"), SPACE).forEach(r -> a.add(r.arch()));
+        a.add(SPACE.min());
+        a.add(SPACE.max());
+        return a;
+    }
+
+    @Test
+    void anMlpFileOfTheFirstLayoutLoadsAndPredictsAsItDid() throws IOException {
+        try (MlpAccuracyPredictor m = MlpAccuracyPredictor.load(fixture("mlp-v1.predictor"))) {
+            assertEquals(SPACE, m.space());
+            assertArrayEquals(MLP_V1_PREDICTIONS, m.predict(mlpProbes()), 0.0);
+        }
+        byte[] b = Files.readAllBytes(fixture("mlp-v1.predictor"));
+        b[b.length / 2] ^= 0x55;
+        Path f = dir.resolve("mlp.predictor");
+        Files.write(f, b);
+        IOException e = assertThrows(IOException.class, () -> MlpAccuracyPredictor.load(f));
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("v1")
+                && e.getMessage().contains("checksum"), e.getMessage());
+    }
+
+    @Test
+    void anMlpIsWrittenAsATensorFileAndReadBackExactly() throws IOException {
+        Path f = dir.resolve("mlp.predictor");
+        try (MlpAccuracyPredictor m = MlpAccuracyPredictor.load(fixture("mlp-v1.predictor"))) {
+            m.save(f);
+        }
+        byte[] b = Files.readAllBytes(f);
+        assertEquals("OFA4JMLP", new String(b, 0, 8, StandardCharsets.US_ASCII));
+        assertEquals(MlpAccuracyPredictor.FORMAT_VERSION,
+                ByteBuffer.wrap(b, 8, 4).order(ByteOrder.LITTLE_ENDIAN).getInt());
+        TensorFiles.Contents c = TensorFiles.read(f, "OFA4JMLP".getBytes(
+                StandardCharsets.US_ASCII), "MLP", 2, 2, "tensors");
+        assertEquals(List.of("hidden0.weight", "hidden0.bias", "hidden1.weight", "hidden1.bias", "out.weight", "out.bias"),
+                List.copyOf(c.tensors().keySet()));
+        assertEquals(4, c.header().get("hidden").getAsInt());
+        assertEquals(2, c.header().get("layers").getAsInt());
+        int input = c.header().get("input").getAsInt();
+        assertArrayEquals(new int[] {input, 4}, c.tensors().get("hidden0.weight").shape());
+        assertArrayEquals(new int[] {1, 1}, c.tensors().get("out.bias").shape());
+        try (MlpAccuracyPredictor back = MlpAccuracyPredictor.load(f)) {
+            assertArrayEquals(MLP_V1_PREDICTIONS, back.predict(mlpProbes()), 0.0);
+        }
+        b[b.length / 3] ^= 0x10;
+        Files.write(f, b);
+        IOException e = assertThrows(IOException.class, () -> MlpAccuracyPredictor.load(f));
+        assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("SHA-256"), e.getMessage());
     }
 }
