@@ -25,6 +25,7 @@ import ofa4j.models.ArchConfig;
 import ofa4j.models.ArchEncoding;
 import ofa4j.models.JsonFiles;
 import ofa4j.models.SearchSpace;
+import ofa4j.models.Shuffle;
 import ofa4j.models.Tensor;
 import ofa4j.models.TensorFiles;
 
@@ -200,12 +201,7 @@ public final class MlpAccuracyPredictor implements AccuracyPredictor, AutoClosea
             Arrays.setAll(order, i -> i);
             int bs = Math.min(cfg.batchSize(), n);
             for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
-                for (int i = n - 1; i > 0; i--) {
-                    int j = rng.nextInt(i + 1);
-                    int t = order[i];
-                    order[i] = order[j];
-                    order[j] = t;
-                }
+                Shuffle.shuffle(order, rng);
                 for (int start = 0; start < n; start += bs) {
                     int b = Math.min(bs, n - start);
                     float[] xb = new float[b * in];
