@@ -15,6 +15,7 @@ import java.util.Map;
 import ofa4j.cli.serve.SlicingServer;
 import ofa4j.exporter.OnnxExporter;
 import ofa4j.predictor.PredictorStage;
+import ofa4j.predictor.QualityReport;
 import ofa4j.slicer.RunReport;
 import ofa4j.slicer.SliceJson;
 import ofa4j.supernet.data.FashionMnist;
@@ -100,19 +101,18 @@ class PipelineEndToEndTest {
     void crossValidationIsReusedOnlyForTheSameTableFoldsAndSeed() throws Exception {
         Path qf = run.resolve("predictor").resolve(PredictorStage.QUALITY_FILE);
         JsonObject stored = JsonParser.parseString(Files.readString(qf)).getAsJsonObject().getAsJsonObject("cross_validation");
-        JsonObject key = new JsonObject();
-        for (String k : List.of("folds", "seed", "table_sha256", "mlp_config")) {
-            key.add(k, stored.get(k));
-        }
+        QualityReport.CrossValidationKey key = new QualityReport.CrossValidationKey(stored.get("folds").getAsInt(),
+                stored.get("seed").getAsLong(), stored.get("table_sha256").getAsString(), null,
+                stored.get("mlp_config").getAsString());
         List<ofa4j.predictor.CrossValidation> back = PredictorStage.reusableCrossValidation(qf, key);
         assertEquals(2, back.size());
         assertEquals(stored.getAsJsonObject("ridge").get("kendall_tau_mean").getAsDouble(), back.get(1).tauMean(), 1e-12);
         assertEquals(stored.getAsJsonObject("mlp").get("rmse_pt_sd").getAsDouble(), back.get(0).rmseSd(), 1e-12);
-        JsonObject otherTable = key.deepCopy();
-        otherTable.addProperty("table_sha256", "0".repeat(64));
+        QualityReport.CrossValidationKey otherTable = new QualityReport.CrossValidationKey(key.folds(), key.seed(),
+                "0".repeat(64), null, key.mlpConfig());
         assertTrue(PredictorStage.reusableCrossValidation(qf, otherTable).isEmpty());
-        JsonObject otherFolds = key.deepCopy();
-        otherFolds.addProperty("folds", 4);
+        QualityReport.CrossValidationKey otherFolds = new QualityReport.CrossValidationKey(4, key.seed(),
+                key.tableSha256(), null, key.mlpConfig());
         assertTrue(PredictorStage.reusableCrossValidation(qf, otherFolds).isEmpty());
         Path corrupt = dir.resolve("corrupt-quality.json");
         Files.writeString(corrupt, "{\"cross_validation\":");

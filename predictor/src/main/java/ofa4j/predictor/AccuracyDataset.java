@@ -1,9 +1,5 @@
 package ofa4j.predictor;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -16,7 +12,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import ofa4j.models.ArchConfig;
 import ofa4j.models.SearchSpace;
 
 /**
@@ -111,34 +106,16 @@ public final class AccuracyDataset implements AutoCloseable {
 
     private static AccuracySample parseRow(Path file, int lineNo, String line, SearchSpace space)
             throws IOException {
-        String where = "accuracy dataset " + file + " line " + lineNo + ": ";
-        try {
-            JsonElement e = JsonParser.parseString(line);
-            if (!e.isJsonObject()) {
-                throw new IOException(where + "expected a JSON object, found " + abbreviate(line));
+        String where = "accuracy dataset " + file + " line " + lineNo;
+        AccuracySample s = AccuracySample.fromLine(line, where);
+        if (space != null) {
+            try {
+                space.validate(s.arch());
+            } catch (IllegalArgumentException e) {
+                throw new IOException(where + ": " + e.getMessage(), e);
             }
-            JsonObject o = e.getAsJsonObject();
-            for (String f : new String[] {"key", "arch", "accuracy", "macs"}) {
-                if (!o.has(f) || o.get(f).isJsonNull()) {
-                    throw new IOException(where + "missing field '" + f + "' in " + abbreviate(line));
-                }
-            }
-            if (!o.get("arch").isJsonObject()) {
-                throw new IOException(where + "field 'arch' must be an object, found " + o.get("arch"));
-            }
-            ArchConfig arch = ArchConfig.fromJsonTree(o.getAsJsonObject("arch"));
-            if (space != null) {
-                space.validate(arch);
-            }
-            return new AccuracySample(
-                    o.get("key").getAsString(), arch, o.get("accuracy").getAsDouble(), o.get("macs").getAsLong());
-        } catch (JsonParseException | IllegalArgumentException | IllegalStateException | UnsupportedOperationException ex) {
-            throw new IOException(where + ex.getMessage(), ex);
         }
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
+        return s;
     }
 
     /**
@@ -197,7 +174,7 @@ public final class AccuracyDataset implements AutoCloseable {
         if (rows.containsKey(sample.key())) {
             throw new IllegalArgumentException("accuracy dataset " + file + " already has key " + sample.key());
         }
-        byte[] line = (sample.toJson().toString() + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] line = (sample.toLine() + "\n").getBytes(StandardCharsets.UTF_8);
         ByteBuffer buf = ByteBuffer.wrap(line);
         while (buf.hasRemaining()) {
             channel.write(buf);

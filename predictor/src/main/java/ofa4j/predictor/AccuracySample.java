@@ -1,7 +1,9 @@
 package ofa4j.predictor;
 
-import com.google.gson.JsonObject;
+import com.google.gson.annotations.JsonAdapter;
+import java.io.IOException;
 import ofa4j.models.ArchConfig;
+import ofa4j.models.JsonFiles;
 
 /**
  * One row of an accuracy dataset: a subnet and its measured top-1 accuracy on the validation split.
@@ -48,18 +50,62 @@ public record AccuracySample(String key, ArchConfig arch, double accuracy, long 
         return arch.resolution();
     }
 
+    // ------------------------------------------------------------------ files
+
     /**
-     * Returns the JSONL form: {@code {"key":..,"arch":{..},"resolution":..,"accuracy":..,"macs":..}}.
+     * One line of {@code accuracy.jsonl} and {@code measured.jsonl}: {@code
+     * {"key":..,"arch":{..},"resolution":..,"accuracy":..,"macs":..}}. The resolution repeats the
+     * architecture's, for people and tools reading the table.
      *
-     * @return one JSON object
+     * @param key the architecture key
+     * @param arch the architecture
+     * @param resolution its input resolution, px
+     * @param accuracy top-1 validation accuracy, fraction
+     * @param macs MACs per image
      */
-    public JsonObject toJson() {
-        JsonObject o = new JsonObject();
-        o.addProperty("key", key);
-        o.add("arch", arch.toJsonTree());
-        o.addProperty("resolution", arch.resolution());
-        o.addProperty("accuracy", accuracy);
-        o.addProperty("macs", macs);
-        return o;
+    record Row(
+            String key,
+            @JsonAdapter(JsonBindings.Arch.class) ArchConfig arch,
+            Integer resolution,
+            Double accuracy,
+            Long macs) {
+
+        /** Checks that every key is there and that the resolution is the architecture's. */
+        Row {
+            JsonFiles.required(key, "key");
+            JsonFiles.required(arch, "arch");
+            JsonFiles.required(accuracy, "accuracy");
+            JsonFiles.required(macs, "macs");
+            if (resolution != null && resolution != arch.resolution()) {
+                throw new IllegalArgumentException("'resolution' " + resolution + " of " + key
+                        + " is not its architecture's resolution " + arch.resolution());
+            }
+        }
+    }
+
+    /**
+     * Returns the JSON-lines form, one line without its newline.
+     *
+     * @return the line
+     */
+    public String toLine() {
+        return JsonFiles.toLine(new Row(key, arch, arch.resolution(), accuracy, macs));
+    }
+
+    /**
+     * Reads a line written by {@link #toLine()}.
+     *
+     * @param line the line
+     * @param where names the file and line in messages
+     * @return the sample (its architecture not yet validated against a space)
+     * @throws IOException naming {@code where} when the line is not a row or holds a bad value
+     */
+    public static AccuracySample fromLine(String line, String where) throws IOException {
+        Row r = JsonFiles.parse(line, Row.class, where);
+        try {
+            return new AccuracySample(r.key(), r.arch(), r.accuracy(), r.macs());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(where + ": " + e.getMessage(), e);
+        }
     }
 }

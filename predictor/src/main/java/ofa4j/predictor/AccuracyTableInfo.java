@@ -1,14 +1,9 @@
 package ofa4j.predictor;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonParseException;
-import com.google.gson.annotations.SerializedName;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import ofa4j.models.AtomicFiles;
+import ofa4j.models.JsonFiles;
 
 /**
  * How the rows of an accuracy table were measured ({@code accuracy.info.json} beside {@code
@@ -22,11 +17,7 @@ import ofa4j.models.AtomicFiles;
  * @param valImages images of the validation split
  */
 public record AccuracyTableInfo(
-        @SerializedName("format_version") int formatVersion,
-        @SerializedName("split") String split,
-        @SerializedName("calibration_images") int calibrationImages,
-        @SerializedName("calibration_seed") long calibrationSeed,
-        @SerializedName("val_images") int valImages) {
+        int formatVersion, String split, int calibrationImages, long calibrationSeed, int valImages) {
 
     /** Version of the file layout. */
     public static final int FORMAT_VERSION = 1;
@@ -34,7 +25,16 @@ public record AccuracyTableInfo(
     /** File name beside the table. */
     public static final String FILE = "accuracy.info.json";
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+    /** Checks the version, the split and the number of calibration images. */
+    public AccuracyTableInfo {
+        JsonFiles.checkVersion(FILE, formatVersion, FORMAT_VERSION, FORMAT_VERSION);
+        if (!"val".equals(split)) {
+            throw new IllegalArgumentException("'split' must be 'val', found " + (split == null ? "nothing" : "'" + split + "'"));
+        }
+        if (calibrationImages < 1) {
+            throw new IllegalArgumentException("'calibration_images' must be >= 1, found " + calibrationImages);
+        }
+    }
 
     /**
      * The info of a table built with {@code seed} on the validation split.
@@ -56,7 +56,7 @@ public record AccuracyTableInfo(
      * @throws IOException if writing fails
      */
     public void save(Path dir) throws IOException {
-        AtomicFiles.writeString(dir.resolve(FILE), GSON.toJson(this) + "\n");
+        JsonFiles.write(dir.resolve(FILE), this);
     }
 
     /**
@@ -72,16 +72,9 @@ public record AccuracyTableInfo(
             return null;
         }
         try {
-            AccuracyTableInfo i = GSON.fromJson(Files.readString(f), AccuracyTableInfo.class);
-            if (i == null || i.formatVersion() != FORMAT_VERSION || !"val".equals(i.split()) || i.calibrationImages() < 1) {
-                throw new IOException("accuracy table info " + f + " is not format " + FORMAT_VERSION
-                        + " with split val and calibration_images >= 1");
-            }
-            return i;
-        } catch (CharacterCodingException e) {
-            throw new IOException("accuracy table info " + f + " is not UTF-8 text", e);
-        } catch (JsonParseException | NumberFormatException e) {
-            throw new IOException("accuracy table info " + f + " is malformed: " + e.getMessage(), e);
+            return JsonFiles.read(f, AccuracyTableInfo.class);
+        } catch (IOException e) {
+            throw new IOException("accuracy table info " + e.getMessage(), e);
         }
     }
 }

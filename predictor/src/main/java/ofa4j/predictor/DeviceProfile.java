@@ -1,10 +1,7 @@
 package ofa4j.predictor;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
+import com.google.gson.annotations.JsonAdapter;
+import com.google.gson.annotations.SerializedName;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -17,10 +14,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import ofa4j.models.ArchConfig;
-import ofa4j.models.AtomicFiles;
+import ofa4j.models.JsonFiles;
 import ofa4j.models.LayerSpec;
 import ofa4j.models.SearchSpace;
-import ofa4j.models.SpaceJson;
 
 /**
  * A device's latency model: a look-up table of the median latency of every layer variant ({@link
@@ -60,10 +56,10 @@ public record DeviceProfile(
     /** Engines a profile may name. */
     public static final List<String> ENGINES = List.of("onnxruntime", "pytorch");
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
-
     /**
-     * How a profile was measured.
+     * How a profile was measured. Its keys in the file are the component names as they are
+     * ({@code cpuModel}, {@code fitMapePercent}), not snake_case; an error that could not be computed
+     * (fewer than 3 subnets to fit on) is NaN here and {@code null} in the file.
      *
      * @param host host name
      * @param os operating system (name, version, arch)
@@ -83,16 +79,18 @@ public record DeviceProfile(
     public record Measurement(
             String host,
             String os,
-            String cpuModel,
+            @SerializedName("cpuModel") String cpuModel,
             String date,
             int warmup,
             int repeats,
-            int layerVariants,
+            @SerializedName("layerVariants") int layerVariants,
             int subnets,
-            double profileSeconds,
-            double fitMapePercent,
-            double rawMapePercent,
-            Double anchorMs) {
+            @SerializedName("profileSeconds") double profileSeconds,
+            @SerializedName("fitMapePercent") @JsonAdapter(value = JsonBindings.NanAsNull.class, nullSafe = false)
+                    double fitMapePercent,
+            @SerializedName("rawMapePercent") @JsonAdapter(value = JsonBindings.NanAsNull.class, nullSafe = false)
+                    double rawMapePercent,
+            @SerializedName("anchorMs") Double anchorMs) {
 
         /**
          * A measurement without an anchor timing (imported or older profiles).
@@ -195,29 +193,59 @@ public record DeviceProfile(
     // ------------------------------------------------------------------ files
 
     /**
-     * Returns the JSON form.
+     * A profile as stored: the format name and version, then the profile, its correction under
+     * {@code overhead}, its table and its space. The one binding of {@code devices/*.json};
+     * {@link #save} writes it and {@link #load} reads it.
      *
-     * @return the JSON tree
+     * @param format {@link #FORMAT}
+     * @param version {@link #FORMAT_VERSION}
+     * @param name device name
+     * @param engine engine, one of {@link #ENGINES}
+     * @param threads intra-op threads
+     * @param batchSize batch size
+     * @param measurement how it was measured, or null
+     * @param overhead the end-to-end correction
+     * @param lutMs layer key to median milliseconds
+     * @param space the search space of the table
      */
-    public JsonObject toJson() {
-        JsonObject o = new JsonObject();
-        o.addProperty("format", FORMAT);
-        o.addProperty("version", FORMAT_VERSION);
-        o.addProperty("name", name);
-        o.addProperty("engine", engine);
-        o.addProperty("threads", threads);
-        o.addProperty("batch_size", batchSize);
-        o.add("measurement", GSON.toJsonTree(measurement));
-        JsonObject fit = new JsonObject();
-        fit.addProperty("intercept_ms", interceptMs);
-        fit.addProperty("scale", scale);
-        o.add("overhead", fit);
-        JsonObject lut = new JsonObject();
-        lutMs.forEach(lut::addProperty);
-        o.add("lut_ms", lut);
-        o.add("space", SpaceJson.toJson(space));
-        return o;
+    record Stored(
+            String format,
+            int version,
+            String name,
+            String engine,
+            int threads,
+            int batchSize,
+            Measurement measurement,
+            Overhead overhead,
+            Map<String, Double> lutMs,
+            @JsonAdapter(JsonBindings.Space.class) SearchSpace space) {
+
+        /** Checks the format name and version and that the parts are there. */
+        Stored {
+            JsonBindings.checkFormat(FORMAT, format, version, FORMAT_VERSION, FORMAT_VERSION);
+            JsonFiles.required(overhead, "overhead");
+            JsonFiles.required(lutMs, "lut_ms");
+            JsonFiles.required(space, "space");
+        }
+
+        static Stored of(DeviceProfile p) {
+            return new Stored(FORMAT, FORMAT_VERSION, p.name, p.engine, p.threads, p.batchSize, p.measurement,
+                    new Overhead(p.interceptMs, p.scale), p.lutMs, p.space);
+        }
+
+        DeviceProfile profile() {
+            return new DeviceProfile(name, engine, threads, batchSize, space, measurement, lutMs,
+                    overhead.interceptMs(), overhead.scale());
+        }
     }
+
+    /**
+     * The fitted end-to-end correction, {@code ms = interceptMs + scale * Σ lut}.
+     *
+     * @param interceptMs constant overhead, ms
+     * @param scale multiplier of the table sum
+     */
+    record Overhead(double interceptMs, double scale) {}
 
     /**
      * Saves the profile as pretty JSON, atomically.
@@ -226,7 +254,7 @@ public record DeviceProfile(
      * @throws IOException if writing fails
      */
     public void save(Path file) throws IOException {
-        AtomicFiles.writeString(file, GSON.toJson(toJson()) + "\n");
+        JsonFiles.write(file, Stored.of(this));
     }
 
     /**
@@ -238,30 +266,16 @@ public record DeviceProfile(
      *     of another format or version, or holds bad values
      */
     public static DeviceProfile load(Path file) throws IOException {
-        String where = "device profile " + file + " (format " + FORMAT + " v" + FORMAT_VERSION + "): ";
+        String what = "device profile (format " + FORMAT + " v" + FORMAT_VERSION + ") ";
         if (!Files.isRegularFile(file)) {
-            throw new IOException(where + "file does not exist");
+            throw new IOException(what + file + ": file does not exist");
         }
         try {
-            JsonObject o = FormatHeader.read(Files.readString(file), where, FORMAT, FORMAT_VERSION);
-            Map<String, Double> lut = new LinkedHashMap<>();
-            for (Map.Entry<String, JsonElement> x : o.getAsJsonObject("lut_ms").entrySet()) {
-                lut.put(x.getKey(), x.getValue().getAsDouble());
-            }
-            JsonObject fit = o.getAsJsonObject("overhead");
-            return new DeviceProfile(
-                    o.get("name").getAsString(),
-                    o.get("engine").getAsString(),
-                    o.get("threads").getAsInt(),
-                    o.get("batch_size").getAsInt(),
-                    SpaceJson.fromJson(o.getAsJsonObject("space")),
-                    GSON.fromJson(o.get("measurement"), Measurement.class),
-                    lut,
-                    fit.get("intercept_ms").getAsDouble(),
-                    fit.get("scale").getAsDouble());
-        } catch (JsonParseException | IllegalStateException | IllegalArgumentException
-                | UnsupportedOperationException | NullPointerException | ClassCastException ex) {
-            throw new IOException(where + ex.getMessage(), ex);
+            return JsonFiles.read(file, Stored.class).profile();
+        } catch (IOException e) {
+            throw new IOException(what + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(what + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -7,10 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.ByteArrayOutputStream;
-import java.io.DataOutputStream;
+import com.google.gson.annotations.JsonAdapter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,14 +16,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.zip.CRC32;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.ArchEncoding;
-import ofa4j.models.AtomicFiles;
+import ofa4j.models.JsonFiles;
 import ofa4j.models.SearchSpace;
-import ofa4j.models.SpaceJson;
+import ofa4j.models.Shuffle;
+import ofa4j.models.Tensor;
+import ofa4j.models.TensorFiles;
 
 /**
  * OFA's accuracy predictor (Cai et al., ICLR 2020, section 3.3 and {@code AccuracyPredictor} in the
@@ -42,8 +43,8 @@ public final class MlpAccuracyPredictor implements AccuracyPredictor, AutoClosea
     /** File magic. */
     private static final byte[] MAGIC = "OFA4JMLP".getBytes(StandardCharsets.US_ASCII);
 
-    /** File format version. */
-    public static final int FORMAT_VERSION = 1;
+    /** File format version: 2 is the {@link TensorFiles} layout; version 1 files are still read. */
+    public static final int FORMAT_VERSION = 2;
 
     private final SearchSpace space;
     private final ArchEncoding encoding;
@@ -200,12 +201,7 @@ public final class MlpAccuracyPredictor implements AccuracyPredictor, AutoClosea
             Arrays.setAll(order, i -> i);
             int bs = Math.min(cfg.batchSize(), n);
             for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
-                for (int i = n - 1; i > 0; i--) {
-                    int j = rng.nextInt(i + 1);
-                    int t = order[i];
-                    order[i] = order[j];
-                    order[j] = t;
-                }
+                Shuffle.shuffle(order, rng);
                 for (int start = 0; start < n; start += bs) {
                     int b = Math.min(bs, n - start);
                     float[] xb = new float[b * in];
@@ -308,46 +304,64 @@ public final class MlpAccuracyPredictor implements AccuracyPredictor, AutoClosea
         return "mlp";
     }
 
+    // ------------------------------------------------------------------ files
+
     /**
-     * Saves the weights atomically: magic, version, a JSON header (space, sizes), the float arrays
-     * (little endian) and a CRC32 of everything before it.
+     * The JSON header of an MLP predictor file: the space (which fixes the encoding) and the shape
+     * of the network. The tensor index follows it under {@code tensors}.
+     *
+     * @param space the search space
+     * @param input encoding length, the input width
+     * @param hidden units per hidden layer
+     * @param layers hidden layers
+     */
+    record Header(@JsonAdapter(JsonBindings.Space.class) SearchSpace space, int input, int hidden, int layers) {
+
+        /** Checks that the parts are there and the sizes positive. */
+        Header {
+            JsonFiles.required(space, "space");
+            if (input < 1 || hidden < 1 || layers < 1) {
+                throw new IllegalArgumentException("'input', 'hidden' and 'layers' must be >= 1, found " + input + ", "
+                        + hidden + " and " + layers);
+            }
+        }
+    }
+
+    /** Tensor names in file order: hidden0.weight, hidden0.bias, ..., out.weight, out.bias. */
+    private static List<String> tensorNames(int layers) {
+        List<String> names = new ArrayList<>();
+        for (int l = 0; l < layers; l++) {
+            names.add("hidden" + l + ".weight");
+            names.add("hidden" + l + ".bias");
+        }
+        names.add("out.weight");
+        names.add("out.bias");
+        return names;
+    }
+
+    /**
+     * Saves the weights atomically as a {@link TensorFiles} file (magic {@code OFA4JMLP}, version
+     * {@link #FORMAT_VERSION}): a {@link Header} and the weights {@code [in, out]} and biases {@code
+     * [1, out]} of each layer, under a SHA-256.
      *
      * @param file the target
      * @throws IOException if writing fails
      */
     public void save(Path file) throws IOException {
-        JsonObject h = new JsonObject();
-        h.add("space", SpaceJson.toJson(space));
-        h.addProperty("input", encoding.length());
-        h.addProperty("hidden", hidden);
-        h.addProperty("layers", layers);
-        byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
-        ByteArrayOutputStream bos = new ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(bos);
-        out.write(MAGIC);
-        out.writeInt(FORMAT_VERSION);
-        out.writeInt(header.length);
-        out.write(header);
-        out.writeInt(values.length);
-        for (float[] v : values) {
-            out.writeInt(v.length);
-            ByteBuffer bb = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-            bb.asFloatBuffer().put(v);
-            out.write(bb.array());
+        Header h = new Header(space, encoding.length(), hidden, layers);
+        int[][] shapes = shapes(encoding.length(), hidden, layers);
+        List<String> names = tensorNames(layers);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (int i = 0; i < shapes.length; i++) {
+            tensors.put(names.get(i), new Tensor(shapes[i], values[i]));
         }
-        out.flush();
-        byte[] body = bos.toByteArray();
-        CRC32 crc = new CRC32();
-        crc.update(body);
-        ByteBuffer tail = ByteBuffer.allocate(8).putLong(crc.getValue());
-        AtomicFiles.write(file, o -> {
-            o.write(body);
-            o.write(tail.array());
-        });
+        TensorFiles.write(file, MAGIC, FORMAT_VERSION, JsonFiles.GSON.toJsonTree(h).getAsJsonObject(), "tensors",
+                tensors);
     }
 
     /**
-     * Loads a predictor written by {@link #save(Path)}.
+     * Loads a predictor written by {@link #save(Path)}, or by the version 1 layout (big-endian
+     * sizes, per-array lengths, CRC32 trailer).
      *
      * @param file the file
      * @return the predictor (close it)
@@ -356,9 +370,61 @@ public final class MlpAccuracyPredictor implements AccuracyPredictor, AutoClosea
      */
     public static MlpAccuracyPredictor load(Path file) throws IOException {
         String where = "MLP predictor file " + file + " (format OFA4JMLP v" + FORMAT_VERSION + "): ";
+        byte[] head;
+        try (var in = Files.newInputStream(file)) {
+            head = in.readNBytes(MAGIC.length + 4);
+        }
+        if (head.length == MAGIC.length + 4 && Arrays.equals(Arrays.copyOf(head, MAGIC.length), MAGIC)
+                && ByteBuffer.wrap(head, MAGIC.length, 4).getInt() == 1) {
+            return loadVersion1(file);
+        }
+        TensorFiles.Contents c = TensorFiles.read(file, MAGIC, "ofa4j MLP predictor file", FORMAT_VERSION,
+                FORMAT_VERSION, "tensors");
+        Header h;
+        try {
+            h = JsonFiles.GSON.fromJson(c.header(), Header.class);
+        } catch (RuntimeException e) {
+            throw new IOException(where + "bad header: " + rootMessage(e), e);
+        }
+        List<String> names = tensorNames(h.layers());
+        int[][] shapes = shapes(h.input(), h.hidden(), h.layers());
+        if (!c.tensors().keySet().equals(new java.util.HashSet<>(names))) {
+            throw new IOException(where + "holds tensors " + c.tensors().keySet() + ", expected " + names);
+        }
+        float[][] v = new float[names.size()][];
+        for (int i = 0; i < v.length; i++) {
+            Tensor t = c.tensors().get(names.get(i));
+            if (!Arrays.equals(t.shape(), shapes[i])) {
+                throw new IOException(where + "tensor '" + names.get(i) + "' has shape " + Arrays.toString(t.shape())
+                        + ", expected " + Arrays.toString(shapes[i]));
+            }
+            v[i] = t.data();
+        }
+        return create(where, h, v);
+    }
+
+    /** Checks the input width against the space, then builds the predictor. */
+    private static MlpAccuracyPredictor create(String where, Header h, float[][] v) throws IOException {
+        if (new ArchEncoding(h.space()).length() != h.input()) {
+            throw new IOException(where + "input size " + h.input() + " does not match space " + h.space().name());
+        }
+        try {
+            return new MlpAccuracyPredictor(h.space(), h.hidden(), h.layers(), v);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(where + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads the version 1 layout: magic, big-endian version and header length, the JSON {@link
+     * Header}, a big-endian array count, each array as a big-endian length and little-endian floats,
+     * then a big-endian CRC32 of everything before it.
+     */
+    private static MlpAccuracyPredictor loadVersion1(Path file) throws IOException {
+        String where = "MLP predictor file " + file + " (format OFA4JMLP v1): ";
         byte[] all = Files.readAllBytes(file);
-        if (all.length < MAGIC.length + 16 || !Arrays.equals(Arrays.copyOf(all, MAGIC.length), MAGIC)) {
-            throw new IOException(where + "not an MLP predictor file (bad magic or too short, " + all.length + " bytes)");
+        if (all.length < MAGIC.length + 16) {
+            throw new IOException(where + "not an MLP predictor file (too short, " + all.length + " bytes)");
         }
         CRC32 crc = new CRC32();
         crc.update(all, 0, all.length - 8);
@@ -367,21 +433,18 @@ public final class MlpAccuracyPredictor implements AccuracyPredictor, AutoClosea
             throw new IOException(where + "checksum mismatch (file corrupt or truncated)");
         }
         ByteBuffer bb = ByteBuffer.wrap(all, 0, all.length - 8);
-        bb.position(MAGIC.length);
+        bb.position(MAGIC.length + 4);
+        Header h;
+        float[][] v;
         try {
-            int version = bb.getInt();
-            if (version != FORMAT_VERSION) {
-                throw new IOException(where + "unsupported version " + version);
-            }
             byte[] header = new byte[bb.getInt()];
             bb.get(header);
-            JsonObject h = JsonParser.parseString(new String(header, StandardCharsets.UTF_8)).getAsJsonObject();
-            SearchSpace space = SpaceJson.fromJson(h.getAsJsonObject("space"));
+            h = JsonFiles.parse(new String(header, StandardCharsets.UTF_8), Header.class, where + "header");
             int count = bb.getInt();
             if (count < 0 || count > 1000) {
                 throw new IOException(where + "bad parameter count " + count);
             }
-            float[][] v = new float[count][];
+            v = new float[count][];
             for (int i = 0; i < count; i++) {
                 int len = bb.getInt();
                 if (len < 0 || (long) len * 4 > bb.remaining()) {
@@ -391,13 +454,18 @@ public final class MlpAccuracyPredictor implements AccuracyPredictor, AutoClosea
                 bb.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v[i]);
                 bb.position(bb.position() + len * 4);
             }
-            if (new ArchEncoding(space).length() != h.get("input").getAsInt()) {
-                throw new IOException(where + "input size " + h.get("input") + " does not match space " + space.name());
-            }
-            return new MlpAccuracyPredictor(space, h.get("hidden").getAsInt(), h.get("layers").getAsInt(), v);
         } catch (RuntimeException e) {
             throw new IOException(where + "corrupt: " + e, e);
         }
+        return create(where, h, v);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 
     /** Releases the weights. */

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import ofa4j.models.ArchConfig;
+import ofa4j.models.Shuffle;
 import org.apache.commons.math3.stat.correlation.KendallsCorrelation;
 import org.apache.commons.math3.stat.correlation.SpearmansCorrelation;
 
@@ -118,13 +119,7 @@ public record PredictorQuality(
 
     private static List<AccuracySample> shuffled(List<AccuracySample> rows, long seed) {
         List<AccuracySample> shuffled = new ArrayList<>(rows);
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (int i = shuffled.size() - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            AccuracySample t = shuffled.get(i);
-            shuffled.set(i, shuffled.get(j));
-            shuffled.set(j, t);
-        }
+        Shuffle.shuffle(shuffled, new SplittableRandom(seed));
         return shuffled;
     }
 

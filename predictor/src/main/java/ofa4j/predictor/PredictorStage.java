@@ -1,6 +1,5 @@
 package ofa4j.predictor;
 
-import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,7 +7,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import ofa4j.models.AtomicFiles;
+import ofa4j.models.Hashing;
+import ofa4j.models.JsonFiles;
 import ofa4j.models.SearchSpace;
 import ofa4j.supernet.Supernet;
 import ofa4j.supernet.data.DataSplits;
@@ -89,7 +89,7 @@ public final class PredictorStage {
      * The two fitted predictors, their held-out quality and the {@code quality.json} written for them.
      */
     public record Predictors(MlpAccuracyPredictor mlp, RidgeAccuracyPredictor ridge, PredictorQuality mlpQuality,
-            PredictorQuality ridgeQuality, int rows, List<CrossValidation> crossValidation, JsonObject quality,
+            PredictorQuality ridgeQuality, int rows, List<CrossValidation> crossValidation, QualityReport quality,
             boolean crossValidationReused) implements AutoCloseable {
         @Override
         public void close() {
@@ -127,20 +127,18 @@ public final class PredictorStage {
      *
      * @param quality the content of {@code quality.json}
      * @return the choice
-     * @throws RuntimeException (Gson's) if the figures are missing or not numbers
      */
-    public static Choice choose(JsonObject quality) {
+    public static Choice choose(QualityReport quality) {
         double mt;
         double rt;
         String basis;
-        if (quality.has("cross_validation")) {
-            JsonObject cv = quality.getAsJsonObject("cross_validation");
-            mt = cv.getAsJsonObject("mlp").get("kendall_tau_mean").getAsDouble();
-            rt = cv.getAsJsonObject("ridge").get("kendall_tau_mean").getAsDouble();
+        if (quality.crossValidation() != null) {
+            mt = quality.crossValidation().mlp().kendallTauMean();
+            rt = quality.crossValidation().ridge().kendallTauMean();
             basis = "cross-validation";
         } else {
-            mt = quality.getAsJsonObject("mlp").get("kendall_tau").getAsDouble();
-            rt = quality.getAsJsonObject("ridge").get("kendall_tau").getAsDouble();
+            mt = quality.mlp().kendallTau();
+            rt = quality.ridge().kendallTau();
             basis = "held-out";
         }
         boolean ridge = Double.isFinite(rt) && (!Double.isFinite(mt) || rt > mt);
@@ -188,13 +186,9 @@ public final class PredictorStage {
             why = "no " + QUALITY_FILE + " to compare the predictors";
             Path qf = dir.resolve(QUALITY_FILE);
             if (Files.isRegularFile(qf)) {
-                try {
-                    Choice c = choose(com.google.gson.JsonParser.parseString(Files.readString(qf)).getAsJsonObject());
-                    pick = c.pick();
-                    why = c.why();
-                } catch (RuntimeException e) {
-                    throw new IOException("predictor quality file " + qf + " is corrupt: " + e.getMessage(), e);
-                }
+                Choice c = choose(QualityReport.read(qf));
+                pick = c.pick();
+                why = c.why();
             }
         }
         if (pick.equals("ridge")) {
@@ -264,36 +258,24 @@ public final class PredictorStage {
         }
         PredictorQuality qm = PredictorQuality.evaluate(mlp, held);
         PredictorQuality qr = PredictorQuality.evaluate(ridge, held);
-        JsonObject q = new JsonObject();
-        q.addProperty("rows", rows.size());
-        q.addProperty("fit_rows", fit.size());
-        q.addProperty("held_out_rows", held.size());
-        q.add("mlp", quality(qm));
-        q.add("ridge", quality(qr));
         List<CrossValidation> cv = List.of();
         boolean cvReused = false;
+        QualityReport.CrossValidated cvFile = null;
         if (cvFolds >= 2 && rows.size() >= 2 * cvFolds) {
             MlpAccuracyPredictor.Config mlpConfig = MlpAccuracyPredictor.Config.defaults(seed);
-            JsonObject key = new JsonObject();
-            key.addProperty("folds", cvFolds);
-            key.addProperty("seed", seed);
-            key.addProperty("table_sha256", ofa4j.models.Subnet.sha256Hex(dir.resolve(ACCURACY_FILE)));
-            if (refined) {
-                key.addProperty("measured_sha256", ofa4j.models.Subnet.sha256Hex(dir.resolve(MEASURED_FILE)));
-            }
-            key.addProperty("mlp_config", mlpConfig.toString());
+            QualityReport.CrossValidationKey key = new QualityReport.CrossValidationKey(cvFolds, seed,
+                    Hashing.sha256Hex(dir.resolve(ACCURACY_FILE)),
+                    refined ? Hashing.sha256Hex(dir.resolve(MEASURED_FILE)) : null, mlpConfig.toString());
             cv = reuse ? reusableCrossValidation(dir.resolve(pre + QUALITY_FILE), key) : List.of();
             cvReused = !cv.isEmpty();
             if (!cvReused) {
                 cv = CrossValidation.run(space, rows, cvFolds, mlpConfig, seed);
             }
-            JsonObject c = key.deepCopy();
-            for (CrossValidation v : cv) {
-                c.add(v.predictor(), crossValidation(v));
-            }
-            q.add("cross_validation", c);
+            cvFile = QualityReport.CrossValidated.of(key, cv.get(0), cv.get(1));
         }
-        AtomicFiles.writeString(dir.resolve(pre + QUALITY_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(q));
+        QualityReport q = new QualityReport(QualityReport.FORMAT_VERSION, rows.size(), fit.size(), held.size(),
+                QualityReport.Figures.of(qm), QualityReport.Figures.of(qr), cvFile);
+        q.write(dir.resolve(pre + QUALITY_FILE));
         return new Predictors(mlp, ridge, qm, qr, rows.size(), cv, q, cvReused);
     }
 
@@ -323,65 +305,37 @@ public final class PredictorStage {
      * worth repeating on every {@code ofa run --resume}.
      *
      * @param qualityFile the existing file (may be absent)
-     * @param key the figures that must match
+     * @param key the inputs that must match
      * @return the stored cross-validation of the MLP and the ridge model, or an empty list when
-     *     there is none to reuse (absent, unreadable, older format or computed from other inputs)
+     *     there is none to reuse (absent, unreadable, another format or computed from other inputs)
      */
-    public static List<CrossValidation> reusableCrossValidation(Path qualityFile, JsonObject key) {
+    public static List<CrossValidation> reusableCrossValidation(Path qualityFile, QualityReport.CrossValidationKey key) {
         try {
-            JsonObject c = com.google.gson.JsonParser.parseString(Files.readString(qualityFile))
-                    .getAsJsonObject().getAsJsonObject("cross_validation");
-            for (String k : key.keySet()) {
-                if (c == null || !key.get(k).equals(c.get(k))) {
-                    return List.of();
-                }
-            }
-            int folds = key.get("folds").getAsInt();
-            List<CrossValidation> out = new ArrayList<>();
-            for (String name : List.of("mlp", "ridge")) {
-                List<PredictorQuality> perFold = new ArrayList<>();
-                for (var e : c.getAsJsonObject(name).getAsJsonArray("per_fold")) {
-                    JsonObject f = e.getAsJsonObject();
-                    perFold.add(new PredictorQuality(name, f.get("n").getAsInt(), f.get("rmse_pt").getAsDouble(),
-                            f.get("mae_pt").getAsDouble(), f.get("kendall_tau").getAsDouble(),
-                            f.get("spearman_rho").getAsDouble()));
-                }
-                if (perFold.size() != folds) {
-                    return List.of();
-                }
-                out.add(new CrossValidation(name, folds, perFold));
-            }
-            return out;
-        } catch (IOException | RuntimeException e) {
+            QualityReport.CrossValidated c = QualityReport.read(qualityFile).crossValidation();
+            return c != null && c.key().equals(key) ? c.crossValidations() : List.of();
+        } catch (IOException e) {
             return List.of();
         }
     }
 
+    /**
+     * The held-out figures of a predictor as JSON, for reports.
+     *
+     * @param q a predictor's quality
+     * @return {@code rmse_pt}, {@code kendall_tau}, {@code spearman_rho}, as in {@code quality.json}
+     */
     public static JsonObject quality(PredictorQuality q) {
-        JsonObject o = new JsonObject();
-        o.addProperty("rmse_pt", q.rmsePoints());
-        o.addProperty("kendall_tau", q.kendallTau());
-        o.addProperty("spearman_rho", q.spearmanRho());
-        return o;
+        return JsonFiles.GSON.toJsonTree(QualityReport.Figures.of(q)).getAsJsonObject();
     }
 
+    /**
+     * A cross-validation as JSON, for reports.
+     *
+     * @param v a predictor's cross-validation
+     * @return its summary and per-fold figures, as in {@code quality.json}
+     */
     public static JsonObject crossValidation(CrossValidation v) {
-        JsonObject o = new JsonObject();
-        o.addProperty("kendall_tau_mean", v.tauMean());
-        o.addProperty("kendall_tau_sd", v.tauSd());
-        o.addProperty("kendall_tau_min", v.tauMin());
-        o.addProperty("spearman_rho_mean", v.rhoMean());
-        o.addProperty("rmse_pt_mean", v.rmseMean());
-        o.addProperty("rmse_pt_sd", v.rmseSd());
-        com.google.gson.JsonArray folds = new com.google.gson.JsonArray();
-        for (PredictorQuality f : v.perFold()) {
-            JsonObject fo = quality(f);
-            fo.addProperty("n", f.n());
-            fo.addProperty("mae_pt", f.maePoints());
-            folds.add(fo);
-        }
-        o.add("per_fold", folds);
-        return o;
+        return JsonFiles.GSON.toJsonTree(QualityReport.CrossValidationFigures.of(v)).getAsJsonObject();
     }
 
     private static String fmt(String pattern, Object... args) {

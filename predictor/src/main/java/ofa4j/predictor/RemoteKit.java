@@ -1,23 +1,24 @@
 package ofa4j.predictor;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.google.gson.annotations.JsonAdapter;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.AtomicFiles;
+import ofa4j.models.JsonFiles;
 import ofa4j.models.LayerSpec;
 import ofa4j.models.SearchSpace;
-import ofa4j.models.SpaceJson;
 
 /**
  * Profiling kit for a device that cannot run Java: {@link #write} puts every layer-variant model
@@ -26,20 +27,80 @@ import ofa4j.models.SpaceJson;
  * into a {@link DeviceProfile} (the layer table, and the end-to-end correction when subnet timings
  * are included).
  *
- * <p>Layout: {@code kit.json} (space, batch, format version), {@code manifest.csv} with columns
- * {@code kind,key,file,input_shape} (kind {@code layer} or {@code subnet}, shape like {@code
- * 1x24x14x14}), {@code layers/L0000.onnx ...}, {@code subnets/S000.onnx} with the subnet's
- * architecture in {@code subnets/S000.json}, and {@code README.txt}.
+ * <p>Layout: {@code kit.json} ({@link Kit}: format, version, batch, space), {@code manifest.csv}
+ * with columns {@code kind,key,file,input_shape} (kind {@code layer} or {@code subnet}, shape like
+ * {@code 1x24x14x14}, file relative to the kit directory and inside it), {@code layers/L0000.onnx
+ * ...}, {@code subnets/S000.onnx} with the subnet's architecture in {@code subnets/S000.json}, and
+ * {@code README.txt}. The CSV files are read and written by {@link KitCsv}.
  */
 public final class RemoteKit {
+
+    /** Kit format name, in {@code kit.json}. */
+    public static final String FORMAT = "ofa4j-profiling-kit";
 
     /** Kit format version. */
     public static final int FORMAT_VERSION = 1;
 
+    /** Kit description file name. */
+    public static final String KIT_FILE = "kit.json";
+
     /** Manifest file name. */
     public static final String MANIFEST = "manifest.csv";
 
+    /** Columns of the manifest. */
+    public static final List<String> MANIFEST_COLUMNS = List.of("kind", "key", "file", "input_shape");
+
+    /** Columns of a timings file. */
+    public static final List<String> TIMINGS_COLUMNS = List.of("key", "median_ms");
+
     private RemoteKit() {}
+
+    /**
+     * The kit description ({@code kit.json}).
+     *
+     * @param format {@link #FORMAT}
+     * @param version {@link #FORMAT_VERSION}
+     * @param batchSize batch size of the input shapes in the manifest
+     * @param created ISO-8601 UTC time the kit was written
+     * @param space the search space whose layer variants the kit holds
+     */
+    public record Kit(String format, int version, int batchSize, String created,
+            @JsonAdapter(JsonBindings.Space.class) SearchSpace space) {
+
+        /** Checks the header, the batch size and that the space is there. */
+        public Kit {
+            JsonBindings.checkFormat(FORMAT, format, version, FORMAT_VERSION, FORMAT_VERSION);
+            if (batchSize < 1) {
+                throw new IllegalArgumentException("'batch_size' must be >= 1, found " + batchSize);
+            }
+            JsonFiles.required(space, "space");
+        }
+
+        /**
+         * Writes {@code kit.json} into a kit directory.
+         *
+         * @param dir the kit directory
+         * @throws IOException if writing fails
+         */
+        public void write(Path dir) throws IOException {
+            JsonFiles.write(dir.resolve(KIT_FILE), this);
+        }
+
+        /**
+         * Reads the {@code kit.json} of a kit directory.
+         *
+         * @param dir the kit directory
+         * @return the description
+         * @throws IOException naming the file, the format version and the problem
+         */
+        public static Kit read(Path dir) throws IOException {
+            try {
+                return JsonFiles.read(dir.resolve(KIT_FILE), Kit.class);
+            } catch (IOException e) {
+                throw new IOException("profiling kit (format " + FORMAT + " v" + FORMAT_VERSION + ") " + e.getMessage(), e);
+            }
+        }
+    }
 
     /**
      * One manifest row.
@@ -86,23 +147,16 @@ public final class RemoteKit {
                 entries.add(new Entry("subnet", a.key(), file, OrtLatencyMeter.inputShape(m, batch)));
             }
         }
-        StringBuilder csv = new StringBuilder("kind,key,file,input_shape\n");
+        List<List<String>> rows = new ArrayList<>();
         for (Entry e : entries) {
             StringBuilder shape = new StringBuilder();
             for (long d : e.inputShape()) {
                 shape.append(shape.length() == 0 ? "" : "x").append(d);
             }
-            csv.append(e.kind()).append(',').append(e.key()).append(',').append(e.file()).append(',').append(shape)
-                    .append('\n');
+            rows.add(List.of(e.kind(), e.key(), e.file(), shape.toString()));
         }
-        AtomicFiles.writeString(dir.resolve(MANIFEST), csv.toString());
-        JsonObject kit = new JsonObject();
-        kit.addProperty("format", "ofa4j-profiling-kit");
-        kit.addProperty("version", FORMAT_VERSION);
-        kit.addProperty("batch_size", batch);
-        kit.addProperty("created", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-        kit.add("space", SpaceJson.toJson(space));
-        AtomicFiles.writeString(dir.resolve("kit.json"), new GsonBuilder().setPrettyPrinting().create().toJson(kit) + "\n");
+        KitCsv.write(dir.resolve(MANIFEST), MANIFEST_COLUMNS, rows);
+        new Kit(FORMAT, FORMAT_VERSION, batch, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), space).write(dir);
         AtomicFiles.writeString(dir.resolve("README.txt"), String.join("\n",
                 "ofa4j latency profiling kit (format v" + FORMAT_VERSION + ")",
                 "For every row of manifest.csv, load the model file in ONNX Runtime on the target device,",
@@ -118,33 +172,60 @@ public final class RemoteKit {
      *
      * @param dir the kit directory
      * @return the rows
-     * @throws IOException naming the file and line of a malformed row
+     * @throws IOException naming the file, line and column of a malformed row: an unknown kind, an
+     *     empty or repeated key, a model file outside the kit directory (absolute, or escaping it
+     *     with {@code ..}), a bad input shape
      */
     public static List<Entry> readManifest(Path dir) throws IOException {
-        Path f = dir.resolve(MANIFEST);
-        List<String> lines = Files.readAllLines(f);
+        Path root = dir.toAbsolutePath().normalize();
         List<Entry> out = new ArrayList<>();
-        for (int i = 1; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty()) {
-                continue;
+        Set<String> keys = new HashSet<>();
+        for (KitCsv.Row r : KitCsv.read(dir.resolve(MANIFEST), MANIFEST_COLUMNS, true)) {
+            String kind = r.get(0);
+            if (!kind.equals("layer") && !kind.equals("subnet")) {
+                throw r.error(0, "kind must be 'layer' or 'subnet', found '" + kind + "'");
             }
-            String[] p = line.split(",");
-            if (p.length != 4 || !(p[0].equals("layer") || p[0].equals("subnet"))) {
-                throw new IOException("kit manifest " + f + " line " + (i + 1) + ": expected kind,key,file,input_shape, found '" + line + "'");
+            String key = r.get(1);
+            if (key.isEmpty() || !keys.add(key)) {
+                throw r.error(1, key.isEmpty() ? "empty key" : "key '" + key + "' is listed twice");
             }
-            String[] dims = p[3].split("x");
-            long[] shape = new long[dims.length];
-            try {
-                for (int d = 0; d < dims.length; d++) {
-                    shape[d] = Long.parseLong(dims[d]);
-                }
-            } catch (NumberFormatException e) {
-                throw new IOException("kit manifest " + f + " line " + (i + 1) + ": bad input shape '" + p[3] + "'", e);
-            }
-            out.add(new Entry(p[0], p[1], p[2], shape));
+            out.add(new Entry(kind, key, insideKit(r, root, r.get(2)), shape(r, r.get(3))));
         }
         return out;
+    }
+
+    /** Refuses a model file that is not a relative path inside the kit directory. */
+    private static String insideKit(KitCsv.Row r, Path root, String file) throws IOException {
+        Path p;
+        try {
+            p = Path.of(file);
+        } catch (InvalidPathException e) {
+            throw r.error(2, "'" + file + "' is not a file path: " + e.getMessage());
+        }
+        if (file.isEmpty() || p.isAbsolute() || p.getRoot() != null) {
+            throw r.error(2, "model file must be a relative path inside the kit directory, found "
+                    + (file.isEmpty() ? "nothing" : "the absolute path '" + file + "'"));
+        }
+        if (!root.resolve(p).normalize().startsWith(root)) {
+            throw r.error(2, "model file '" + file + "' points outside the kit directory " + root);
+        }
+        return file;
+    }
+
+    private static long[] shape(KitCsv.Row r, String text) throws IOException {
+        String[] dims = text.split("x", -1);
+        long[] shape = new long[dims.length];
+        for (int d = 0; d < dims.length; d++) {
+            try {
+                shape[d] = Long.parseLong(dims[d]);
+            } catch (NumberFormatException e) {
+                shape[d] = -1;
+            }
+            if (shape[d] < 1) {
+                throw r.error(3, "input shape must be positive sizes joined by 'x' (1x24x14x14), found '" + text + "'");
+            }
+        }
+        return shape;
     }
 
     /**
@@ -162,17 +243,9 @@ public final class RemoteKit {
      */
     public static DeviceProfile importTimings(
             Path kitDir, Path timingsCsv, String deviceName, String engine, int threads) throws IOException {
-        JsonObject kit;
-        try {
-            kit = JsonParser.parseString(Files.readString(kitDir.resolve("kit.json"))).getAsJsonObject();
-        } catch (RuntimeException e) {
-            throw new IOException("kit " + kitDir.resolve("kit.json") + " (v" + FORMAT_VERSION + ") is unreadable: " + e.getMessage(), e);
-        }
-        if (kit.get("version").getAsInt() != FORMAT_VERSION) {
-            throw new IOException("kit " + kitDir + " has version " + kit.get("version") + ", expected " + FORMAT_VERSION);
-        }
-        SearchSpace space = SpaceJson.fromJson(kit.getAsJsonObject("space"));
-        int batch = kit.get("batch_size").getAsInt();
+        Kit kit = Kit.read(kitDir);
+        SearchSpace space = kit.space();
+        int batch = kit.batchSize();
         Map<String, Entry> manifest = new LinkedHashMap<>();
         for (Entry e : readManifest(kitDir)) {
             manifest.put(e.key(), e);
@@ -191,8 +264,12 @@ public final class RemoteKit {
             if (e.kind().equals("layer")) {
                 lut.put(t.getKey(), t.getValue());
             } else {
-                String json = Files.readString(kitDir.resolve(e.file().replace(".onnx", ".json")));
-                subnetArchs.add(space.validate(ArchConfig.fromJson(json)));
+                Path archFile = kitDir.resolve(e.file().replace(".onnx", ".json"));
+                try {
+                    subnetArchs.add(space.validate(ArchConfig.fromJson(JsonFiles.readText(archFile))));
+                } catch (IllegalArgumentException ex) {
+                    throw new IOException("subnet architecture " + archFile + ": " + ex.getMessage(), ex);
+                }
                 subnetMs.add(t.getValue());
             }
         }
@@ -232,36 +309,29 @@ public final class RemoteKit {
     }
 
     /**
-     * Reads a {@code key,median_ms} CSV.
+     * Reads a {@code key,median_ms} CSV (a header line is allowed, {@code #} starts a comment line).
      *
      * @param csv the file
      * @return key to milliseconds, in file order
-     * @throws IOException naming the file and line of a malformed, negative or duplicate entry
+     * @throws IOException naming the file, line and column of a malformed, negative or duplicate entry
      */
     public static Map<String, Double> readTimings(Path csv) throws IOException {
         Map<String, Double> out = new LinkedHashMap<>();
-        List<String> lines = Files.readAllLines(csv);
-        for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i).strip();
-            if (line.isEmpty() || line.startsWith("#") || (i == 0 && line.toLowerCase(Locale.ROOT).startsWith("key,"))) {
-                continue;
-            }
-            String[] p = line.split(",");
-            String where = "timings " + csv + " line " + (i + 1) + ": ";
-            if (p.length != 2) {
-                throw new IOException(where + "expected key,median_ms, found '" + line + "'");
-            }
+        for (KitCsv.Row r : KitCsv.read(csv, TIMINGS_COLUMNS, false)) {
             double ms;
             try {
-                ms = Double.parseDouble(p[1].strip());
+                ms = Double.parseDouble(r.get(1));
             } catch (NumberFormatException e) {
-                throw new IOException(where + "median_ms '" + p[1] + "' is not a number", e);
+                throw r.error(1, "'" + r.get(1) + "' is not a number");
             }
             if (!(ms >= 0) || Double.isInfinite(ms)) {
-                throw new IOException(where + "median_ms must be finite and >= 0, found " + ms);
+                throw r.error(1, "must be finite and >= 0, found " + ms);
             }
-            if (out.put(p[0].strip(), ms) != null) {
-                throw new IOException(where + "duplicate key '" + p[0].strip() + "'");
+            if (r.get(0).isEmpty()) {
+                throw r.error(0, "empty key");
+            }
+            if (out.put(r.get(0), ms) != null) {
+                throw r.error(0, "duplicate key '" + r.get(0) + "'");
             }
         }
         if (out.isEmpty()) {

@@ -1,23 +1,15 @@
 package ofa4j.predictor;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
+import com.google.gson.annotations.JsonAdapter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.ArchEncoding;
-import ofa4j.models.AtomicFiles;
 import ofa4j.models.CostModel;
+import ofa4j.models.JsonFiles;
 import ofa4j.models.SearchSpace;
-import ofa4j.models.SpaceJson;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.ArrayRealVector;
 import org.apache.commons.math3.linear.CholeskyDecomposition;
@@ -53,8 +45,6 @@ public final class RidgeAccuracyPredictor implements AccuracyPredictor {
 
     /** Regularisation strengths tried, on features that are 0/1 or standardised. */
     public static final double[] LAMBDAS = {1e-3, 1e-2, 0.1, 0.3, 1, 3, 10, 30, 100, 1000};
-
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     private final SearchSpace space;
     private final ArchEncoding encoding;
@@ -325,6 +315,72 @@ public final class RidgeAccuracyPredictor implements AccuracyPredictor {
         return "ridge";
     }
 
+    // ------------------------------------------------------------------ files
+
+    /**
+     * A ridge predictor as stored ({@code ridge.predictor}): the format name and version, the
+     * space, λ, the intercept, the MACs and log-MACs standardisation {@code [mean, sd, log mean, log
+     * sd]}, the resolution terms with the resolution standardisation {@code [mean, sd]} (absent in
+     * version 1, which has none), and one weight per feature.
+     *
+     * @param format {@link #FORMAT}
+     * @param version 1 or {@link #FORMAT_VERSION}
+     * @param space the search space
+     * @param lambda the regularisation strength chosen
+     * @param intercept the intercept, accuracy fraction
+     * @param macsStats mean and sd of MACs (millions), then of log MACs
+     * @param resolutionTerms powers of the standardised resolution, 0-4 (null in version 1)
+     * @param resolutionStats mean and sd of the resolution (null in version 1)
+     * @param weights one per feature
+     */
+    record Stored(
+            String format,
+            int version,
+            @JsonAdapter(JsonBindings.Space.class) SearchSpace space,
+            double lambda,
+            double intercept,
+            double[] macsStats,
+            Integer resolutionTerms,
+            double[] resolutionStats,
+            double[] weights) {
+
+        /** Checks the header and the shapes and ranges of the figures. */
+        Stored {
+            JsonBindings.checkFormat(FORMAT, format, version, 1, FORMAT_VERSION);
+            JsonFiles.required(space, "space");
+            JsonFiles.required(weights, "weights");
+            if (JsonFiles.required(macsStats, "macs_stats").length != 4) {
+                throw new IllegalArgumentException("'macs_stats' needs 4 values, found " + macsStats.length);
+            }
+            if (version >= 2) {
+                JsonFiles.required(resolutionTerms, "resolution_terms");
+                JsonFiles.required(resolutionStats, "resolution_stats");
+                if (resolutionTerms < 0 || resolutionTerms > 4 || resolutionStats.length != 2 || !(resolutionStats[1] > 0)) {
+                    throw new IllegalArgumentException("'resolution_terms' must be 0-4 and 'resolution_stats' [mean, std > 0],"
+                            + " found " + resolutionTerms + " and " + Arrays.toString(resolutionStats));
+                }
+            }
+            for (double x : weights) {
+                if (!Double.isFinite(x)) {
+                    throw new IllegalArgumentException("'weights' must be finite, found " + x);
+                }
+            }
+        }
+
+        static Stored of(RidgeAccuracyPredictor p) {
+            Features f = p.features;
+            return new Stored(FORMAT, FORMAT_VERSION, p.space, p.lambda, p.intercept,
+                    new double[] {p.macsMean, p.macsStd, p.logMacsMean, p.logMacsStd}, f.terms(),
+                    new double[] {f.resMean(), f.resStd()}, p.weights);
+        }
+
+        RidgeAccuracyPredictor predictor() {
+            Features f = version == 1 ? Features.of(space, 0, 0, 1)
+                    : Features.of(space, resolutionTerms, resolutionStats[0], resolutionStats[1]);
+            return new RidgeAccuracyPredictor(space, weights, intercept, lambda, macsStats, f);
+        }
+    }
+
     /**
      * Saves the predictor as JSON, atomically.
      *
@@ -332,84 +388,25 @@ public final class RidgeAccuracyPredictor implements AccuracyPredictor {
      * @throws IOException if writing fails
      */
     public void save(Path file) throws IOException {
-        JsonObject o = new JsonObject();
-        o.addProperty("format", FORMAT);
-        o.addProperty("version", FORMAT_VERSION);
-        o.add("space", SpaceJson.toJson(space));
-        o.addProperty("lambda", lambda);
-        o.addProperty("intercept", intercept);
-        JsonArray st = new JsonArray();
-        for (double v : new double[] {macsMean, macsStd, logMacsMean, logMacsStd}) {
-            st.add(v);
-        }
-        o.add("macs_stats", st);
-        o.addProperty("resolution_terms", features.terms());
-        JsonArray rs = new JsonArray();
-        rs.add(features.resMean());
-        rs.add(features.resStd());
-        o.add("resolution_stats", rs);
-        JsonArray w = new JsonArray();
-        for (double v : weights) {
-            w.add(v);
-        }
-        o.add("weights", w);
-        AtomicFiles.writeString(file, GSON.toJson(o) + "\n");
+        JsonFiles.write(file, Stored.of(this));
     }
 
     /**
-     * Loads a predictor saved by {@link #save(Path)}.
+     * Loads a predictor saved by {@link #save(Path)}, or a version 1 file.
      *
      * @param file the file
      * @return the predictor
      * @throws IOException if the file is missing, not this format or version, or corrupt (naming
-     *     the file and the problem)
+     *     the file, the format version and the problem)
      */
     public static RidgeAccuracyPredictor load(Path file) throws IOException {
-        String where = "ridge predictor file " + file + " (format " + FORMAT + " v" + FORMAT_VERSION + "): ";
-        String text;
+        String what = "ridge predictor (format " + FORMAT + " v" + FORMAT_VERSION + ") ";
         try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw new IOException(where + "not UTF-8 text", e);
+            return JsonFiles.read(file, Stored.class).predictor();
+        } catch (IOException e) {
+            throw new IOException(what + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(what + file + ": " + e.getMessage(), e);
         }
-        try {
-            JsonObject o = FormatHeader.read(text, where, FORMAT, 1, FORMAT_VERSION);
-            SearchSpace space = SpaceJson.fromJson(o.getAsJsonObject("space"));
-            Features feat;
-            if (o.get("version").getAsInt() == 1) {
-                feat = Features.of(space, 0, 0, 1);
-            } else {
-                int terms = o.get("resolution_terms").getAsInt();
-                double[] rs = doubles(o.getAsJsonArray("resolution_stats"));
-                if (terms < 0 || terms > 4 || rs.length != 2 || !(rs[1] > 0)) {
-                    throw new IOException(where + "resolution_terms must be 0-4 and resolution_stats [mean, std > 0], found "
-                            + terms + " and " + java.util.Arrays.toString(rs));
-                }
-                feat = Features.of(space, terms, rs[0], rs[1]);
-            }
-            double[] w = doubles(o.getAsJsonArray("weights"));
-            double[] st = doubles(o.getAsJsonArray("macs_stats"));
-            if (st.length != 4) {
-                throw new IOException(where + "macs_stats needs 4 values, found " + st.length);
-            }
-            for (double x : w) {
-                if (!Double.isFinite(x)) {
-                    throw new IOException(where + "non-finite weight " + x);
-                }
-            }
-            return new RidgeAccuracyPredictor(
-                    space, w, o.get("intercept").getAsDouble(), o.get("lambda").getAsDouble(), st, feat);
-        } catch (JsonParseException | IllegalStateException | IllegalArgumentException
-                | UnsupportedOperationException | NullPointerException | ClassCastException ex) {
-            throw new IOException(where + "corrupt: " + ex.getMessage(), ex);
-        }
-    }
-
-    private static double[] doubles(JsonArray a) {
-        List<Double> l = new ArrayList<>();
-        for (JsonElement e : a) {
-            l.add(e.getAsDouble());
-        }
-        return l.stream().mapToDouble(Double::doubleValue).toArray();
     }
 }

@@ -87,7 +87,7 @@ class AccuracyPredictorsTest {
         b[b.length / 2] ^= 0x55;
         Files.write(mf, b);
         IOException e = assertThrows(IOException.class, () -> MlpAccuracyPredictor.load(mf));
-        assertTrue(e.getMessage().contains(mf.toString()) && e.getMessage().contains("checksum"), e.getMessage());
+        assertTrue(e.getMessage().contains(mf.toString()) && e.getMessage().contains("SHA-256"), e.getMessage());
         Files.write(mf, java.util.Arrays.copyOf(b, 10));
         assertThrows(IOException.class, () -> MlpAccuracyPredictor.load(mf));
 
@@ -185,11 +185,11 @@ class AccuracyPredictorsTest {
             assertEquals(20, p.mlpQuality().n());
             assertTrue(Files.exists(pd.resolve(PredictorStage.MLP_FILE)) && Files.exists(pd.resolve(PredictorStage.RIDGE_FILE)));
             assertTrue(p.ridgeQuality().kendallTau() > 0.3, p.ridgeQuality().toString());
-            assertEquals(80, p.quality().get("fit_rows").getAsInt());
+            assertEquals(80, p.quality().fitRows());
             // the rule and the file agree
-            PredictorStage.Choice c = PredictorStage.choose(com.google.gson.JsonParser.parseString(
-                    Files.readString(pd.resolve(PredictorStage.QUALITY_FILE))).getAsJsonObject());
-            assertEquals(p.choice(), c);
+            QualityReport back = QualityReport.read(pd.resolve(PredictorStage.QUALITY_FILE));
+            assertEquals(p.quality(), back);
+            assertEquals(p.choice(), PredictorStage.choose(back));
         }
         Path empty = dir.resolve("empty");
         Files.createDirectories(empty);
