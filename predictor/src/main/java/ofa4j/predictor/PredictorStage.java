@@ -1,6 +1,5 @@
 package ofa4j.predictor;
 
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import ofa4j.models.Hashing;
-import ofa4j.models.JsonFiles;
 import ofa4j.models.SearchSpace;
 import ofa4j.supernet.Supernet;
 import ofa4j.supernet.data.DataSplits;
@@ -316,26 +314,6 @@ public final class PredictorStage {
         } catch (IOException e) {
             return List.of();
         }
-    }
-
-    /**
-     * The held-out figures of a predictor as JSON, for reports.
-     *
-     * @param q a predictor's quality
-     * @return {@code rmse_pt}, {@code kendall_tau}, {@code spearman_rho}, as in {@code quality.json}
-     */
-    public static JsonObject quality(PredictorQuality q) {
-        return JsonFiles.GSON.toJsonTree(QualityReport.Figures.of(q)).getAsJsonObject();
-    }
-
-    /**
-     * A cross-validation as JSON, for reports.
-     *
-     * @param v a predictor's cross-validation
-     * @return its summary and per-fold figures, as in {@code quality.json}
-     */
-    public static JsonObject crossValidation(CrossValidation v) {
-        return JsonFiles.GSON.toJsonTree(QualityReport.CrossValidationFigures.of(v)).getAsJsonObject();
     }
 
     private static String fmt(String pattern, Object... args) {

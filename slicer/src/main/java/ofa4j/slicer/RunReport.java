@@ -9,6 +9,7 @@ import java.util.Locale;
 import ofa4j.models.AtomicFiles;
 import ofa4j.models.JsonFiles;
 import ofa4j.models.SpaceJson;
+import ofa4j.predictor.QualityReport;
 
 /**
  * What {@code ofa run} did, end to end: {@code report.json} (this record, through {@link
@@ -98,8 +99,9 @@ public record RunReport(int formatVersion, String created, String preset, String
      * @param ridgeCv cross-validation of the ridge model
      * @param lines the same figures, one line each, for people
      */
-    public record Refined(int rows, int rowsAddedByClosedLoop, JsonElement mlp, JsonElement ridge, JsonElement mlpCv,
-            JsonElement ridgeCv, List<String> lines) {}
+    public record Refined(int rows, int rowsAddedByClosedLoop, QualityReport.Figures mlp, QualityReport.Figures ridge,
+            QualityReport.CrossValidationFigures mlpCv, QualityReport.CrossValidationFigures ridgeCv,
+            List<String> lines) {}
 
     /**
      * Quality of the accuracy predictors.
@@ -117,7 +119,8 @@ public record RunReport(int formatVersion, String created, String preset, String
      * @param lines the figures, one line each, for people
      */
     public record Predictor(int rows, int newRows, String searchPredictor, String searchPredictorWhy,
-            boolean crossValidationReused, JsonElement mlp, JsonElement ridge, JsonElement mlpCv, JsonElement ridgeCv,
+            boolean crossValidationReused, QualityReport.Figures mlp, QualityReport.Figures ridge,
+            QualityReport.CrossValidationFigures mlpCv, QualityReport.CrossValidationFigures ridgeCv,
             Refined afterRefinement, List<String> lines) {}
 
     /**
@@ -241,14 +244,13 @@ public record RunReport(int formatVersion, String created, String preset, String
                 ci.widerThan(2), sl, plot == null ? null : plot.toString(), costs, totalWallS);
     }
 
-    private static JsonElement tree(Object o) {
-        return JsonFiles.GSON.toJsonTree(ofa4j.predictor.PredictorStage.quality((ofa4j.predictor.PredictorQuality) o));
+    private static QualityReport.Figures tree(ofa4j.predictor.PredictorQuality q) {
+        return QualityReport.Figures.of(q);
     }
 
-    private static JsonElement cv(ofa4j.predictor.PredictorStage.Predictors p, String kind) {
+    private static QualityReport.CrossValidationFigures cv(ofa4j.predictor.PredictorStage.Predictors p, String kind) {
         return p.crossValidation().stream().filter(v -> v.predictor().equals(kind)).findFirst()
-                .map(v -> JsonFiles.GSON.toJsonTree((Object) ofa4j.predictor.PredictorStage.crossValidation(v)))
-                .orElse(null);
+                .map(QualityReport.CrossValidationFigures::of).orElse(null);
     }
 
     /**
