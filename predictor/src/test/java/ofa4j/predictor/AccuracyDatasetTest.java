@@ -113,6 +113,16 @@ class AccuracyDatasetTest {
     }
 
     @Test
+    void aTableStartsWithTheExtremesSoPredictionsInterpolate() {
+        List<ArchConfig> t = AccuracyDatasetBuilder.tableSubnets(space, 20, 11);
+        assertEquals(20, t.size());
+        assertEquals(space.max().canonical().key(), t.get(0).key());
+        assertEquals(space.min().canonical().key(), t.get(1).key());
+        assertEquals(20, t.stream().map(ArchConfig::key).distinct().count());
+        assertEquals(t, AccuracyDatasetBuilder.tableSubnets(space, 20, 11));
+    }
+
+    @Test
     void sampleDistinctIsSeededAndDistinct() {
         List<ArchConfig> a = AccuracyDatasetBuilder.sampleDistinct(space, 200, 11);
         List<ArchConfig> b = AccuracyDatasetBuilder.sampleDistinct(space, 200, 11);
