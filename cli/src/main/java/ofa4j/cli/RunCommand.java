@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import ofa4j.models.AtomicFiles;
+import ofa4j.models.JsonFiles;
 import ofa4j.models.SearchSpace;
 import ofa4j.models.SpaceJson;
 import ofa4j.predictor.AccuracyPredictor;
@@ -196,7 +197,7 @@ final class RunCommand implements Callable<Integer> {
                 tr.addProperty("steps", trained.globalSteps());
                 tr.addProperty("finished", trained.finished());
                 if (!trained.metrics().isEmpty()) {
-                    tr.add("last_epoch", trained.metrics().get(trained.metrics().size() - 1));
+                    tr.add("last_epoch", JsonFiles.GSON.toJsonTree(trained.metrics().get(trained.metrics().size() - 1)));
                 }
                 report.add("training", tr);
                 JsonObject dev = new JsonObject();

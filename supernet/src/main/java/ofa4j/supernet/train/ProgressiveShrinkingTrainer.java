@@ -4,11 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -22,7 +17,6 @@ import java.util.SplittableRandom;
 import java.util.TreeSet;
 import me.tongfei.progressbar.ProgressBar;
 import ofa4j.models.ArchConfig;
-import ofa4j.models.AtomicFiles;
 import ofa4j.models.SearchSpace;
 import ofa4j.models.Subnet;
 import ofa4j.supernet.Evaluator;
@@ -59,9 +53,7 @@ import ofa4j.supernet.data.ImageSet;
 public final class ProgressiveShrinkingTrainer {
 
     /** Name of the metrics log in the run directory. */
-    public static final String METRICS_FILE = "metrics.jsonl";
-
-    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+    public static final String METRICS_FILE = EpochMetrics.FILE;
 
     /** Receives every finished step (for tests and progress reporting). */
     @FunctionalInterface
@@ -235,7 +227,7 @@ public final class ProgressiveShrinkingTrainer {
                     "run directory " + runDir + " already holds a checkpoint; resume it or choose another directory");
         }
         Files.createDirectories(runDir);
-        String fingerprint = data.fingerprint();
+        CheckpointManifest.Run identity = identity(data);
 
         Supernet net = Supernet.create(space, seed);
         Supernet teacher = null;
@@ -245,43 +237,25 @@ public final class ProgressiveShrinkingTrainer {
             int epoch = 0;
             int step = 0;
             long globalStep = 0;
-            List<JsonObject> history = new ArrayList<>();
-            JsonObject partial = new JsonObject();
+            List<EpochMetrics> history = new ArrayList<>();
+            EpochTotals partial = EpochTotals.ZERO;
             if (resume && Checkpoint.exists(runDir)) {
                 Checkpoint.Loaded ck = Checkpoint.readLatest(runDir);
-                Checkpoint.checkCompatible(ck, space, fingerprint);
-                Checkpoint.Manifest m = ck.manifest();
-                if (!m.phases().equals(phases) || !m.preset().equals(preset.name())) {
-                    throw new IOException(
-                            "checkpoint " + ck.dir() + " belongs to preset " + m.preset() + " with schedule "
-                                    + describe(m.phases()) + "; this run is preset " + preset.name() + " with "
-                                    + describe(phases));
-                }
-                if (m.weightDecay() != weightDecay) {
-                    throw new IOException("checkpoint " + ck.dir() + " was trained with weight decay " + m.weightDecay()
-                            + ", this run uses " + weightDecay);
-                }
-                if (m.seed() != seed) {
-                    throw new IOException(
-                            "checkpoint " + ck.dir() + " was trained with seed " + m.seed() + ", this run uses " + seed);
-                }
+                CheckpointManifest m = ck.manifest();
+                m.run().checkResumableAs(identity, ck.dir());
                 net.loadParameters(ck.paramsFile());
                 opt.load(ck.optimizerFile(), net.trainableParameters());
                 if (ck.teacherFile() != null) {
                     teacher = Supernet.create(space, seed);
                     teacher.loadParameters(ck.teacherFile());
                 }
-                phaseIdx = m.phaseIndex();
-                epoch = m.epoch();
-                step = m.stepInEpoch();
-                globalStep = m.globalStep();
-                if (m.metrics() != null && m.metrics().has("history")) {
-                    for (JsonElement e : m.metrics().getAsJsonArray("history")) {
-                        history.add(e.getAsJsonObject());
-                    }
-                }
-                partial = m.epochPartial() == null ? new JsonObject() : m.epochPartial();
-                writeMetrics(runDir, history);
+                phaseIdx = m.position().phaseIndex();
+                epoch = m.position().epoch();
+                step = m.position().stepInEpoch();
+                globalStep = m.position().globalStep();
+                history.addAll(m.metrics().history());
+                partial = m.epochPartial();
+                EpochMetrics.writeLog(runDir.resolve(METRICS_FILE), history);
                 info("resuming %s at phase %s, epoch %d, step %d (global step %d)", ck.dir(), m.phaseName(), epoch,
                         step, globalStep);
             } else if (resume) {
@@ -305,11 +279,7 @@ public final class ProgressiveShrinkingTrainer {
                 for (; epoch < phase.epochs(); epoch++, step = 0) {
                     int[] perm = DataSplits.permutation(
                             train.size(), new SplittableRandom(derivedSeed(seed, phaseIdx, epoch, -2, -2)));
-                    double lossSum = num(partial, "loss_sum");
-                    double correct = num(partial, "correct");
-                    double seen = num(partial, "seen");
-                    double images = num(partial, "images");
-                    double seconds = num(partial, "seconds");
+                    EpochTotals totals = partial;
                     ProgressBar bar = quiet ? null : bar(phaseIdx, phase, epoch, stepsPerEpoch, step);
                     try {
                         for (; step < stepsPerEpoch; step++) {
@@ -320,15 +290,11 @@ public final class ProgressiveShrinkingTrainer {
                             StepOutcome out = runStep(net, teacher, params, opt, phaseIdx, phase, epoch, step, idx, data, lr);
                             double dt = (System.nanoTime() - ts) / 1e9;
                             globalStep++;
-                            lossSum += out.lossSum;
-                            correct += out.correct;
-                            seen += out.seen;
-                            images += idx.length;
-                            seconds += dt;
+                            totals = totals.plus(out.lossSum, out.correct, out.seen, idx.length, dt);
                             if (bar != null) {
                                 bar.step();
-                                bar.setExtraMessage(barMessage(lossSum / Math.max(1, seen / batchSize),
-                                        correct / Math.max(1, seen), images / Math.max(1e-9, seconds)));
+                                bar.setExtraMessage(barMessage(totals.meanLoss(batchSize), totals.accuracy(),
+                                        totals.imagesPerSecond()));
                             }
                             if (listener != null) {
                                 listener.onStep(new StepInfo(globalStep, phaseIdx, phase, epoch, step, out.archs, lr,
@@ -338,14 +304,9 @@ public final class ProgressiveShrinkingTrainer {
                             boolean stop = stopAfterSteps > 0 && globalStep >= stopAfterSteps;
                             boolean periodic = checkpointEverySteps > 0 && globalStep % checkpointEverySteps == 0;
                             if (!epochEnd && (stop || periodic)) {
-                                JsonObject part = new JsonObject();
-                                part.addProperty("loss_sum", lossSum);
-                                part.addProperty("correct", correct);
-                                part.addProperty("seen", seen);
-                                part.addProperty("images", images);
-                                part.addProperty("seconds", seconds);
-                                lastCkpt = Checkpoint.write(runDir, net, teacher, opt,
-                                        manifest(phaseIdx, epoch, step + 1, globalStep, data, fingerprint, history, part));
+                                lastCkpt = Checkpoint.write(runDir, net, teacher, opt, identity,
+                                        CheckpointManifest.Position.of(phases, phaseIdx, epoch, step + 1, globalStep),
+                                        CheckpointManifest.Metrics.of(history), totals);
                                 if (stop) {
                                     return result(runDir, lastCkpt, history, globalStep, false, t0);
                                 }
@@ -356,28 +317,20 @@ public final class ProgressiveShrinkingTrainer {
                             bar.close();
                         }
                     }
-                    partial = new JsonObject();
-                    JsonObject metrics = new JsonObject();
-                    metrics.addProperty("phase", phase.name());
-                    metrics.addProperty("phase_index", phaseIdx);
-                    metrics.addProperty("epoch", epoch);
-                    metrics.addProperty("global_step", globalStep);
-                    metrics.addProperty("loss", lossSum / Math.max(1, seen / batchSize));
-                    metrics.addProperty("train_acc", correct / Math.max(1, seen));
-                    metrics.addProperty("img_per_s", images / Math.max(1e-9, seconds));
-                    metrics.addProperty("train_wall_s", seconds);
-                    metrics.addProperty("lr_end", phase.learningRate((long) (epoch + 1) * stepsPerEpoch - 1, stepsPerEpoch));
-                    if (evalEveryEpoch || epoch + 1 == phase.epochs()) {
-                        evaluate(net, phase, data, metrics);
-                    }
-                    metrics.addProperty("wall_s", (System.nanoTime() - t0) / 1e9);
+                    partial = EpochTotals.ZERO;
+                    double lrEnd = phase.learningRate((long) (epoch + 1) * stepsPerEpoch - 1, stepsPerEpoch);
+                    EpochMetrics.Evaluation eval =
+                            evalEveryEpoch || epoch + 1 == phase.epochs() ? evaluate(net, phase, data) : null;
+                    EpochMetrics metrics = EpochMetrics.of(phase, phaseIdx, epoch, globalStep, totals, batchSize, lrEnd,
+                            eval, (System.nanoTime() - t0) / 1e9);
                     history.add(metrics);
-                    info("%s", epochLine(phaseIdx + 1, phases.size(), metrics));
+                    info("%s", metrics.describe(phases.size()));
                     int nextPhase = epoch + 1 == phase.epochs() ? phaseIdx + 1 : phaseIdx;
                     int nextEpoch = epoch + 1 == phase.epochs() ? 0 : epoch + 1;
-                    lastCkpt = Checkpoint.write(runDir, net, teacher, opt,
-                            manifest(nextPhase, nextEpoch, 0, globalStep, data, fingerprint, history, partial));
-                    writeMetrics(runDir, history);
+                    lastCkpt = Checkpoint.write(runDir, net, teacher, opt, identity,
+                            CheckpointManifest.Position.of(phases, nextPhase, nextEpoch, 0, globalStep),
+                            CheckpointManifest.Metrics.of(history), partial);
+                    EpochMetrics.writeLog(runDir.resolve(METRICS_FILE), history);
                     if (stopAfterSteps > 0 && globalStep >= stopAfterSteps) {
                         return result(runDir, lastCkpt, history, globalStep, nextPhase >= phases.size(), t0);
                     }
@@ -463,9 +416,9 @@ public final class ProgressiveShrinkingTrainer {
      * Scores the max subnet and the phase's smallest subnet (smallest open kernel, expand and depth
      * everywhere, smallest resolution) on the validation split after BN recalibration.
      */
-    private void evaluate(Supernet net, Phase phase, DataSplits data, JsonObject metrics) {
+    private EpochMetrics.Evaluation evaluate(Supernet net, Phase phase, DataSplits data) {
         if (preset.evalImages() == 0 || data.val().size() == 0) {
-            return;
+            return null;
         }
         ImageSet val = data.val().size() > preset.evalImages() ? data.val().head(preset.evalImages()) : data.val();
         int recal = Math.min(preset.recalImages(), data.train().size());
@@ -473,35 +426,19 @@ public final class ProgressiveShrinkingTrainer {
         ArchConfig max = space.max();
         ArchConfig min = phase.smallest(space, space.minResolution());
         Subnet sMax = net.extractCalibrated(max, data.train(), recal, data.mean(), data.std(), seed);
-        metrics.addProperty("val_acc_max", Evaluator.top1(sMax, val, data.mean(), data.std(), 250));
+        double accMax = Evaluator.top1(sMax, val, data.mean(), data.std(), 250);
         Subnet sMin = net.extractCalibrated(min, data.train(), recal, data.mean(), data.std(), seed);
-        metrics.addProperty("val_acc_min", Evaluator.top1(sMin, val, data.mean(), data.std(), 250));
-        metrics.addProperty("min_arch", min.key());
-        metrics.addProperty("eval_images", val.size());
-        metrics.addProperty("eval_wall_s", (System.nanoTime() - te) / 1e9);
+        double accMin = Evaluator.top1(sMin, val, data.mean(), data.std(), 250);
+        return new EpochMetrics.Evaluation(accMax, accMin, min.key(), val.size(), (System.nanoTime() - te) / 1e9);
     }
 
-    private Checkpoint.Manifest manifest(
-            int phaseIdx, int epoch, int step, long globalStep, DataSplits data, String fingerprint, List<JsonObject> history,
-            JsonObject partial) {
-        JsonObject metrics = new JsonObject();
-        JsonArray h = new JsonArray();
-        history.forEach(h::add);
-        metrics.add("last", history.isEmpty() ? new JsonObject() : history.get(history.size() - 1));
-        metrics.add("history", h);
-        return new Checkpoint.Manifest(space, preset.name(), seed, phases, weightDecay, phaseIdx, epoch, step,
-                globalStep, fingerprint, metrics, partial, "", "", null, data.mean(), data.std());
+    /** The identity of this trainer's run on {@code data}: what a resumed checkpoint must match. */
+    private CheckpointManifest.Run identity(DataSplits data) {
+        return new CheckpointManifest.Run(space, preset.name(), seed, phases, weightDecay, data.fingerprint(),
+                new CheckpointManifest.InputNormalisation(data.mean(), data.std()));
     }
 
-    private static void writeMetrics(Path runDir, List<JsonObject> history) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        for (JsonObject o : history) {
-            sb.append(GSON.toJson(o)).append('\n');
-        }
-        AtomicFiles.writeString(runDir.resolve(METRICS_FILE), sb.toString());
-    }
-
-    private TrainingResult result(Path runDir, Path ckpt, List<JsonObject> history, long globalStep, boolean finished, long t0) {
+    private TrainingResult result(Path runDir, Path ckpt, List<EpochMetrics> history, long globalStep, boolean finished, long t0) {
         return new TrainingResult(runDir, ckpt, history, globalStep, finished, (System.nanoTime() - t0) / 1e9);
     }
 
@@ -534,42 +471,6 @@ public final class ProgressiveShrinkingTrainer {
      */
     static String barMessage(double loss, double accuracy, double imagesPerSecond) {
         return String.format(Locale.ROOT, " loss %.2f acc %.1f%% %.0f/s", loss, 100 * accuracy, imagesPerSecond);
-    }
-
-    private static double num(JsonObject o, String key) {
-        return o != null && o.has(key) ? o.get(key).getAsDouble() : 0;
-    }
-
-    private static String describe(List<Phase> ps) {
-        StringBuilder sb = new StringBuilder("[");
-        for (Phase p : ps) {
-            sb.append(sb.length() > 1 ? ", " : "").append(p.name()).append(" x").append(p.epochs()).append(" lr ").append(p.lr());
-            if (p.sandwich()) {
-                sb.append(" sandwich");
-            }
-        }
-        return sb.append(']').toString();
-    }
-
-    /**
-     * One readable line per finished epoch (the same figures go to the run's metrics file as JSON),
-     * e.g. {@code phase 1/6 full, epoch 6/6: loss 0.782, train 86.6%, val max 88.0% min 85.4%, 547 img/s, 235 s}.
-     *
-     * @param phase 1-based phase
-     * @param phases phases in all
-     * @param m the epoch's metrics
-     * @return the line
-     */
-    static String epochLine(int phase, int phases, JsonObject m) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "phase %d/%d %s, epoch %d: loss %.3f, train %.1f%%",
-                phase, phases, m.get("phase").getAsString(), m.get("epoch").getAsInt() + 1, m.get("loss").getAsDouble(),
-                100 * m.get("train_acc").getAsDouble()));
-        if (m.has("val_acc_max")) {
-            sb.append(String.format(Locale.ROOT, ", val max %.1f%% min %.1f%%", 100 * m.get("val_acc_max").getAsDouble(),
-                    100 * m.get("val_acc_min").getAsDouble()));
-        }
-        return sb.append(String.format(Locale.ROOT, ", %.0f img/s, %.0f s", m.get("img_per_s").getAsDouble(),
-                m.get("wall_s").getAsDouble())).toString();
     }
 
     private void info(String fmt, Object... args) {
