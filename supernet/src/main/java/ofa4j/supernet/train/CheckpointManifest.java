@@ -19,7 +19,7 @@ import ofa4j.models.SpaceJson;
  * to {@code format_version} (as in the first format), the other parts are nested objects.
  *
  * <p>The position is the NEXT step to run; every random draw of a step is derived from (seed,
- * phase, epoch, step, k) ({@link ProgressiveShrinkingTrainer#derivedSeed}), so the position is the whole random state.
+ * phase, epoch, step, k) ({@link SamplingSchedule}), so the position is the whole random state.
  *
  * @param formatVersion {@link #FORMAT_VERSION}
  * @param written when the manifest was written (ISO-8601 instant), for people
@@ -312,7 +312,7 @@ public record CheckpointManifest(
      */
     public record Rng(long seed, String derivation) {
 
-        /** The rule of {@link ProgressiveShrinkingTrainer#derivedSeed}. */
+        /** The rule of {@link SamplingSchedule}. */
         public static final String DERIVATION =
                 "SplittableRandom per draw, seeded from (seed, phase, epoch, step, k); next draw at the position above";
 

@@ -28,7 +28,7 @@ import ofa4j.models.SearchSpace;
  * @param sandwich the "sandwich rule" (Yu et al., BigNAS, ECCV 2020) instead of OFA's uniform
  *     sampling: subnet 0 of every step is the smallest open in the phase and, with 3 or more subnets
  *     per step, subnet 1 the largest; the others stay uniform ({@link
- *     ProgressiveShrinkingTrainer#sampleArch}). No effect with 1 subnet per step.
+ *     SamplingSchedule#sampleArch}). No effect with 1 subnet per step.
  */
 public record Phase(
         String name,
