@@ -84,6 +84,13 @@ class CheckpointManifestTest {
         assertFalse(m.finished());
     }
 
+    /** The data fingerprint is unchanged: the mid-epoch fixture was trained on {@code noiseSplits(48, 7)}. */
+    @Test
+    void dataFingerprintOfTheFixtureRunIsUnchanged() throws IOException {
+        assertEquals(CheckpointManifest.read(fixture("manifest-v1-mid-epoch.json")).run().dataFingerprint(),
+                TinyRuns.noiseSplits(48, 7).fingerprint());
+    }
+
     /** Written and read back: equal records, and the keys of the first format at the top level. */
     @Test
     void writtenManifestReadsBackEqualWithTheFlatKeys() throws IOException {
