@@ -63,7 +63,7 @@ final class ProfileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SearchSpace s = supernet != null ? Checkpoint.readLatest(supernet).manifest().space() : SearchSpace.preset(space);
+        SearchSpace s = supernet != null ? Checkpoint.readLatest(supernet).manifest().run().space() : SearchSpace.preset(space);
         if (ortThreads < 1 || ortThreads > 64) {
             throw new IllegalArgumentException("--engine-threads must be in [1, 64], found " + ortThreads);
         }

@@ -14,6 +14,7 @@ import ofa4j.supernet.Supernet;
 import ofa4j.supernet.data.DataSplits;
 import ofa4j.supernet.data.ImageSet;
 import ofa4j.supernet.train.Checkpoint;
+import ofa4j.supernet.train.CheckpointManifest;
 import ofa4j.supernet.train.TrainingPreset;
 
 /**
@@ -23,13 +24,13 @@ import ofa4j.supernet.train.TrainingPreset;
 final class SupernetRun implements AutoCloseable {
 
     final Path dir;
-    final Checkpoint.Manifest manifest;
+    final CheckpointManifest manifest;
     final String checkpointSha;
     final Supernet net;
     final DataSplits data;
     final DataOptions.Source source;
 
-    private SupernetRun(Path dir, Checkpoint.Manifest manifest, String sha, Supernet net, DataSplits data,
+    private SupernetRun(Path dir, CheckpointManifest manifest, String sha, Supernet net, DataSplits data,
             DataOptions.Source source) {
         this.dir = dir;
         this.manifest = manifest;
@@ -55,7 +56,7 @@ final class SupernetRun implements AutoCloseable {
      */
     static SupernetRun open(Path dir, DataOptions dataOptions, boolean quiet) throws IOException {
         Checkpoint.Loaded loaded = Checkpoint.readLatest(dir);
-        Checkpoint.Manifest m = loaded.manifest();
+        CheckpointManifest.Run m = loaded.manifest().run();
         TrainingPreset preset;
         boolean named = true;
         try {
@@ -84,11 +85,13 @@ final class SupernetRun implements AutoCloseable {
                     + "), not on " + ld.source().describe() + " (fingerprint " + data.fingerprint()
                     + "); give the same --data, --channels and --image-size as in training");
         }
-        if (m.inputMean() != null && m.inputStd() != null) {
-            data = new DataSplits(data.train(), data.val(), data.test(), m.inputMean(), m.inputStd());
+        if (m.inputNormalisation() != null) {
+            data = new DataSplits(data.train(), data.val(), data.test(), m.inputNormalisation().mean(),
+                    m.inputNormalisation().std());
         }
         Supernet net = Checkpoint.loadSupernet(dir);
-        return new SupernetRun(dir, m, m.paramsSha(), net, data, ld.source());
+        return new SupernetRun(dir, loaded.manifest(), loaded.manifest().files().params().sha256(), net, data,
+                ld.source());
     }
 
     /**
@@ -105,8 +108,8 @@ final class SupernetRun implements AutoCloseable {
         meta.put(Subnet.INPUT_MEAN_KEY, join(data.mean()));
         meta.put(Subnet.INPUT_STD_KEY, join(data.std()));
         meta.put("ofa4j.checkpoint_sha256", checkpointSha);
-        meta.put("ofa4j.preset", manifest.preset());
-        meta.put("ofa4j.seed", Long.toString(manifest.seed()));
+        meta.put("ofa4j.preset", manifest.run().preset());
+        meta.put("ofa4j.seed", Long.toString(manifest.run().seed()));
         meta.put("ofa4j.bn_calibration_images", Integer.toString(images));
         meta.put("ofa4j.data", source.kind());
         JsonArray names = new JsonArray();

@@ -1,6 +1,5 @@
 package ofa4j.cli;
 
-import com.google.gson.JsonObject;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -8,6 +7,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import ofa4j.models.JsonFiles;
 import ofa4j.models.SearchSpace;
 import ofa4j.supernet.data.DataSplits;
 import ofa4j.supernet.train.Checkpoint;
@@ -90,8 +90,7 @@ final class TrainCommand implements Callable<Integer> {
         w.printf("trained %s (%s preset) in %.1f s, %d steps; checkpoint %s%n", s.name(), p.name(), r.wallSeconds(),
                 r.globalSteps(), r.checkpoint());
         if (!r.metrics().isEmpty()) {
-            JsonObject last = r.metrics().get(r.metrics().size() - 1);
-            w.println("last epoch: " + last);
+            w.println("last epoch: " + JsonFiles.toLine(r.metrics().get(r.metrics().size() - 1)));
         }
         return 0;
     }

@@ -4,19 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -24,10 +15,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import ofa4j.models.ArchConfig;
-import ofa4j.models.AtomicFiles;
 import ofa4j.models.SearchSpace;
 import ofa4j.models.SpaceJson;
 import ofa4j.models.Subnet;
+import ofa4j.models.Tensor;
+import ofa4j.models.TensorFiles;
 import ofa4j.supernet.data.Batches;
 import ofa4j.supernet.data.ImageSet;
 import ofa4j.supernet.elastic.OfaMobileNetV3;
@@ -55,6 +47,8 @@ public final class Supernet implements AutoCloseable {
 
     private static final byte[] MAGIC = "OFA4JNET".getBytes(StandardCharsets.US_ASCII);
     private static final int FORMAT_VERSION = 1;
+    /** Key of the array index in the parameter file's header. */
+    private static final String INDEX_KEY = "arrays";
 
     private final SearchSpace space;
     private final NDManager manager;
@@ -335,49 +329,27 @@ public final class Supernet implements AutoCloseable {
     }
 
     /**
-     * Saves every parameter and running statistic atomically: magic {@code OFA4JNET}, format
-     * version, a JSON header (space, names, shapes), little-endian float32 data and a SHA-256 of
-     * all before it.
+     * Saves every parameter and running statistic atomically as a {@link TensorFiles} file: magic
+     * {@code OFA4JNET}, format version 1, a JSON header holding the space and, under {@code
+     * arrays}, each array's name and shape, little-endian float32 data and a SHA-256 of all before it.
      *
      * @param file target
      * @throws IOException if writing fails (the previous file stays)
      */
     public void saveParameters(Path file) throws IOException {
-        Map<String, NDArray> arrays = allArrays();
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        allArrays().forEach((name, a) -> tensors.put(name, new Tensor(intShape(a.getShape()), a.toFloatArray())));
         JsonObject header = new JsonObject();
         header.add("space", SpaceJson.toJson(space));
-        JsonArray index = new JsonArray();
-        for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
-            JsonObject t = new JsonObject();
-            t.addProperty("name", e.getKey());
-            JsonArray shape = new JsonArray();
-            for (long d : e.getValue().getShape().getShape()) {
-                shape.add(d);
-            }
-            t.add("shape", shape);
-            index.add(t);
+        TensorFiles.write(file, MAGIC, FORMAT_VERSION, header, INDEX_KEY, tensors);
+    }
+
+    private static int[] intShape(Shape s) {
+        int[] d = new int[s.dimension()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = Math.toIntExact(s.get(i));
         }
-        header.add("arrays", index);
-        byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
-        AtomicFiles.write(
-                file,
-                raw -> {
-                    MessageDigest md = sha256();
-                    DigestOutputStream out = new DigestOutputStream(raw, md);
-                    ByteBuffer bb = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-                    out.write(MAGIC);
-                    bb.putInt(FORMAT_VERSION).putInt(h.length);
-                    out.write(bb.array());
-                    out.write(h);
-                    for (NDArray a : arrays.values()) {
-                        float[] d = a.toFloatArray();
-                        ByteBuffer data = ByteBuffer.allocate(d.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-                        data.asFloatBuffer().put(d);
-                        out.write(data.array());
-                    }
-                    out.on(false);
-                    raw.write(md.digest());
-                });
+        return d;
     }
 
     /**
@@ -389,78 +361,29 @@ public final class Supernet implements AutoCloseable {
      *     shapes (the message names the file and the first mismatch)
      */
     public void loadParameters(Path file) throws IOException {
-        byte[] all = Files.readAllBytes(file);
-        if (all.length < MAGIC.length + 8 + 32 || !Arrays.equals(Arrays.copyOf(all, MAGIC.length), MAGIC)) {
-            throw new IOException(file + " is not an ofa4j supernet parameter file (magic OFA4JNET missing)");
-        }
-        MessageDigest md = sha256();
-        md.update(all, 0, all.length - 32);
-        if (!Arrays.equals(md.digest(), Arrays.copyOfRange(all, all.length - 32, all.length))) {
-            throw new IOException(file + " is corrupt or truncated: SHA-256 check failed");
-        }
-        ByteBuffer bb = ByteBuffer.wrap(all, 0, all.length - 32).order(ByteOrder.LITTLE_ENDIAN);
-        bb.position(MAGIC.length);
-        int version = bb.getInt();
-        if (version != FORMAT_VERSION) {
-            throw new IOException(
-                    file + " has supernet parameter format version " + version + "; this build reads version "
-                            + FORMAT_VERSION);
-        }
-        int hl = bb.getInt();
-        if (hl < 0 || hl > bb.remaining()) {
-            throw new IOException(file + " has a header length of " + hl + " bytes, beyond the file");
-        }
-        JsonObject header;
-        try {
-            header = JsonParser.parseString(new String(all, bb.position(), hl, StandardCharsets.UTF_8))
-                    .getAsJsonObject();
-        } catch (RuntimeException e) {
-            throw new IOException(file + " has an unreadable header: " + e.getMessage(), e);
-        }
-        bb.position(bb.position() + hl);
+        TensorFiles.Contents c = TensorFiles.read(file, MAGIC, "ofa4j supernet parameter file", FORMAT_VERSION,
+                FORMAT_VERSION, INDEX_KEY);
         Map<String, NDArray> arrays = allArrays();
-        Map<String, float[]> values = new LinkedHashMap<>();
-        try {
-            for (JsonElement te : header.getAsJsonArray("arrays")) {
-                JsonObject t = te.getAsJsonObject();
-                String name = t.get("name").getAsString();
-                JsonArray sa = t.getAsJsonArray("shape");
-                long[] shape = new long[sa.size()];
-                for (int i = 0; i < shape.length; i++) {
-                    shape[i] = sa.get(i).getAsLong();
-                }
-                NDArray target = arrays.get(name);
-                if (target == null) {
-                    throw new IOException(
-                            file + " holds array '" + name + "' that supernet " + space.name() + " does not have"
-                                    + " (file written for space " + header.get("space") + ")");
-                }
-                if (!Arrays.equals(target.getShape().getShape(), shape)) {
-                    throw new IOException(
-                            file + ": array '" + name + "' has shape " + Arrays.toString(shape) + ", this supernet needs "
-                                    + target.getShape());
-                }
-                int n = Math.toIntExact(target.getShape().size());
-                if ((long) n * 4 > bb.remaining()) {
-                    throw new IOException(file + " is truncated in array '" + name + "'");
-                }
-                float[] d = new float[n];
-                bb.asFloatBuffer().get(d);
-                bb.position(bb.position() + n * 4);
-                values.put(name, d);
+        for (Map.Entry<String, Tensor> e : c.tensors().entrySet()) {
+            String name = e.getKey();
+            NDArray target = arrays.get(name);
+            if (target == null) {
+                throw new IOException(
+                        file + " holds array '" + name + "' that supernet " + space.name() + " does not have"
+                                + " (file written for space " + c.header().get("space") + ")");
             }
-        } catch (RuntimeException e) {
-            throw new IOException(file + " has an invalid header: " + e.getMessage(), e);
+            if (!Arrays.equals(intShape(target.getShape()), e.getValue().shape())) {
+                throw new IOException(
+                        file + ": array '" + name + "' has shape " + Arrays.toString(e.getValue().shape())
+                                + ", this supernet needs " + target.getShape());
+            }
         }
         for (String name : arrays.keySet()) {
-            if (!values.containsKey(name)) {
+            if (!c.tensors().containsKey(name)) {
                 throw new IOException(file + " lacks array '" + name + "' of shape " + arrays.get(name).getShape());
             }
         }
-        if (bb.remaining() != 0) {
-            throw new IOException(file + " has " + bb.remaining() + " unexpected bytes after the arrays");
-        }
-        values.forEach((name, d) -> Fn.assign(arrays.get(name), d));
+        c.tensors().forEach((name, t) -> Fn.assign(arrays.get(name), t.data()));
     }
 
     /**
@@ -477,14 +400,6 @@ public final class Supernet implements AutoCloseable {
         }
         Map<String, NDArray> src = other.allArrays();
         allArrays().forEach((name, a) -> Fn.assign(a, src.get(name).toFloatArray()));
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
     }
 
     /** @return a multi-line description of the block slots */

@@ -25,6 +25,16 @@ public final class TestSpaces {
                 64, 96, List.of(3, 5, 7), List.of(3, 4, 6), List.of(2, 3, 4), List.of(12, 16), 0.5);
     }
 
+    /**
+     * The smallest space with every kind of layer (one stage of width 8, SE, kernels 3/5, expands
+     * 2/3, depths 1/2, 8 px): the space of the binary fixtures {@code micro-*.bin}.
+     */
+    public static SearchSpace micro() {
+        return new SearchSpace("micro", 1, 3, 4, 2, Activation.HSWISH, 4, Activation.RELU,
+                List.of(new StageSpec(8, 2, Activation.RELU, true)), 8, 8, List.of(3, 5), List.of(2, 3),
+                List.of(1, 2), List.of(8), 1.0);
+    }
+
     /** OFA's MobileNetV3 w1.0 layout with 3 channels, 5 classes and 24/32 px inputs. */
     public static SearchSpace smallOfa() {
         return SearchSpace.ofaMbv3W10(3, 5, List.of(24, 32));

@@ -2,6 +2,7 @@ package ofa4j.supernet.data;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import ofa4j.models.Shuffle;
 
 /**
  * The three data splits of a run: {@code train} for weight updates, {@code val} (carved from the
@@ -140,24 +141,16 @@ public record DataSplits(ImageSet train, ImageSet val, ImageSet test, float[] me
     }
 
     /**
-     * A seeded Fisher-Yates permutation of {@code 0..n-1}.
+     * A seeded Fisher-Yates permutation of {@code 0..n-1} ({@link Shuffle#permutation}): the
+     * validation carve-out and every epoch's image order, so its draws are part of every run's
+     * identity.
      *
      * @param n size
      * @param rng random source
      * @return the permutation
      */
     public static int[] permutation(int n, SplittableRandom rng) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
+        return Shuffle.permutation(n, rng);
     }
 
     /**

@@ -11,13 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import me.tongfei.progressbar.ProgressBar;
+import ofa4j.models.Hashing;
 
 /**
  * Finds, downloads and reads Fashion-MNIST (Xiao, Rasul, Vollgraf 2017: 60,000 training and 10,000
@@ -277,7 +277,7 @@ public final class FashionMnist {
         String base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         for (Map.Entry<String, String> e : expected.entrySet()) {
             Path target = dir.resolve(e.getKey());
-            if (Files.isRegularFile(target) && sha256(target).equals(e.getValue())) {
+            if (Files.isRegularFile(target) && Hashing.sha256Hex(target).equals(e.getValue())) {
                 continue;
             }
             fetchOne(client, base + "/" + e.getKey(), target, e.getValue(), quiet);
@@ -301,7 +301,7 @@ public final class FashionMnist {
                 throw new IOException("download of " + url + " failed: HTTP status " + resp.statusCode());
             }
             long length = resp.headers().firstValueAsLong("content-length").orElse(-1);
-            MessageDigest md = newSha256();
+            MessageDigest md = Hashing.sha256();
             ProgressBar bar = quiet ? null : bar(target.getFileName().toString(), length);
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 byte[] buf = new byte[1 << 16];
@@ -320,7 +320,7 @@ public final class FashionMnist {
                     bar.close();
                 }
             }
-            String actual = hex(md.digest());
+            String actual = Hashing.hex(md.digest());
             if (!actual.equals(sha)) {
                 throw new IOException(
                         "checksum mismatch for " + url + ": expected SHA-256 " + sha + ", got " + actual
@@ -339,40 +339,5 @@ public final class FashionMnist {
     private static ProgressBar bar(String name, long length) {
         return ofa4j.supernet.Progress.bar("download " + name.replace("-ubyte.gz", "").replace("-idx1", "")
                 .replace("-idx3", ""), length > 0 ? length : -1, "KiB", 1024, true, null);
-    }
-
-    /**
-     * Computes the SHA-256 of a file.
-     *
-     * @param file the file
-     * @return 64 lower-case hex digits
-     * @throws IOException if unreadable
-     */
-    public static String sha256(Path file) throws IOException {
-        MessageDigest md = newSha256();
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-        }
-        return hex(md.digest());
-    }
-
-    static MessageDigest newSha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
-    }
-
-    static String hex(byte[] digest) {
-        StringBuilder sb = new StringBuilder(digest.length * 2);
-        for (byte b : digest) {
-            sb.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
-        }
-        return sb.toString();
     }
 }

@@ -2,8 +2,8 @@ package ofa4j.supernet.data;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import ofa4j.models.Hashing;
 
 /**
  * An in-memory labelled image set: {@code size()} images of {@code channels x height x width}
@@ -125,35 +125,31 @@ public record ImageSet(
         return out;
     }
 
-    /** @return SHA-256 (hex) of shape, labels and pixels: identifies the data in checkpoints */
+    /**
+     * @return SHA-256 (hex) of shape, labels and pixels (big-endian int32 channels, height, width,
+     *     classes, then every label as int32 and every pixel as float32): identifies the data in
+     *     checkpoints
+     */
     public String fingerprint() {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            ByteBuffer head = ByteBuffer.allocate(16).putInt(channels).putInt(height).putInt(width).putInt(numClasses);
-            md.update(head.array());
-            ByteBuffer bb = ByteBuffer.allocate(4096);
-            for (int l : labels) {
-                if (bb.remaining() < 4) {
-                    md.update(bb.array(), 0, bb.position());
-                    bb.clear();
-                }
-                bb.putInt(l);
+        MessageDigest md = Hashing.sha256();
+        ByteBuffer head = ByteBuffer.allocate(16).putInt(channels).putInt(height).putInt(width).putInt(numClasses);
+        md.update(head.array());
+        ByteBuffer bb = ByteBuffer.allocate(4096);
+        for (int l : labels) {
+            if (bb.remaining() < 4) {
+                md.update(bb.array(), 0, bb.position());
+                bb.clear();
             }
-            for (float p : pixels) {
-                if (bb.remaining() < 4) {
-                    md.update(bb.array(), 0, bb.position());
-                    bb.clear();
-                }
-                bb.putFloat(p);
-            }
-            md.update(bb.array(), 0, bb.position());
-            StringBuilder sb = new StringBuilder();
-            for (byte b : md.digest()) {
-                sb.append(String.format("%02x", b));
-            }
-            return sb.toString();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+            bb.putInt(l);
         }
+        for (float p : pixels) {
+            if (bb.remaining() < 4) {
+                md.update(bb.array(), 0, bb.position());
+                bb.clear();
+            }
+            bb.putFloat(p);
+        }
+        md.update(bb.array(), 0, bb.position());
+        return Hashing.hex(md.digest());
     }
 }

@@ -5,17 +5,21 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import com.google.gson.JsonObject;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
-import ofa4j.models.AtomicFiles;
+import ofa4j.models.JsonFiles;
+import ofa4j.models.Tensor;
+import ofa4j.models.TensorFiles;
 
 /**
  * Stochastic gradient descent with Nesterov momentum and decoupled-from-BN weight decay, written
@@ -35,8 +39,14 @@ import ofa4j.models.AtomicFiles;
  */
 public final class NesterovSgd implements AutoCloseable {
 
-    private static final int FILE_MAGIC = 0x4f464153; // "OFAS"
-    private static final int FILE_VERSION = 1;
+    /** Magic of the optimizer state file. */
+    private static final byte[] FILE_MAGIC = "OFA4JOPT".getBytes(StandardCharsets.US_ASCII);
+    /** Format version written; version 1 was the big-endian stream of {@link #readVersion1}. */
+    private static final int FILE_VERSION = 2;
+    /** First 4 bytes of a version-1 file ("OFAS" as a big-endian int). */
+    private static final int VERSION1_MAGIC = 0x4f464153;
+    /** Key of the buffer index in the header. */
+    private static final String INDEX_KEY = "buffers";
 
     private final NDManager manager;
     private final double momentum;
@@ -127,86 +137,105 @@ public final class NesterovSgd implements AutoCloseable {
     }
 
     /**
-     * Writes the momentum buffers (name, shape, floats) to {@code file} atomically.
+     * Writes the momentum buffers atomically as a {@link TensorFiles} file: magic {@code OFA4JOPT},
+     * format version 2, a header with the momentum and weight decay and, under {@code buffers}, each
+     * buffer's parameter name and shape.
      *
      * @param file the file
-     * @throws IOException if writing fails
+     * @throws IOException if writing fails (the previous file stays)
      */
     public void save(Path file) throws IOException {
-        AtomicFiles.write(
-                file,
-                os -> {
-                    DataOutputStream out = new DataOutputStream(os);
-                    out.writeInt(FILE_MAGIC);
-                    out.writeInt(FILE_VERSION);
-                    out.writeDouble(momentum);
-                    out.writeDouble(weightDecay);
-                    out.writeInt(buffers.size());
-                    for (Map.Entry<String, NDArray> e : buffers.entrySet()) {
-                        out.writeUTF(e.getKey());
-                        long[] shape = e.getValue().getShape().getShape();
-                        out.writeInt(shape.length);
-                        for (long d : shape) {
-                            out.writeLong(d);
-                        }
-                        float[] v = e.getValue().toFloatArray();
-                        out.writeInt(v.length);
-                        for (float f : v) {
-                            out.writeFloat(f);
-                        }
-                    }
-                    out.flush();
-                });
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : buffers.entrySet()) {
+            long[] shape = e.getValue().getShape().getShape();
+            tensors.put(e.getKey(), new Tensor(Arrays.stream(shape).mapToInt(Math::toIntExact).toArray(),
+                    e.getValue().toFloatArray()));
+        }
+        JsonObject header = JsonFiles.GSON.toJsonTree(new FileHeader(momentum, weightDecay)).getAsJsonObject();
+        TensorFiles.write(file, FILE_MAGIC, FILE_VERSION, header, INDEX_KEY, tensors);
     }
 
     /**
-     * Replaces the momentum buffers with those in {@code file}.
+     * The header of an optimizer file besides its buffer index (for people: {@link #load} uses the
+     * optimizer's own settings, which a resumed run checks against the checkpoint manifest).
      *
-     * @param file written by {@link #save(Path)}
+     * @param momentum the momentum
+     * @param weightDecay the weight decay
+     */
+    private record FileHeader(double momentum, double weightDecay) {}
+
+    /**
+     * Replaces the momentum buffers with those in {@code file}, written by {@link #save(Path)} or in
+     * the first format (version 1: big-endian {@code DataOutputStream}, magic {@code 0x4f464153}).
+     *
+     * @param file the file
      * @param params the parameters the buffers belong to (shapes are checked)
-     * @throws IOException if the file is unreadable, of another format version, or names an
-     *     unknown parameter or a wrong shape
+     * @throws IOException if the file is unreadable, corrupt, of another format version, or names an
+     *     unknown parameter or a wrong shape; the buffers are then left empty
      */
     public void load(Path file, Map<String, Parameter> params) throws IOException {
         reset();
+        Map<String, Tensor> read = TensorFiles.hasMagic(file, FILE_MAGIC)
+                ? TensorFiles.read(file, FILE_MAGIC, "ofa4j optimizer state file", FILE_VERSION, FILE_VERSION, INDEX_KEY)
+                        .tensors()
+                : readVersion1(file);
+        for (Map.Entry<String, Tensor> e : read.entrySet()) {
+            String name = e.getKey();
+            Parameter p = params.get(name);
+            if (p == null) {
+                throw new IOException("optimizer state " + file + " names unknown parameter " + name);
+            }
+            long[] shape = Arrays.stream(e.getValue().shape()).asLongStream().toArray();
+            if (!Arrays.equals(p.getArray().getShape().getShape(), shape)) {
+                throw new IOException(
+                        "optimizer state " + file + ": parameter " + name + " has shape " + p.getArray().getShape()
+                                + ", buffer has " + Arrays.toString(shape));
+            }
+        }
+        read.forEach((name, t) -> buffers.put(name, manager.create(t.data(), new Shape(
+                Arrays.stream(t.shape()).asLongStream().toArray()))));
+    }
+
+    /** Reads the first format: magic, version, momentum, decay, count, then per buffer name, shape, floats. */
+    private static Map<String, Tensor> readVersion1(Path file) throws IOException {
+        Map<String, Tensor> out = new LinkedHashMap<>();
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
             int magic = in.readInt();
             int version = in.readInt();
-            if (magic != FILE_MAGIC || version != FILE_VERSION) {
-                throw new IOException(
-                        "optimizer state " + file + " has magic/version " + Integer.toHexString(magic) + "/" + version
-                                + ", expected " + Integer.toHexString(FILE_MAGIC) + "/" + FILE_VERSION);
+            if (magic != VERSION1_MAGIC || version != 1) {
+                throw new IOException("optimizer state " + file + " is neither an ofa4j optimizer state file (magic "
+                        + new String(FILE_MAGIC, StandardCharsets.US_ASCII) + ") nor of the first format (magic/version "
+                        + Integer.toHexString(VERSION1_MAGIC) + "/1); found " + Integer.toHexString(magic) + "/" + version);
             }
-            in.readDouble();
-            in.readDouble();
+            in.readDouble(); // momentum
+            in.readDouble(); // weight decay
             int n = in.readInt();
             for (int i = 0; i < n; i++) {
                 String name = in.readUTF();
                 int rank = in.readInt();
-                long[] shape = new long[rank];
+                if (rank < 0 || rank > 8) {
+                    throw new IOException("optimizer state " + file + ": buffer " + name + " has rank " + rank);
+                }
+                int[] shape = new int[rank];
                 for (int r = 0; r < rank; r++) {
-                    shape[r] = in.readLong();
+                    shape[r] = Math.toIntExact(in.readLong());
                 }
                 int len = in.readInt();
+                if (len < 0 || len > Files.size(file)) {
+                    throw new IOException("optimizer state " + file + ": buffer " + name + " has " + len + " values");
+                }
                 float[] v = new float[len];
                 for (int j = 0; j < len; j++) {
                     v[j] = in.readFloat();
                 }
-                Parameter p = params.get(name);
-                if (p == null) {
-                    throw new IOException("optimizer state " + file + " names unknown parameter " + name);
-                }
-                Shape s = new Shape(shape);
-                if (!p.getArray().getShape().equals(s)) {
-                    throw new IOException(
-                            "optimizer state " + file + ": parameter " + name + " has shape " + p.getArray().getShape()
-                                    + ", buffer has " + Arrays.toString(shape));
-                }
-                buffers.put(name, manager.create(v, s));
+                out.put(name, new Tensor(shape, v));
             }
         } catch (java.io.EOFException e) {
             throw new IOException("optimizer state " + file + " is truncated", e);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new IOException("optimizer state " + file + " is invalid: " + e.getMessage(), e);
         }
+        return out;
     }
 
     /** Frees the momentum buffers. */

@@ -1,7 +1,5 @@
 package ofa4j.supernet.train;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -10,7 +8,9 @@ import ofa4j.models.SearchSpace;
 
 /**
  * One phase of progressive shrinking: which elastic choices are open, how long and how fast to
- * train. The whole schedule is a {@code List<Phase>} ({@link #progressiveShrinking}), not a table
+ * train. Checkpoint manifests store it as a JSON object bound to this record (key {@code
+ * subnets_per_step} for {@link #subnetsPerStep()}, and so on; a missing {@code sandwich} reads as
+ * false). The whole schedule is a {@code List<Phase>} ({@link #progressiveShrinking}), not a table
  * of if/else branches as in OFA's {@code train_ofa_net.py}.
  *
  * @param name phase name for logs and checkpoints (e.g. {@code depth-1})
@@ -28,7 +28,7 @@ import ofa4j.models.SearchSpace;
  * @param sandwich the "sandwich rule" (Yu et al., BigNAS, ECCV 2020) instead of OFA's uniform
  *     sampling: subnet 0 of every step is the smallest open in the phase and, with 3 or more subnets
  *     per step, subnet 1 the largest; the others stay uniform ({@link
- *     ProgressiveShrinkingTrainer#sampleArch}). No effect with 1 subnet per step.
+ *     SamplingSchedule#sampleArch}). No effect with 1 subnet per step.
  */
 public record Phase(
         String name,
@@ -98,14 +98,17 @@ public record Phase(
         return new Phase(name, epochs, lr, subnetsPerStep, kernels, expands, depths, sortBefore, warmupEpochs, kdRatio, on);
     }
 
-    /** Copies the lists and checks values. */
+    /** Copies the lists and checks values (a phase is also read from checkpoint manifests). */
     public Phase {
-        kernels = List.copyOf(kernels);
-        expands = List.copyOf(expands);
-        depths = List.copyOf(depths);
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("phase name must not be empty");
         }
+        if (kernels == null || expands == null || depths == null) {
+            throw new IllegalArgumentException("phase " + name + " must list its kernels, expands and depths");
+        }
+        kernels = List.copyOf(kernels);
+        expands = List.copyOf(expands);
+        depths = List.copyOf(depths);
         if (epochs < 1) {
             throw new IllegalArgumentException("epochs of phase " + name + " must be >= 1, found " + epochs);
         }
@@ -167,29 +170,6 @@ public record Phase(
         }
         double t = (double) (step - warm) / Math.max(1, total - warm);
         return 0.5 * lr * (1 + Math.cos(Math.PI * t));
-    }
-
-    /** @return the phase as JSON (stored in manifests) */
-    public JsonObject toJson() {
-        JsonObject o = new JsonObject();
-        o.addProperty("name", name);
-        o.addProperty("epochs", epochs);
-        o.addProperty("lr", lr);
-        o.addProperty("subnets_per_step", subnetsPerStep);
-        o.add("kernels", ints(kernels));
-        o.add("expands", ints(expands));
-        o.add("depths", ints(depths));
-        o.addProperty("sort_before", sortBefore);
-        o.addProperty("warmup_epochs", warmupEpochs);
-        o.addProperty("kd_ratio", kdRatio);
-        o.addProperty("sandwich", sandwich);
-        return o;
-    }
-
-    private static JsonArray ints(List<Integer> v) {
-        JsonArray a = new JsonArray();
-        v.forEach(a::add);
-        return a;
     }
 
     /**

@@ -4,25 +4,19 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.TreeSet;
 import me.tongfei.progressbar.ProgressBar;
 import ofa4j.models.ArchConfig;
-import ofa4j.models.AtomicFiles;
 import ofa4j.models.SearchSpace;
 import ofa4j.models.Subnet;
 import ofa4j.supernet.Evaluator;
@@ -39,7 +33,8 @@ import ofa4j.supernet.data.ImageSet;
  * <p>One step: cut a batch (seeded shuffle per epoch, light augmentation), draw one input
  * resolution for the batch from the space, run the frozen teacher (the max subnet, eval mode) once
  * for soft targets, then for each of the phase's {@code subnetsPerStep} subnets (sampled from the
- * phase's choices with a seed derived from (seed, phase, epoch, step, k), as OFA) run forward,
+ * phase's choices with a seed derived from (seed, phase, epoch, step, k), as OFA: every draw is in
+ * {@link SamplingSchedule}) run forward,
  * label-smoothed cross-entropy plus {@code kdRatio} x soft-target cross-entropy, and backward,
  * summing gradients (as OFA, not averaging); finally ONE Nesterov-SGD update ({@link NesterovSgd})
  * of the union of parameters the subnets used, with a per-phase cosine learning rate. Every array of
@@ -59,9 +54,7 @@ import ofa4j.supernet.data.ImageSet;
 public final class ProgressiveShrinkingTrainer {
 
     /** Name of the metrics log in the run directory. */
-    public static final String METRICS_FILE = "metrics.jsonl";
-
-    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+    public static final String METRICS_FILE = EpochMetrics.FILE;
 
     /** Receives every finished step (for tests and progress reporting). */
     @FunctionalInterface
@@ -124,82 +117,6 @@ public final class ProgressiveShrinkingTrainer {
         return batchSize;
     }
 
-    // ------------------------------------------------------------------ seeds
-
-    /**
-     * SplitMix64's finaliser: a bijective scramble of 64 bits (Steele, Lea, Flood 2014).
-     *
-     * @param z input
-     * @return scrambled value
-     */
-    static long mix64(long z) {
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
-    }
-
-    /**
-     * Derives the seed of one random draw from the run's seed and the position, so that a resumed
-     * run repeats the draws of an uninterrupted one.
-     *
-     * @param seed the run's seed
-     * @param parts position: phase, epoch, step, k (-1 marks "not a subnet draw")
-     * @return a seed
-     */
-    public static long derivedSeed(long seed, long... parts) {
-        long h = mix64(seed ^ 0x6f66613461L);
-        for (long p : parts) {
-            h = mix64(h + 0x9e3779b97f4a7c15L + p);
-        }
-        return h;
-    }
-
-    /**
-     * The {@code k}-th subnet of a step: uniformly sampled from the phase's kernels, expands and
-     * depths at resolution {@code resolution}. Under the phase's sandwich rule ({@link
-     * Phase#sandwich()}, with 2 or more subnets per step) subnet 0 is instead the smallest open in the
-     * phase and, with 3 or more, subnet 1 the largest: the two extremes get a gradient every step
-     * instead of being drawn rarely (the smallest of the expand-2 phase is 1 of 3^13 x 3^4 choices).
-     *
-     * @param space the space
-     * @param phase the phase
-     * @param seed the run's seed
-     * @param phaseIndex phase index
-     * @param epoch epoch within the phase
-     * @param step step within the epoch
-     * @param k subnet index within the step
-     * @param resolution the batch's resolution
-     * @return the subnet
-     */
-    public static ArchConfig sampleArch(
-            SearchSpace space, Phase phase, long seed, int phaseIndex, int epoch, int step, int k, int resolution) {
-        if (phase.sandwich() && phase.subnetsPerStep() >= 2) {
-            if (k == 0) {
-                return phase.smallest(space, resolution);
-            }
-            if (k == 1 && phase.subnetsPerStep() >= 3) {
-                return phase.largest(space, resolution);
-            }
-        }
-        SplittableRandom rng = new SplittableRandom(derivedSeed(seed, phaseIndex, epoch, step, k));
-        return space.sample(rng, phase.kernels(), phase.expands(), phase.depths(), List.of(resolution));
-    }
-
-    /**
-     * The resolution of a step's batch, uniform over the space's resolutions.
-     *
-     * @param space the space
-     * @param seed the run's seed
-     * @param phaseIndex phase index
-     * @param epoch epoch
-     * @param step step
-     * @return the resolution in pixels
-     */
-    public static int sampleResolution(SearchSpace space, long seed, int phaseIndex, int epoch, int step) {
-        SplittableRandom rng = new SplittableRandom(derivedSeed(seed, phaseIndex, epoch, step, -1));
-        return space.resolutions().get(rng.nextInt(space.resolutions().size()));
-    }
-
     // ------------------------------------------------------------------ training
 
     /**
@@ -218,7 +135,27 @@ public final class ProgressiveShrinkingTrainer {
      */
     public TrainingResult train(DataSplits data, Path runDir, boolean resume) throws IOException {
         long t0 = System.nanoTime();
-        ImageSet train = data.train();
+        int stepsPerEpoch = stepsPerEpoch(data.train());
+        if (!resume && Checkpoint.exists(runDir)) {
+            throw new IllegalArgumentException(
+                    "run directory " + runDir + " already holds a checkpoint; resume it or choose another directory");
+        }
+        Files.createDirectories(runDir);
+        CheckpointManifest.Run identity = new CheckpointManifest.Run(space, preset.name(), seed, phases, weightDecay,
+                data.fingerprint(), new CheckpointManifest.InputNormalisation(data.mean(), data.std()));
+        try (Session session = new Session(data, runDir, identity, stepsPerEpoch, t0)) {
+            CheckpointManifest.Position start = CheckpointManifest.Position.of(phases, 0, 0, 0, 0);
+            if (resume && Checkpoint.exists(runDir)) {
+                start = session.resume(Checkpoint.readLatest(runDir));
+            } else if (resume) {
+                info("no checkpoint in %s: starting a new run", runDir);
+            }
+            return session.runFrom(start);
+        }
+    }
+
+    /** Checks that the train split fits the space and holds at least one batch; returns its steps per epoch. */
+    private int stepsPerEpoch(ImageSet train) {
         if (train.channels() != space.inChannels() || train.numClasses() != space.numClasses()) {
             throw new IllegalArgumentException(
                     "data " + train.name() + " has " + train.channels() + " channels / " + train.numClasses()
@@ -230,164 +167,235 @@ public final class ProgressiveShrinkingTrainer {
             throw new IllegalArgumentException(
                     "train split has " + train.size() + " images, fewer than one batch of " + batchSize);
         }
-        if (!resume && Checkpoint.exists(runDir)) {
-            throw new IllegalArgumentException(
-                    "run directory " + runDir + " already holds a checkpoint; resume it or choose another directory");
-        }
-        Files.createDirectories(runDir);
-        String fingerprint = data.fingerprint();
+        return stepsPerEpoch;
+    }
 
-        Supernet net = Supernet.create(space, seed);
-        Supernet teacher = null;
-        NesterovSgd opt = new NesterovSgd(net.manager(), momentum, weightDecay);
-        try {
-            int phaseIdx = 0;
-            int epoch = 0;
-            int step = 0;
-            long globalStep = 0;
-            List<JsonObject> history = new ArrayList<>();
-            JsonObject partial = new JsonObject();
-            if (resume && Checkpoint.exists(runDir)) {
-                Checkpoint.Loaded ck = Checkpoint.readLatest(runDir);
-                Checkpoint.checkCompatible(ck, space, fingerprint);
-                Checkpoint.Manifest m = ck.manifest();
-                if (!m.phases().equals(phases) || !m.preset().equals(preset.name())) {
-                    throw new IOException(
-                            "checkpoint " + ck.dir() + " belongs to preset " + m.preset() + " with schedule "
-                                    + describe(m.phases()) + "; this run is preset " + preset.name() + " with "
-                                    + describe(phases));
-                }
-                if (m.weightDecay() != weightDecay) {
-                    throw new IOException("checkpoint " + ck.dir() + " was trained with weight decay " + m.weightDecay()
-                            + ", this run uses " + weightDecay);
-                }
-                if (m.seed() != seed) {
-                    throw new IOException(
-                            "checkpoint " + ck.dir() + " was trained with seed " + m.seed() + ", this run uses " + seed);
-                }
-                net.loadParameters(ck.paramsFile());
-                opt.load(ck.optimizerFile(), net.trainableParameters());
-                if (ck.teacherFile() != null) {
-                    teacher = Supernet.create(space, seed);
-                    teacher.loadParameters(ck.teacherFile());
-                }
-                phaseIdx = m.phaseIndex();
-                epoch = m.epoch();
-                step = m.stepInEpoch();
-                globalStep = m.globalStep();
-                if (m.metrics() != null && m.metrics().has("history")) {
-                    for (JsonElement e : m.metrics().getAsJsonArray("history")) {
-                        history.add(e.getAsJsonObject());
-                    }
-                }
-                partial = m.epochPartial() == null ? new JsonObject() : m.epochPartial();
-                writeMetrics(runDir, history);
-                info("resuming %s at phase %s, epoch %d, step %d (global step %d)", ck.dir(), m.phaseName(), epoch,
-                        step, globalStep);
-            } else if (resume) {
-                info("no checkpoint in %s: starting a new run", runDir);
+    /**
+     * One call of {@link #train}: the supernet, teacher and optimizer it trains, and where it stands
+     * (global step, epoch history, the last checkpoint written).
+     */
+    private final class Session implements AutoCloseable {
+        private final DataSplits data;
+        private final Path runDir;
+        private final CheckpointManifest.Run identity;
+        private final int stepsPerEpoch;
+        private final long t0;
+        private final SamplingSchedule sampling = new SamplingSchedule(space, phases, seed);
+        private final Supernet net;
+        private final NesterovSgd opt;
+        private final Map<String, Parameter> params;
+        private final List<EpochMetrics> history = new ArrayList<>();
+        private Supernet teacher;
+        private long globalStep;
+        private EpochTotals partial = EpochTotals.ZERO;
+        private Path lastCkpt;
+        private CheckpointManifest.Position lastPosition;
+
+        Session(DataSplits data, Path runDir, CheckpointManifest.Run identity, int stepsPerEpoch, long t0) {
+            this.data = data;
+            this.runDir = runDir;
+            this.identity = identity;
+            this.stepsPerEpoch = stepsPerEpoch;
+            this.t0 = t0;
+            this.net = Supernet.create(space, seed);
+            try {
+                this.opt = new NesterovSgd(net.manager(), momentum, weightDecay);
+            } catch (RuntimeException e) {
+                net.close();
+                throw e;
             }
-            Path lastCkpt = null;
-            Map<String, Parameter> params = net.trainableParameters();
+            this.params = net.trainableParameters();
+        }
 
-            for (; phaseIdx < phases.size(); phaseIdx++, epoch = 0, step = 0) {
-                Phase phase = phases.get(phaseIdx);
-                if (epoch == 0 && step == 0) {
-                    opt.reset();
-                    if (phase.sortBefore()) {
-                        net.sortChannels();
-                    }
-                    if (phase.kdRatio() > 0 && teacher == null) {
-                        teacher = Supernet.create(space, seed);
-                        teacher.copyParametersFrom(net);
-                    }
+        /** Loads a checkpoint of this same run (else throws) and returns the position of its next step. */
+        CheckpointManifest.Position resume(Checkpoint.Loaded ck) throws IOException {
+            CheckpointManifest m = ck.manifest();
+            m.run().checkResumableAs(identity, ck.dir());
+            net.loadParameters(ck.paramsFile());
+            opt.load(ck.optimizerFile(), params);
+            if (ck.teacherFile() != null) {
+                teacher = Supernet.create(space, seed);
+                teacher.loadParameters(ck.teacherFile());
+            }
+            CheckpointManifest.Position p = m.position();
+            globalStep = p.globalStep();
+            history.addAll(m.metrics().history());
+            partial = m.epochPartial();
+            EpochMetrics.writeLog(runDir.resolve(METRICS_FILE), history);
+            info("resuming %s at phase %s, epoch %d, step %d (global step %d)", ck.dir(), p.phaseName(), p.epoch(),
+                    p.stepInEpoch(), p.globalStep());
+            return p;
+        }
+
+        /** Runs the schedule from {@code start} to its end, or until {@code optStopAfterSteps}. */
+        TrainingResult runFrom(CheckpointManifest.Position start) throws IOException {
+            for (int p = start.phaseIndex(); p < phases.size(); p++) {
+                Phase phase = phases.get(p);
+                boolean resumedPhase = p == start.phaseIndex();
+                int firstEpoch = resumedPhase ? start.epoch() : 0;
+                if (firstEpoch == 0 && (!resumedPhase || start.stepInEpoch() == 0)) {
+                    startPhase(phase);
                 }
-                for (; epoch < phase.epochs(); epoch++, step = 0) {
-                    int[] perm = DataSplits.permutation(
-                            train.size(), new SplittableRandom(derivedSeed(seed, phaseIdx, epoch, -2, -2)));
-                    double lossSum = num(partial, "loss_sum");
-                    double correct = num(partial, "correct");
-                    double seen = num(partial, "seen");
-                    double images = num(partial, "images");
-                    double seconds = num(partial, "seconds");
-                    ProgressBar bar = quiet ? null : bar(phaseIdx, phase, epoch, stepsPerEpoch, step);
-                    try {
-                        for (; step < stepsPerEpoch; step++) {
-                            long ts = System.nanoTime();
-                            int[] idx = java.util.Arrays.copyOfRange(perm, step * batchSize, (step + 1) * batchSize);
-                            long phaseStep = (long) epoch * stepsPerEpoch + step;
-                            double lr = phase.learningRate(phaseStep, stepsPerEpoch);
-                            StepOutcome out = runStep(net, teacher, params, opt, phaseIdx, phase, epoch, step, idx, data, lr);
-                            double dt = (System.nanoTime() - ts) / 1e9;
-                            globalStep++;
-                            lossSum += out.lossSum;
-                            correct += out.correct;
-                            seen += out.seen;
-                            images += idx.length;
-                            seconds += dt;
-                            if (bar != null) {
-                                bar.step();
-                                bar.setExtraMessage(barMessage(lossSum / Math.max(1, seen / batchSize),
-                                        correct / Math.max(1, seen), images / Math.max(1e-9, seconds)));
-                            }
-                            if (listener != null) {
-                                listener.onStep(new StepInfo(globalStep, phaseIdx, phase, epoch, step, out.archs, lr,
-                                        out.lossSum / out.archs.size(), dt));
-                            }
-                            boolean epochEnd = step + 1 == stepsPerEpoch;
-                            boolean stop = stopAfterSteps > 0 && globalStep >= stopAfterSteps;
-                            boolean periodic = checkpointEverySteps > 0 && globalStep % checkpointEverySteps == 0;
-                            if (!epochEnd && (stop || periodic)) {
-                                JsonObject part = new JsonObject();
-                                part.addProperty("loss_sum", lossSum);
-                                part.addProperty("correct", correct);
-                                part.addProperty("seen", seen);
-                                part.addProperty("images", images);
-                                part.addProperty("seconds", seconds);
-                                lastCkpt = Checkpoint.write(runDir, net, teacher, opt,
-                                        manifest(phaseIdx, epoch, step + 1, globalStep, data, fingerprint, history, part));
-                                if (stop) {
-                                    return result(runDir, lastCkpt, history, globalStep, false, t0);
-                                }
-                            }
-                        }
-                    } finally {
-                        if (bar != null) {
-                            bar.close();
-                        }
-                    }
-                    partial = new JsonObject();
-                    JsonObject metrics = new JsonObject();
-                    metrics.addProperty("phase", phase.name());
-                    metrics.addProperty("phase_index", phaseIdx);
-                    metrics.addProperty("epoch", epoch);
-                    metrics.addProperty("global_step", globalStep);
-                    metrics.addProperty("loss", lossSum / Math.max(1, seen / batchSize));
-                    metrics.addProperty("train_acc", correct / Math.max(1, seen));
-                    metrics.addProperty("img_per_s", images / Math.max(1e-9, seconds));
-                    metrics.addProperty("train_wall_s", seconds);
-                    metrics.addProperty("lr_end", phase.learningRate((long) (epoch + 1) * stepsPerEpoch - 1, stepsPerEpoch));
-                    if (evalEveryEpoch || epoch + 1 == phase.epochs()) {
-                        evaluate(net, phase, data, metrics);
-                    }
-                    metrics.addProperty("wall_s", (System.nanoTime() - t0) / 1e9);
-                    history.add(metrics);
-                    info("%s", epochLine(phaseIdx + 1, phases.size(), metrics));
-                    int nextPhase = epoch + 1 == phase.epochs() ? phaseIdx + 1 : phaseIdx;
-                    int nextEpoch = epoch + 1 == phase.epochs() ? 0 : epoch + 1;
-                    lastCkpt = Checkpoint.write(runDir, net, teacher, opt,
-                            manifest(nextPhase, nextEpoch, 0, globalStep, data, fingerprint, history, partial));
-                    writeMetrics(runDir, history);
-                    if (stopAfterSteps > 0 && globalStep >= stopAfterSteps) {
-                        return result(runDir, lastCkpt, history, globalStep, nextPhase >= phases.size(), t0);
+                for (int epoch = firstEpoch; epoch < phase.epochs(); epoch++) {
+                    int firstStep = resumedPhase && epoch == start.epoch() ? start.stepInEpoch() : 0;
+                    if (runEpoch(p, phase, epoch, firstStep)) {
+                        return result(lastPosition.phaseIndex() >= phases.size());
                     }
                 }
             }
             if (lastCkpt == null) {
                 lastCkpt = Checkpoint.readLatest(runDir).dir();
             }
-            return result(runDir, lastCkpt, history, globalStep, true, t0);
-        } finally {
+            return result(true);
+        }
+
+        /**
+         * Fresh momentum buffers (OFA builds a new optimizer per phase), channels sorted when the
+         * phase asks, and the teacher copied from the supernet when the first distilling phase starts.
+         */
+        private void startPhase(Phase phase) {
+            opt.reset();
+            if (phase.sortBefore()) {
+                net.sortChannels();
+            }
+            if (phase.kdRatio() > 0 && teacher == null) {
+                teacher = Supernet.create(space, seed);
+                teacher.copyParametersFrom(net);
+            }
+        }
+
+        /** Trains an epoch from {@code firstStep}; returns true when the run stops here. */
+        private boolean runEpoch(int p, Phase phase, int epoch, int firstStep) throws IOException {
+            int[] order = sampling.epochOrder(p, epoch, data.train().size());
+            EpochTotals totals = partial;
+            partial = EpochTotals.ZERO;
+            ProgressBar bar = quiet ? null : bar(phase, epoch, stepsPerEpoch, firstStep);
+            try {
+                for (int step = firstStep; step < stepsPerEpoch; step++) {
+                    totals = trainStep(p, phase, epoch, step, order, totals, bar);
+                    boolean epochEnd = step + 1 == stepsPerEpoch;
+                    boolean stop = stopAfterSteps > 0 && globalStep >= stopAfterSteps;
+                    boolean periodic = checkpointEverySteps > 0 && globalStep % checkpointEverySteps == 0;
+                    if (!epochEnd && (stop || periodic)) {
+                        checkpoint(CheckpointManifest.Position.of(phases, p, epoch, step + 1, globalStep), totals);
+                        if (stop) {
+                            return true;
+                        }
+                    }
+                }
+            } finally {
+                if (bar != null) {
+                    bar.close();
+                }
+            }
+            return endEpoch(p, phase, epoch, totals);
+        }
+
+        /** Trains one step on its batch of {@code order}; returns the epoch's totals with it. */
+        private EpochTotals trainStep(int p, Phase phase, int epoch, int step, int[] order, EpochTotals totals,
+                ProgressBar bar) {
+            long ts = System.nanoTime();
+            int[] idx = Arrays.copyOfRange(order, step * batchSize, (step + 1) * batchSize);
+            double lr = phase.learningRate((long) epoch * stepsPerEpoch + step, stepsPerEpoch);
+            StepOutcome out = runStep(p, phase, epoch, step, idx, lr);
+            double dt = (System.nanoTime() - ts) / 1e9;
+            globalStep++;
+            EpochTotals now = totals.plus(out.lossSum, out.correct, out.seen, idx.length, dt);
+            if (bar != null) {
+                bar.step();
+                bar.setExtraMessage(barMessage(now.meanLoss(batchSize), now.accuracy(), now.imagesPerSecond()));
+            }
+            if (listener != null) {
+                listener.onStep(new StepInfo(globalStep, p, phase, epoch, step, out.archs, lr,
+                        out.lossSum / out.archs.size(), dt));
+            }
+            return now;
+        }
+
+        /**
+         * Scores the epoch (at a phase end, or every epoch with {@code optEvalEveryEpoch}), logs it,
+         * checkpoints at the next epoch's start; returns true when the run stops here.
+         */
+        private boolean endEpoch(int p, Phase phase, int epoch, EpochTotals totals) throws IOException {
+            boolean phaseEnd = epoch + 1 == phase.epochs();
+            double lrEnd = phase.learningRate((long) (epoch + 1) * stepsPerEpoch - 1, stepsPerEpoch);
+            EpochMetrics.Evaluation eval = evalEveryEpoch || phaseEnd ? evaluate(net, phase, data) : null;
+            EpochMetrics metrics = EpochMetrics.of(phase, p, epoch, globalStep, totals, batchSize, lrEnd, eval,
+                    (System.nanoTime() - t0) / 1e9);
+            history.add(metrics);
+            info("%s", metrics.describe(phases.size()));
+            checkpoint(CheckpointManifest.Position.of(phases, phaseEnd ? p + 1 : p, phaseEnd ? 0 : epoch + 1, 0,
+                    globalStep), EpochTotals.ZERO);
+            EpochMetrics.writeLog(runDir.resolve(METRICS_FILE), history);
+            return stopAfterSteps > 0 && globalStep >= stopAfterSteps;
+        }
+
+        private void checkpoint(CheckpointManifest.Position next, EpochTotals totals) throws IOException {
+            lastCkpt = Checkpoint.write(runDir, net, teacher, opt, identity, next, CheckpointManifest.Metrics.of(history),
+                    totals);
+            lastPosition = next;
+        }
+
+        /**
+         * One step: the batch at the step's resolution (augmented), the teacher's soft targets once,
+         * then forward and backward of each subnet in its own sub-manager (gradients summed), and one
+         * optimizer update of the union of parameters the subnets used.
+         */
+        private StepOutcome runStep(int p, Phase phase, int epoch, int step, int[] idx, double lr) {
+            SamplingSchedule.StepDraws draws = sampling.step(p, epoch, step);
+            int res = draws.resolution();
+            ImageSet train = data.train();
+            int[] labels = new int[idx.length];
+            for (int i = 0; i < idx.length; i++) {
+                labels[i] = train.labels()[idx[i]];
+            }
+            double lossSum = 0;
+            int correct = 0;
+            try (NDManager scope = net.manager().newSubManager()) {
+                NDArray x = Batches.images(scope, train, idx, res, data.mean(), data.std(), augment,
+                        sampling.augmentation(p, epoch, step));
+                NDArray soft = null;
+                if (teacher != null && phase.kdRatio() > 0) {
+                    ArchConfig big = space.uniform(space.maxKernel(), space.maxExpand(), space.maxDepth(), res);
+                    NDArray tl = teacher.forward(scope, x, big, false);
+                    soft = tl.softmax(1).stopGradient();
+                }
+                NDArray kd = soft != null && phase.kdRatio() != 1.0 ? scope.create((float) phase.kdRatio()) : null;
+                Set<String> used = new TreeSet<>();
+                for (ArchConfig arch : draws.subnets()) {
+                    used.addAll(net.usedParameters(arch));
+                    try (NDManager sub = scope.newSubManager();
+                            GradientCollector gc = sub.getEngine().newGradientCollector()) {
+                        NDArray logits = net.forward(sub, x, arch, true);
+                        NDArray loss = Losses.smoothedCrossEntropy(sub, logits, labels, labelSmoothing);
+                        if (soft != null) {
+                            // Owned by the step scope (soft's manager), freed at the end of the step.
+                            NDArray kdLoss = Losses.softCrossEntropy(soft, logits);
+                            loss = loss.add(kd == null ? kdLoss : kd.mul(kdLoss));
+                        }
+                        gc.backward(loss);
+                        float l = loss.getFloat();
+                        if (!Float.isFinite(l)) {
+                            throw new IllegalStateException(
+                                    "loss became " + l + " at phase " + phase.name() + ", epoch " + epoch + ", step "
+                                            + step + " (subnet " + arch.key() + ", lr " + lr + ")");
+                        }
+                        lossSum += l;
+                        correct += Losses.correct(logits, labels);
+                    }
+                }
+                opt.step(scope, params, used, net::isNoDecay, lr);
+            }
+            return new StepOutcome(draws.subnets(), lossSum, correct, idx.length * draws.subnets().size());
+        }
+
+        private TrainingResult result(boolean finished) {
+            return new TrainingResult(runDir, lastCkpt, history, globalStep, finished, (System.nanoTime() - t0) / 1e9);
+        }
+
+        /** Frees the optimizer state, the teacher and the supernet. */
+        @Override
+        public void close() {
             opt.close();
             if (teacher != null) {
                 teacher.close();
@@ -398,74 +406,13 @@ public final class ProgressiveShrinkingTrainer {
 
     private record StepOutcome(List<ArchConfig> archs, double lossSum, int correct, int seen) {}
 
-    private StepOutcome runStep(
-            Supernet net,
-            Supernet teacher,
-            Map<String, Parameter> params,
-            NesterovSgd opt,
-            int phaseIdx,
-            Phase phase,
-            int epoch,
-            int step,
-            int[] idx,
-            DataSplits data,
-            double lr) {
-        int res = sampleResolution(space, seed, phaseIdx, epoch, step);
-        ImageSet train = data.train();
-        int[] labels = new int[idx.length];
-        for (int i = 0; i < idx.length; i++) {
-            labels[i] = train.labels()[idx[i]];
-        }
-        List<ArchConfig> archs = new ArrayList<>();
-        double lossSum = 0;
-        int correct = 0;
-        try (NDManager scope = net.manager().newSubManager()) {
-            SplittableRandom augRng = new SplittableRandom(derivedSeed(seed, phaseIdx, epoch, step, -3));
-            NDArray x = Batches.images(scope, train, idx, res, data.mean(), data.std(), augment, augRng);
-            NDArray soft = null;
-            if (teacher != null && phase.kdRatio() > 0) {
-                ArchConfig big = space.uniform(space.maxKernel(), space.maxExpand(), space.maxDepth(), res);
-                NDArray tl = teacher.forward(scope, x, big, false);
-                soft = tl.softmax(1).stopGradient();
-            }
-            NDArray kd = soft != null && phase.kdRatio() != 1.0 ? scope.create((float) phase.kdRatio()) : null;
-            Set<String> used = new TreeSet<>();
-            for (int k = 0; k < phase.subnetsPerStep(); k++) {
-                ArchConfig arch = sampleArch(space, phase, seed, phaseIdx, epoch, step, k, res);
-                archs.add(arch);
-                used.addAll(net.usedParameters(arch));
-                try (NDManager sub = scope.newSubManager();
-                        GradientCollector gc = sub.getEngine().newGradientCollector()) {
-                    NDArray logits = net.forward(sub, x, arch, true);
-                    NDArray loss = Losses.smoothedCrossEntropy(sub, logits, labels, labelSmoothing);
-                    if (soft != null) {
-                        // Owned by the step scope (soft's manager), freed at the end of the step.
-                        NDArray kdLoss = Losses.softCrossEntropy(soft, logits);
-                        loss = loss.add(kd == null ? kdLoss : kd.mul(kdLoss));
-                    }
-                    gc.backward(loss);
-                    float l = loss.getFloat();
-                    if (!Float.isFinite(l)) {
-                        throw new IllegalStateException(
-                                "loss became " + l + " at phase " + phase.name() + ", epoch " + epoch + ", step " + step
-                                        + " (subnet " + arch.key() + ", lr " + lr + ")");
-                    }
-                    lossSum += l;
-                    correct += Losses.correct(logits, labels);
-                }
-            }
-            opt.step(scope, params, used, net::isNoDecay, lr);
-        }
-        return new StepOutcome(archs, lossSum, correct, idx.length * archs.size());
-    }
-
     /**
      * Scores the max subnet and the phase's smallest subnet (smallest open kernel, expand and depth
      * everywhere, smallest resolution) on the validation split after BN recalibration.
      */
-    private void evaluate(Supernet net, Phase phase, DataSplits data, JsonObject metrics) {
+    private EpochMetrics.Evaluation evaluate(Supernet net, Phase phase, DataSplits data) {
         if (preset.evalImages() == 0 || data.val().size() == 0) {
-            return;
+            return null;
         }
         ImageSet val = data.val().size() > preset.evalImages() ? data.val().head(preset.evalImages()) : data.val();
         int recal = Math.min(preset.recalImages(), data.train().size());
@@ -473,39 +420,13 @@ public final class ProgressiveShrinkingTrainer {
         ArchConfig max = space.max();
         ArchConfig min = phase.smallest(space, space.minResolution());
         Subnet sMax = net.extractCalibrated(max, data.train(), recal, data.mean(), data.std(), seed);
-        metrics.addProperty("val_acc_max", Evaluator.top1(sMax, val, data.mean(), data.std(), 250));
+        double accMax = Evaluator.top1(sMax, val, data.mean(), data.std(), 250);
         Subnet sMin = net.extractCalibrated(min, data.train(), recal, data.mean(), data.std(), seed);
-        metrics.addProperty("val_acc_min", Evaluator.top1(sMin, val, data.mean(), data.std(), 250));
-        metrics.addProperty("min_arch", min.key());
-        metrics.addProperty("eval_images", val.size());
-        metrics.addProperty("eval_wall_s", (System.nanoTime() - te) / 1e9);
+        double accMin = Evaluator.top1(sMin, val, data.mean(), data.std(), 250);
+        return new EpochMetrics.Evaluation(accMax, accMin, min.key(), val.size(), (System.nanoTime() - te) / 1e9);
     }
 
-    private Checkpoint.Manifest manifest(
-            int phaseIdx, int epoch, int step, long globalStep, DataSplits data, String fingerprint, List<JsonObject> history,
-            JsonObject partial) {
-        JsonObject metrics = new JsonObject();
-        JsonArray h = new JsonArray();
-        history.forEach(h::add);
-        metrics.add("last", history.isEmpty() ? new JsonObject() : history.get(history.size() - 1));
-        metrics.add("history", h);
-        return new Checkpoint.Manifest(space, preset.name(), seed, phases, weightDecay, phaseIdx, epoch, step,
-                globalStep, fingerprint, metrics, partial, "", "", null, data.mean(), data.std());
-    }
-
-    private static void writeMetrics(Path runDir, List<JsonObject> history) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        for (JsonObject o : history) {
-            sb.append(GSON.toJson(o)).append('\n');
-        }
-        AtomicFiles.writeString(runDir.resolve(METRICS_FILE), sb.toString());
-    }
-
-    private TrainingResult result(Path runDir, Path ckpt, List<JsonObject> history, long globalStep, boolean finished, long t0) {
-        return new TrainingResult(runDir, ckpt, history, globalStep, finished, (System.nanoTime() - t0) / 1e9);
-    }
-
-    private ProgressBar bar(int phaseIdx, Phase phase, int epoch, int stepsPerEpoch, int startStep) {
+    private ProgressBar bar(Phase phase, int epoch, int stepsPerEpoch, int startStep) {
         ProgressBar b = ofa4j.supernet.Progress.bar(barTask(phase.name(), epoch + 1, phase.epochs()), stepsPerEpoch, "", 1, false, log);
         b.stepTo(startStep);
         return b;
@@ -534,42 +455,6 @@ public final class ProgressiveShrinkingTrainer {
      */
     static String barMessage(double loss, double accuracy, double imagesPerSecond) {
         return String.format(Locale.ROOT, " loss %.2f acc %.1f%% %.0f/s", loss, 100 * accuracy, imagesPerSecond);
-    }
-
-    private static double num(JsonObject o, String key) {
-        return o != null && o.has(key) ? o.get(key).getAsDouble() : 0;
-    }
-
-    private static String describe(List<Phase> ps) {
-        StringBuilder sb = new StringBuilder("[");
-        for (Phase p : ps) {
-            sb.append(sb.length() > 1 ? ", " : "").append(p.name()).append(" x").append(p.epochs()).append(" lr ").append(p.lr());
-            if (p.sandwich()) {
-                sb.append(" sandwich");
-            }
-        }
-        return sb.append(']').toString();
-    }
-
-    /**
-     * One readable line per finished epoch (the same figures go to the run's metrics file as JSON),
-     * e.g. {@code phase 1/6 full, epoch 6/6: loss 0.782, train 86.6%, val max 88.0% min 85.4%, 547 img/s, 235 s}.
-     *
-     * @param phase 1-based phase
-     * @param phases phases in all
-     * @param m the epoch's metrics
-     * @return the line
-     */
-    static String epochLine(int phase, int phases, JsonObject m) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "phase %d/%d %s, epoch %d: loss %.3f, train %.1f%%",
-                phase, phases, m.get("phase").getAsString(), m.get("epoch").getAsInt() + 1, m.get("loss").getAsDouble(),
-                100 * m.get("train_acc").getAsDouble()));
-        if (m.has("val_acc_max")) {
-            sb.append(String.format(Locale.ROOT, ", val max %.1f%% min %.1f%%", 100 * m.get("val_acc_max").getAsDouble(),
-                    100 * m.get("val_acc_min").getAsDouble()));
-        }
-        return sb.append(String.format(Locale.ROOT, ", %.0f img/s, %.0f s", m.get("img_per_s").getAsDouble(),
-                m.get("wall_s").getAsDouble())).toString();
     }
 
     private void info(String fmt, Object... args) {

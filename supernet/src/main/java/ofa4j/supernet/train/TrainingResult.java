@@ -1,6 +1,5 @@
 package ofa4j.supernet.train;
 
-import com.google.gson.JsonObject;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -9,13 +8,13 @@ import java.util.List;
  *
  * @param runDir the run directory
  * @param checkpoint the newest checkpoint directory
- * @param metrics one JSON object per finished epoch (also in {@code runDir/metrics.jsonl})
+ * @param metrics one row per finished epoch (also in {@code runDir/metrics.jsonl})
  * @param globalSteps steps done in total (including those before a resume)
  * @param finished true if every phase is done, false if stopped early ({@code optStopAfterSteps})
  * @param wallSeconds wall time of this call in seconds
  */
 public record TrainingResult(
-        Path runDir, Path checkpoint, List<JsonObject> metrics, long globalSteps, boolean finished, double wallSeconds) {
+        Path runDir, Path checkpoint, List<EpochMetrics> metrics, long globalSteps, boolean finished, double wallSeconds) {
 
     /** Copies the list. */
     public TrainingResult {

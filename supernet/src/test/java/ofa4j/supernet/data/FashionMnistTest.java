@@ -116,7 +116,7 @@ class FashionMnistTest {
     void readsTheSystemCopyWhenInstalled() throws IOException {
         assumeTrue(Files.isDirectory(FashionMnist.SYSTEM_DIR), "Debian dataset-fashion-mnist not installed");
         for (Map.Entry<String, String> e : FashionMnist.SHA256.entrySet()) {
-            assertEquals(e.getValue(), FashionMnist.sha256(FashionMnist.SYSTEM_DIR.resolve(e.getKey())), e.getKey());
+            assertEquals(e.getValue(), ofa4j.models.Hashing.sha256Hex(FashionMnist.SYSTEM_DIR.resolve(e.getKey())), e.getKey());
         }
         FashionMnist.Sets s = FashionMnist.read(FashionMnist.SYSTEM_DIR);
         assertEquals(60_000, s.train().size());
@@ -173,7 +173,7 @@ class FashionMnistTest {
     }
 
     private static String sha(byte[] b) throws Exception {
-        return FashionMnist.hex(MessageDigest.getInstance("SHA-256").digest(b));
+        return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
 
     private static String url(HttpServer s) {

@@ -3,7 +3,6 @@ package ofa4j.supernet.train;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,10 +40,10 @@ class LearningTest {
         TrainingResult r = ProgressiveShrinkingTrainer.builder()
                 .setSpace(space).optPreset(preset).optSchedule(List.of(ps.get(0), ps.get(1))).optSeed(5).optQuiet(true)
                 .build().train(data, tmp.resolve("learn"), false);
-        JsonObject last = r.metrics().get(r.metrics().size() - 1);
+        EpochMetrics last = r.metrics().get(r.metrics().size() - 1);
         System.out.println("learning test metrics: " + r.metrics());
-        double max = last.get("val_acc_max").getAsDouble();
-        double min = last.get("val_acc_min").getAsDouble();
+        double max = last.valAccMax();
+        double min = last.valAccMin();
         assertTrue(max > 0.60, "max subnet validation accuracy " + max + " <= 0.60");
         assertTrue(min > 0.40, "kernel-3 subnet validation accuracy " + min + " <= 0.40 after the kernel phase");
     }

@@ -3,6 +3,7 @@ package ofa4j.supernet.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -81,6 +82,49 @@ class NesterovSgdTest {
             assertThrows(java.io.IOException.class, () -> other.load(f, ps));
             other.close();
             opt.close();
+        }
+    }
+
+    /**
+     * Optimizer state of the first format (fixture {@code micro-optimizer-v1.bin}: 2 steps of the max
+     * subnet of {@code TestSpaces.micro()}) still loads; it is saved in the tensor-file format
+     * (version 2) with the same buffers, and that file loads and saves to the same bytes.
+     */
+    @Test
+    void firstFormatLoadsAndIsRewrittenAsATensorFile() throws Exception {
+        Path v1 = Path.of("src/test/resources/fixtures/micro-optimizer-v1.bin");
+        try (ofa4j.supernet.Supernet net = ofa4j.supernet.Supernet.create(ofa4j.supernet.TestSpaces.micro(), 1);
+                NesterovSgd opt = new NesterovSgd(net.manager(), 0.9, 3e-5)) {
+            opt.load(v1, net.trainableParameters());
+            assertEquals(41, opt.bufferCount());
+            Path v2 = tmp.resolve("optimizer.bin");
+            opt.save(v2);
+            assertEquals("OFA4JOPT", new String(Files.readAllBytes(v2), 0, 8, java.nio.charset.StandardCharsets.US_ASCII));
+            ofa4j.models.TensorFiles.Contents c = ofa4j.models.TensorFiles.read(v2,
+                    "OFA4JOPT".getBytes(java.nio.charset.StandardCharsets.US_ASCII), "optimizer", 2, 2, "buffers");
+            assertEquals(2, c.version());
+            assertEquals(0.9, c.header().get("momentum").getAsDouble(), 0.0);
+            assertEquals(3e-5, c.header().get("weight_decay").getAsDouble(), 0.0);
+            assertEquals(41, c.tensors().size());
+            float[] bias = c.tensors().get("classifier.bias").data();
+            assertArrayEquals(new float[] {(float) -2.202087163925171, (float) 1.000989556312561,
+                    (float) -0.27759432792663574}, bias);
+            assertArrayEquals(new int[] {8, 1, 3, 3}, c.tensors().get("blocks.0.dw.weight").shape());
+            assertEquals((float) -0.793161928653717, c.tensors().get("blocks.0.dw.weight").data()[0]);
+
+            NesterovSgd back = new NesterovSgd(net.manager(), 0.9, 3e-5);
+            back.load(v2, net.trainableParameters());
+            assertEquals(41, back.bufferCount());
+            Path again = tmp.resolve("again.bin");
+            back.save(again);
+            assertArrayEquals(Files.readAllBytes(v2), Files.readAllBytes(again));
+            back.close();
+
+            Map<String, Parameter> wrong = new LinkedHashMap<>(net.trainableParameters());
+            wrong.remove("classifier.bias");
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> opt.load(v2, wrong));
+            assertTrue(e.getMessage().contains("unknown parameter classifier.bias"), e.getMessage());
+            assertEquals(0, opt.bufferCount(), "a refused file leaves no buffers");
         }
     }
 

@@ -52,10 +52,10 @@ class PhaseTest {
             Set<Integer> es = new HashSet<>();
             Set<Integer> ds = new HashSet<>();
             for (int step = 0; step < 60; step++) {
-                int res = ProgressiveShrinkingTrainer.sampleResolution(space, 3, p, 0, step);
+                int res = SamplingSchedule.sampleResolution(space, 3, p, 0, step);
                 assertTrue(space.resolutions().contains(res));
                 for (int k = 0; k < ph.subnetsPerStep(); k++) {
-                    ArchConfig a = ProgressiveShrinkingTrainer.sampleArch(space, ph, 3, p, 0, step, k, res);
+                    ArchConfig a = SamplingSchedule.sampleArch(space, ph, 3, p, 0, step, k, res);
                     assertEquals(res, a.resolution());
                     for (BlockChoice b : a.activeBlocks(space)) {
                         ks.add(b.kernel());
@@ -74,12 +74,12 @@ class PhaseTest {
     @Test
     void samplingIsAFunctionOfThePosition() {
         Phase ph = Phase.progressiveShrinking(space, List.of(1, 1, 1, 1, 1, 1), 0.1, 0).get(5);
-        ArchConfig a = ProgressiveShrinkingTrainer.sampleArch(space, ph, 11, 5, 2, 7, 1, 24);
-        ArchConfig b = ProgressiveShrinkingTrainer.sampleArch(space, ph, 11, 5, 2, 7, 1, 24);
+        ArchConfig a = SamplingSchedule.sampleArch(space, ph, 11, 5, 2, 7, 1, 24);
+        ArchConfig b = SamplingSchedule.sampleArch(space, ph, 11, 5, 2, 7, 1, 24);
         assertEquals(a, b);
         Set<String> keys = new HashSet<>();
         for (int k = 0; k < 4; k++) {
-            keys.add(ProgressiveShrinkingTrainer.sampleArch(space, ph, 11, 5, 2, 7, k, 24).key());
+            keys.add(SamplingSchedule.sampleArch(space, ph, 11, 5, 2, 7, k, 24).key());
         }
         assertEquals(4, keys.size(), "the k subnets of a step differ");
     }
@@ -97,20 +97,20 @@ class PhaseTest {
         assertFalse(sw.equals(expand2), "the sampling rule is part of the phase (resume compares phases)");
         for (int step = 0; step < 20; step++) {
             int res = space.resolutions().get(step % 3);
-            assertEquals(space.uniform(3, 3, 2, res), ProgressiveShrinkingTrainer.sampleArch(space, sw, 5, 5, 0, step, 0, res));
-            assertEquals(space.uniform(7, 6, 4, res), ProgressiveShrinkingTrainer.sampleArch(space, sw, 5, 5, 0, step, 1, res));
+            assertEquals(space.uniform(3, 3, 2, res), SamplingSchedule.sampleArch(space, sw, 5, 5, 0, step, 0, res));
+            assertEquals(space.uniform(7, 6, 4, res), SamplingSchedule.sampleArch(space, sw, 5, 5, 0, step, 1, res));
             for (int k = 2; k < 4; k++) {
-                assertEquals(ProgressiveShrinkingTrainer.sampleArch(space, expand2, 5, 5, 0, step, k, res),
-                        ProgressiveShrinkingTrainer.sampleArch(space, sw, 5, 5, 0, step, k, res));
+                assertEquals(SamplingSchedule.sampleArch(space, expand2, 5, 5, 0, step, k, res),
+                        SamplingSchedule.sampleArch(space, sw, 5, 5, 0, step, k, res));
             }
             // depth-2: 2 subnets per step -> the smallest (k3, e6 still fixed, d2) and one uniform draw
             Phase d2 = ps.get(3).withSandwich(true);
-            assertEquals(space.uniform(3, 6, 2, res), ProgressiveShrinkingTrainer.sampleArch(space, d2, 5, 3, 0, step, 0, res));
-            assertEquals(ProgressiveShrinkingTrainer.sampleArch(space, ps.get(3), 5, 3, 0, step, 1, res),
-                    ProgressiveShrinkingTrainer.sampleArch(space, d2, 5, 3, 0, step, 1, res));
+            assertEquals(space.uniform(3, 6, 2, res), SamplingSchedule.sampleArch(space, d2, 5, 3, 0, step, 0, res));
+            assertEquals(SamplingSchedule.sampleArch(space, ps.get(3), 5, 3, 0, step, 1, res),
+                    SamplingSchedule.sampleArch(space, d2, 5, 3, 0, step, 1, res));
             // kernel: 1 subnet per step -> unchanged
-            assertEquals(ProgressiveShrinkingTrainer.sampleArch(space, ps.get(1), 5, 1, 0, step, 0, res),
-                    ProgressiveShrinkingTrainer.sampleArch(space, ps.get(1).withSandwich(true), 5, 1, 0, step, 0, res));
+            assertEquals(SamplingSchedule.sampleArch(space, ps.get(1), 5, 1, 0, step, 0, res),
+                    SamplingSchedule.sampleArch(space, ps.get(1).withSandwich(true), 5, 1, 0, step, 0, res));
         }
     }
 

@@ -49,18 +49,11 @@ class ProgressWidthTest {
 
     @Test
     void anEpochEndsWithOneReadableLine() {
-        com.google.gson.JsonObject m = new com.google.gson.JsonObject();
-        m.addProperty("phase", "full");
-        m.addProperty("epoch", 5);
-        m.addProperty("loss", 0.78199);
-        m.addProperty("train_acc", 0.86623);
-        m.addProperty("img_per_s", 546.57);
-        m.addProperty("wall_s", 235.06);
-        m.addProperty("val_acc_max", 0.88);
-        m.addProperty("val_acc_min", 0.854);
+        EpochMetrics m = new EpochMetrics("full", 0, 5, 936, 0.78199, 0.86623, 546.57, 41.5, 3.5e-7, 0.88, 0.854,
+                "r20-k7e6", 500, 0.84, 235.06);
         org.junit.jupiter.api.Assertions.assertEquals(
                 "phase 1/6 full, epoch 6: loss 0.782, train 86.6%, val max 88.0% min 85.4%, 547 img/s, 235 s",
-                ProgressiveShrinkingTrainer.epochLine(1, 6, m));
+                m.describe(6));
     }
 
     @Test

@@ -146,14 +146,15 @@ class ProgressiveShrinkingTrainerTest {
         Files.createDirectories(partial);
         Files.copy(r1.checkpoint().resolve(Checkpoint.PARAMS_FILE), partial.resolve(Checkpoint.PARAMS_FILE));
         assertEquals(r1.checkpoint(), Checkpoint.readLatest(run).dir());
-        assertEquals(1, Checkpoint.readLatest(run).manifest().globalStep());
+        assertEquals(1, Checkpoint.readLatest(run).manifest().position().globalStep());
         TrainingResult r2 = base().optSchedule(one).build().train(data, run, true);
         assertTrue(r2.finished());
         assertEquals(4, r2.globalSteps());
         assertEquals("done", Checkpoint.readLatest(run).manifest().phaseName());
         // the manifest records the input normalisation the network was trained with
-        org.junit.jupiter.api.Assertions.assertArrayEquals(data.mean(), Checkpoint.readLatest(run).manifest().inputMean());
-        org.junit.jupiter.api.Assertions.assertArrayEquals(data.std(), Checkpoint.readLatest(run).manifest().inputStd());
+        CheckpointManifest.InputNormalisation norm = Checkpoint.readLatest(run).manifest().run().inputNormalisation();
+        assertArrayEquals(data.mean(), norm.mean());
+        assertArrayEquals(data.std(), norm.std());
         assertTrue(Files.isRegularFile(Checkpoint.readLatest(run).dir().resolve(Checkpoint.TEACHER_FILE)),
                 "the kernel phase's teacher is checkpointed");
     }
@@ -174,7 +175,7 @@ class ProgressiveShrinkingTrainerTest {
                 .optSchedule(List.of(Phase.progressiveShrinking(narrower, List.of(1, 1, 1, 1, 1, 1), 0.05, 0).get(0)))
                 .build().train(data, run, true));
         assertTrue(e2.getMessage().contains("[20,24,28]") && e2.getMessage().contains("[20,24]"), e2.getMessage());
-        assertEquals(TrainingPreset.OFA_WEIGHT_DECAY, Checkpoint.readLatest(run).manifest().weightDecay(), 0.0,
+        assertEquals(TrainingPreset.OFA_WEIGHT_DECAY, Checkpoint.readLatest(run).manifest().run().weightDecay(), 0.0,
                 "the preset's weight decay is recorded");
         IOException e4 = assertThrows(IOException.class, () -> base().optSchedule(shortSchedule().subList(0, 1))
                 .optWeightDecay(5e-4).build().train(data, run, true));
@@ -206,9 +207,50 @@ class ProgressiveShrinkingTrainerTest {
             }
         }
         assertEquals(2, checked, "two expand-2 steps on 32 images at batch 16");
-        assertEquals(sw, Checkpoint.readLatest(run).manifest().phases());
+        assertEquals(sw, Checkpoint.readLatest(run).manifest().run().phases());
         IOException e = assertThrows(IOException.class, () -> base().build().train(data, run, true));
         assertTrue(e.getMessage().contains("sandwich]") && e.getMessage().contains("expand-2"), e.getMessage());
+    }
+
+    /**
+     * The same seed trains the same subnets with the same learning rates and reaches the same losses
+     * as the trainer before its refactoring (fixtures {@code sampling-trace-seed1.txt} and {@code
+     * trainer-metrics-seed1.jsonl}, written by it): the schedule with the sandwich rule on both
+     * expand phases, 18 steps.
+     */
+    @Test
+    void sameSeedTrainsWhatTheEarlierTrainerTrained() throws IOException {
+        DataSplits data = TinyRuns.noiseSplits(48, 7);
+        List<Phase> ps = new ArrayList<>(Phase.progressiveShrinking(space, List.of(1, 1, 1, 1, 1, 1), 0.05, 0));
+        ps.set(4, ps.get(4).withSandwich(true));
+        ps.set(5, ps.get(5).withSandwich(true));
+        List<StepInfo> steps = new ArrayList<>();
+        Path run = tmp.resolve("trace");
+        ProgressiveShrinkingTrainer.builder().setSpace(space).optPreset(TinyRuns.noEval(16)).optSchedule(ps)
+                .optSeed(1).optQuiet(true).optStepListener(steps::add).build().train(data, run, false);
+        List<String> trace = Files.readAllLines(CheckpointManifestTest.fixture("sampling-trace-seed1.txt"));
+        assertEquals(trace.size(), steps.size());
+        for (int i = 0; i < trace.size(); i++) {
+            String[] f = trace.get(i).split(" ");
+            StepInfo s = steps.get(i);
+            List<String> keys = s.archs().stream().map(ArchConfig::key).toList();
+            assertEquals(List.of(f).subList(4, f.length), keys, "subnets of step " + f[0]);
+            assertEquals(Long.parseLong(f[0]), s.globalStep());
+            assertEquals(f[1], s.phase().name());
+            assertEquals(Double.parseDouble(f[2]), s.lr(), 0.0, "lr of step " + f[0]);
+            assertEquals(Double.parseDouble(f[3]), s.loss(), 1e-5, "loss of step " + f[0]);
+        }
+        List<EpochMetrics> before = EpochMetrics.readLog(CheckpointManifestTest.fixture("trainer-metrics-seed1.jsonl"));
+        List<EpochMetrics> now = EpochMetrics.readLog(run.resolve(ProgressiveShrinkingTrainer.METRICS_FILE));
+        assertEquals(before.size(), now.size());
+        for (int i = 0; i < before.size(); i++) {
+            EpochMetrics b = before.get(i);
+            EpochMetrics n = now.get(i);
+            assertEquals(List.of(b.phase(), b.phaseIndex(), b.epoch(), b.globalStep(), b.lrEnd()),
+                    List.of(n.phase(), n.phaseIndex(), n.epoch(), n.globalStep(), n.lrEnd()));
+            assertEquals(b.loss(), n.loss(), 1e-5, "loss of epoch row " + i);
+            assertEquals(b.trainAcc(), n.trainAcc(), 1e-9, "train_acc of epoch row " + i);
+        }
     }
 
     /** The archs the trainer actually trains stay inside each phase's choices. */
