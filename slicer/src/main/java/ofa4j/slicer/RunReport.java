@@ -1,6 +1,5 @@
 package ofa4j.slicer;
 
-import com.google.gson.JsonElement;
 import com.google.gson.annotations.SerializedName;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -10,6 +9,7 @@ import ofa4j.models.AtomicFiles;
 import ofa4j.models.JsonFiles;
 import ofa4j.models.SpaceJson;
 import ofa4j.predictor.QualityReport;
+import ofa4j.supernet.train.EpochMetrics;
 
 /**
  * What {@code ofa run} did, end to end: {@code report.json} (this record, through {@link
@@ -75,7 +75,7 @@ public record RunReport(int formatVersion, String created, String preset, String
      * @param lastEpoch the last row of {@code metrics.jsonl}
      * @param phaseSteps optimizer steps of each phase (absent in reports of older builds)
      */
-    public record Training(long steps, boolean finished, JsonElement lastEpoch, List<Long> phaseSteps) {}
+    public record Training(long steps, boolean finished, EpochMetrics lastEpoch, List<Long> phaseSteps) {}
 
     /**
      * The device profile.
@@ -209,7 +209,7 @@ public record RunReport(int formatVersion, String created, String preset, String
             Costs costs, double totalWallS) {
         var m = trained.metrics();
         Training training = new Training(trained.globalSteps(), trained.finished(),
-                m.isEmpty() ? null : JsonFiles.GSON.toJsonTree((Object) m.get(m.size() - 1)), phaseSteps);
+                m.isEmpty() ? null : m.get(m.size() - 1), phaseSteps);
         Device dev = new Device(device.name(), deviceFile.toString(), deviceReused,
                 device.predictMs(searchSpace.min()), device.predictMs(searchSpace.max()));
         Refined after = null;
