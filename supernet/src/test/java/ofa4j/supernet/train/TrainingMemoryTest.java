@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * cycles eden twice with throw-away arrays at the warm-up point and then requires RSS to stay
  * within 5%.
  */
+@org.junit.jupiter.api.Tag("perf") // RSS of a 1,000-step soak: mvn -Pperf verify (SupernetMemoryTest counts live arrays in every build)
 class TrainingMemoryTest {
 
     @TempDir Path tmp;
