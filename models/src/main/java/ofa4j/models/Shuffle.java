@@ -56,4 +56,30 @@ public final class Shuffle {
             list.set(j, t);
         }
     }
+
+    /**
+     * The first {@code k} items of a random permutation of {@code 0..n-1}, drawn forward (a partial
+     * Fisher-Yates shuffle: position i swaps with a random position in [i, n)): k draws, not n.
+     *
+     * @param n population size
+     * @param k items wanted, at most n
+     * @param rng random source
+     * @return {@code k} distinct indices
+     */
+    public static int[] sample(int n, int k, RandomGenerator rng) {
+        if (k < 0 || k > n) {
+            throw new IllegalArgumentException("cannot draw " + k + " of " + n + " items");
+        }
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        for (int i = 0; i < k; i++) {
+            int j = i + rng.nextInt(n - i);
+            int t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return java.util.Arrays.copyOf(order, k);
+    }
 }

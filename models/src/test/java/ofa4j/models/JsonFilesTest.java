@@ -111,4 +111,13 @@ class JsonFilesTest {
         java.util.Arrays.sort(sorted);
         assertArrayEquals(new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, sorted);
     }
+
+    @Test
+    void aSampleIsThePrefixOfAForwardPartialShuffle() {
+        // pinned: the BN calibration images of every table and slice are drawn this way
+        assertArrayEquals(new int[] {6, 7, 5, 0}, Shuffle.sample(10, 4, new SplittableRandom(7)));
+        assertEquals(0, Shuffle.sample(5, 0, new SplittableRandom(1)).length);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Shuffle.sample(3, 4, new SplittableRandom(1)));
+    }
 }

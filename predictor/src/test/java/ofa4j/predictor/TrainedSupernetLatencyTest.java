@@ -65,9 +65,12 @@ class TrainedSupernetLatencyTest {
                 double predicted = profile.predictMs(a);
                 double err = Math.abs(predicted - measured) / measured;
                 errors.add(err);
+                // the same subnet with the random weights a profile is fitted on, through the same meter
+                Subnet r = RandomWeights.subnet(space, a, 1);
+                double random = meter.time(r, OnnxExporter.toBytes(r, Map.of())).ms();
                 System.out.printf(Locale.ROOT, "[trained latency] %s predicted %.4f ms, measured %.4f ms (%.1f%%),"
-                        + " raw %.4f ms, machine %.2fx slower than when profiled%n", a.key(), predicted, measured,
-                        100 * err, t.rawMs(), t.slowdown());
+                        + " raw %.4f ms, machine %.2fx slower than when profiled; random weights %.4f ms%n", a.key(),
+                        predicted, measured, 100 * err, t.rawMs(), t.slowdown(), random);
             }
         }
         double mape = 100 * errors.stream().mapToDouble(Double::doubleValue).average().orElseThrow();

@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.SearchSpace;
+import ofa4j.models.Shuffle;
 import ofa4j.models.SpaceJson;
 import ofa4j.models.Subnet;
 import ofa4j.models.Tensor;
@@ -271,15 +272,7 @@ public final class Supernet implements AutoCloseable {
             throw new IllegalArgumentException("batchSize must be >= 1, found " + batchSize);
         }
         int n = Math.min(numImages, images.size());
-        int[] order = new int[images.size()];
-        Arrays.setAll(order, i -> i);
-        SplittableRandom rng = new SplittableRandom(seed);
-        for (int i = 0; i < n; i++) {
-            int j = i + rng.nextInt(order.length - i);
-            int t = order[i];
-            order[i] = order[j];
-            order[j] = t;
-        }
+        int[] order = Shuffle.sample(images.size(), n, new SplittableRandom(seed));
         BnStatistics stats = new BnStatistics();
         for (int start = 0; start < n; start += batchSize) {
             int[] idx = Arrays.copyOfRange(order, start, Math.min(n, start + batchSize));
