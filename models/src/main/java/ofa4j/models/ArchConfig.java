@@ -222,4 +222,26 @@ public record ArchConfig(List<BlockChoice> blocks, List<Integer> depths, int res
     public String toString() {
         return key();
     }
+
+    /**
+     * Binds an {@link ArchConfig} component of a record to its JSON form ({@link Json}): {@code
+     * @JsonAdapter(ArchConfig.Adapter.class)}.
+     */
+    public static final class Adapter implements com.google.gson.JsonSerializer<ArchConfig>,
+            com.google.gson.JsonDeserializer<ArchConfig> {
+        @Override
+        public JsonElement serialize(ArchConfig src, java.lang.reflect.Type type,
+                com.google.gson.JsonSerializationContext ctx) {
+            return src.toJsonTree();
+        }
+
+        @Override
+        public ArchConfig deserialize(JsonElement json, java.lang.reflect.Type type,
+                com.google.gson.JsonDeserializationContext ctx) {
+            if (!json.isJsonObject()) {
+                throw new IllegalArgumentException("'arch' must be a JSON object, found " + json);
+            }
+            return fromJsonTree(json.getAsJsonObject());
+        }
+    }
 }

@@ -140,4 +140,26 @@ public record SpaceJson(
         }
         return j.toSpace();
     }
+
+    /**
+     * Binds a {@link SearchSpace} component of a record to this JSON form: {@code
+     * @JsonAdapter(SpaceJson.Adapter.class)}.
+     */
+    public static final class Adapter implements com.google.gson.JsonSerializer<SearchSpace>,
+            com.google.gson.JsonDeserializer<SearchSpace> {
+        @Override
+        public com.google.gson.JsonElement serialize(SearchSpace src, java.lang.reflect.Type type,
+                com.google.gson.JsonSerializationContext ctx) {
+            return toJson(src);
+        }
+
+        @Override
+        public SearchSpace deserialize(com.google.gson.JsonElement json, java.lang.reflect.Type type,
+                com.google.gson.JsonDeserializationContext ctx) {
+            if (!json.isJsonObject()) {
+                throw new IllegalArgumentException("'space' must be a JSON object, found " + json);
+            }
+            return fromJson(json.getAsJsonObject());
+        }
+    }
 }

@@ -65,7 +65,7 @@ public record AccuracySample(String key, ArchConfig arch, double accuracy, long 
      */
     record Row(
             String key,
-            @JsonAdapter(JsonBindings.Arch.class) ArchConfig arch,
+            @JsonAdapter(ArchConfig.Adapter.class) ArchConfig arch,
             Integer resolution,
             Double accuracy,
             Long macs) {

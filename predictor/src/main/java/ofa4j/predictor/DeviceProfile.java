@@ -17,6 +17,7 @@ import ofa4j.models.ArchConfig;
 import ofa4j.models.JsonFiles;
 import ofa4j.models.LayerSpec;
 import ofa4j.models.SearchSpace;
+import ofa4j.models.SpaceJson;
 
 /**
  * A device's latency model: a look-up table of the median latency of every layer variant ({@link
@@ -218,7 +219,7 @@ public record DeviceProfile(
             Measurement measurement,
             Overhead overhead,
             Map<String, Double> lutMs,
-            @JsonAdapter(JsonBindings.Space.class) SearchSpace space) {
+            @JsonAdapter(SpaceJson.Adapter.class) SearchSpace space) {
 
         /** Checks the format name and version and that the parts are there. */
         Stored {

@@ -1,18 +1,11 @@
 package ofa4j.predictor;
 
-import com.google.gson.JsonDeserializationContext;
-import com.google.gson.JsonDeserializer;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonSerializationContext;
-import com.google.gson.JsonSerializer;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
 import java.io.IOException;
-import java.lang.reflect.Type;
 import ofa4j.models.ArchConfig;
-import ofa4j.models.SearchSpace;
 import ofa4j.models.SpaceJson;
 
 /**
@@ -49,37 +42,7 @@ final class JsonBindings {
         }
     }
 
-    /** A {@link SearchSpace} as {@link SpaceJson} writes it. */
-    static final class Space implements JsonSerializer<SearchSpace>, JsonDeserializer<SearchSpace> {
-        @Override
-        public JsonElement serialize(SearchSpace src, Type type, JsonSerializationContext ctx) {
-            return SpaceJson.toJson(src);
-        }
 
-        @Override
-        public SearchSpace deserialize(JsonElement json, Type type, JsonDeserializationContext ctx) {
-            if (!json.isJsonObject()) {
-                throw new IllegalArgumentException("'space' must be an object, found " + json);
-            }
-            return SpaceJson.fromJson(json.getAsJsonObject());
-        }
-    }
-
-    /** An {@link ArchConfig} as {@link ArchConfig#toJsonTree()} writes it. */
-    static final class Arch implements JsonSerializer<ArchConfig>, JsonDeserializer<ArchConfig> {
-        @Override
-        public JsonElement serialize(ArchConfig src, Type type, JsonSerializationContext ctx) {
-            return src.toJsonTree();
-        }
-
-        @Override
-        public ArchConfig deserialize(JsonElement json, Type type, JsonDeserializationContext ctx) {
-            if (!json.isJsonObject()) {
-                throw new IllegalArgumentException("'arch' must be an object, found " + json);
-            }
-            return ArchConfig.fromJsonTree(json.getAsJsonObject());
-        }
-    }
 
     /**
      * A {@code double} that may be undefined: NaN and infinities are written as an explicit

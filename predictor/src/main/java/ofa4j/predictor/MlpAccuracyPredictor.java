@@ -25,6 +25,7 @@ import ofa4j.models.ArchConfig;
 import ofa4j.models.ArchEncoding;
 import ofa4j.models.JsonFiles;
 import ofa4j.models.SearchSpace;
+import ofa4j.models.SpaceJson;
 import ofa4j.models.Shuffle;
 import ofa4j.models.Tensor;
 import ofa4j.models.TensorFiles;
@@ -315,7 +316,7 @@ public final class MlpAccuracyPredictor implements AccuracyPredictor, AutoClosea
      * @param hidden units per hidden layer
      * @param layers hidden layers
      */
-    record Header(@JsonAdapter(JsonBindings.Space.class) SearchSpace space, int input, int hidden, int layers) {
+    record Header(@JsonAdapter(SpaceJson.Adapter.class) SearchSpace space, int input, int hidden, int layers) {
 
         /** Checks that the parts are there and the sizes positive. */
         Header {

@@ -19,6 +19,7 @@ import ofa4j.models.AtomicFiles;
 import ofa4j.models.JsonFiles;
 import ofa4j.models.LayerSpec;
 import ofa4j.models.SearchSpace;
+import ofa4j.models.SpaceJson;
 
 /**
  * Profiling kit for a device that cannot run Java: {@link #write} puts every layer-variant model
@@ -65,7 +66,7 @@ public final class RemoteKit {
      * @param space the search space whose layer variants the kit holds
      */
     public record Kit(String format, int version, int batchSize, String created,
-            @JsonAdapter(JsonBindings.Space.class) SearchSpace space) {
+            @JsonAdapter(SpaceJson.Adapter.class) SearchSpace space) {
 
         /** Checks the header, the batch size and that the space is there. */
         public Kit {

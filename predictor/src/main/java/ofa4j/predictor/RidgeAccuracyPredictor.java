@@ -10,6 +10,7 @@ import ofa4j.models.ArchEncoding;
 import ofa4j.models.CostModel;
 import ofa4j.models.JsonFiles;
 import ofa4j.models.SearchSpace;
+import ofa4j.models.SpaceJson;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.ArrayRealVector;
 import org.apache.commons.math3.linear.CholeskyDecomposition;
@@ -336,7 +337,7 @@ public final class RidgeAccuracyPredictor implements AccuracyPredictor {
     record Stored(
             String format,
             int version,
-            @JsonAdapter(JsonBindings.Space.class) SearchSpace space,
+            @JsonAdapter(SpaceJson.Adapter.class) SearchSpace space,
             double lambda,
             double intercept,
             double[] macsStats,

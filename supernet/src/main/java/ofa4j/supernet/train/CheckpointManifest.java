@@ -137,7 +137,7 @@ public record CheckpointManifest(
      *     manifests)
      */
     public record Run(
-            @JsonAdapter(JsonBindings.Space.class) SearchSpace space,
+            @JsonAdapter(SpaceJson.Adapter.class) SearchSpace space,
             String preset,
             long seed,
             List<Phase> phases,

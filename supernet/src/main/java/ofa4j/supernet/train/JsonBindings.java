@@ -5,8 +5,6 @@ import com.google.gson.JsonDeserializationContext;
 import com.google.gson.JsonDeserializer;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonSerializationContext;
-import com.google.gson.JsonSerializer;
 import com.google.gson.TypeAdapter;
 import com.google.gson.TypeAdapterFactory;
 import com.google.gson.reflect.TypeToken;
@@ -17,8 +15,6 @@ import java.lang.reflect.Type;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import ofa4j.models.SearchSpace;
-import ofa4j.models.SpaceJson;
 
 /**
  * The few places where a record of this package does not bind to its JSON by Gson's defaults,
@@ -28,23 +24,6 @@ final class JsonBindings {
 
     private JsonBindings() {}
 
-    /** A {@link SearchSpace} in its {@link SpaceJson} form (its keys are not its component names). */
-    static final class Space implements JsonSerializer<SearchSpace>, JsonDeserializer<SearchSpace> {
-        /** {@inheritDoc} */
-        @Override
-        public JsonElement serialize(SearchSpace space, Type type, JsonSerializationContext ctx) {
-            return SpaceJson.toJson(space);
-        }
-
-        /** {@inheritDoc} */
-        @Override
-        public SearchSpace deserialize(JsonElement json, Type type, JsonDeserializationContext ctx) {
-            if (!json.isJsonObject()) {
-                throw new IllegalArgumentException("'space' must be a JSON object, found " + json);
-            }
-            return SpaceJson.fromJson(json.getAsJsonObject());
-        }
-    }
 
     /**
      * Reads an empty object {@code {}} as null: older manifests wrote {@code "last": {}} before the
