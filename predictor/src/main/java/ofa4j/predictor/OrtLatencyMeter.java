@@ -167,6 +167,82 @@ public final class OrtLatencyMeter extends MeterSettings {
     }
 
     /**
+     * Times a model against a reference model in interleaved rounds: both are warmed up, then each
+     * round times {@code repeats / rounds} runs of one and of the other (alternating which goes
+     * first), and the result is the median over rounds of model / reference. Both see the same
+     * moments of the machine, so a slow episode or a spike of a few seconds cancels in the ratio;
+     * timing them a model's whole run apart did not (one anchor median caught a spike and made a
+     * slice look 24% faster than it is).
+     *
+     * @param model the model to time
+     * @param reference the reference (anchor) model
+     * @param rounds interleaved rounds (>= 1)
+     * @return {@code {median model ms, median reference ms, median ratio}}
+     */
+    public double[] pairedMs(byte[] model, byte[] reference, int rounds) {
+        if (rounds < 1) {
+            throw new IllegalArgumentException("paired timing needs >= 1 round, found " + rounds);
+        }
+        int per = Math.max(1, repeats() / rounds);
+        try (OrtSession.SessionOptions opts = sessionOptions(threads());
+                OrtSession a = env.createSession(model, opts);
+                OrtSession b = env.createSession(reference, opts);
+                Feed fa = new Feed(a);
+                Feed fb = new Feed(b)) {
+            for (int i = 0; i < warmup(); i++) {
+                a.run(fa.feed).close(); // untimed
+                b.run(fb.feed).close();
+            }
+            long[] ta = new long[per * rounds];
+            long[] tb = new long[per * rounds];
+            double[] ratios = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                boolean modelFirst = r % 2 == 0;
+                timeRuns(modelFirst ? a : b, modelFirst ? fa : fb, modelFirst ? ta : tb, r * per, per);
+                timeRuns(modelFirst ? b : a, modelFirst ? fb : fa, modelFirst ? tb : ta, r * per, per);
+                ratios[r] = medianMs(java.util.Arrays.copyOfRange(ta, r * per, (r + 1) * per), per)
+                        / medianMs(java.util.Arrays.copyOfRange(tb, r * per, (r + 1) * per), per);
+            }
+            java.util.Arrays.sort(ratios);
+            double ratio = rounds % 2 == 1 ? ratios[rounds / 2] : (ratios[rounds / 2 - 1] + ratios[rounds / 2]) / 2;
+            return new double[] {medianMs(ta, ta.length), medianMs(tb, tb.length), ratio};
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime could not time a model: " + e.getMessage(), e);
+        }
+    }
+
+    private static void timeRuns(OrtSession session, Feed f, long[] out, int from, int n) throws OrtException {
+        for (int i = from; i < from + n; i++) {
+            long s = System.nanoTime();
+            OrtSession.Result r = session.run(f.feed);
+            out[i] = System.nanoTime() - s;
+            r.close();
+        }
+    }
+
+    /** A seeded random input of a session's shape, closed with the session. */
+    private final class Feed implements AutoCloseable {
+        final OnnxTensor x;
+        final Map<String, OnnxTensor> feed;
+
+        Feed(OrtSession session) throws OrtException {
+            Map.Entry<String, NodeInfo> in = session.getInputInfo().entrySet().iterator().next();
+            long[] shape = inputShape(in.getValue(), batchSize());
+            int n = 1;
+            for (long d : shape) {
+                n *= (int) d;
+            }
+            x = OnnxTensor.createTensor(env, FloatBuffer.wrap(randomInput(n, seed)), shape);
+            feed = Map.of(in.getKey(), x);
+        }
+
+        @Override
+        public void close() {
+            x.close();
+        }
+    }
+
+    /**
      * Session options used for timing: all optimisations, sequential, {@code threads} intra-op
      * threads, one inter-op thread.
      *

@@ -25,16 +25,8 @@ public final class ProfileMeter implements AutoCloseable {
     private byte[] anchorOnnx;
     private final Double profileAnchorMs;
 
-    /**
-     * How long the anchor timed after one model stands for the anchor before the next, ns: a closed
-     * loop times its candidates about half a second apart, and one anchor timing per candidate
-     * instead of two saves a third of the timing work.
-     */
-    static final long ANCHOR_REUSE_NANOS = 2_000_000_000L;
-
-    private double lastAnchorRatio;
-    private long lastAnchorNanos;
-    private boolean anchorTimed;
+    /** Interleaved rounds of a paired timing (ONNX Runtime): the profile's repeats are split over them. */
+    static final int PAIRED_ROUNDS = 8;
 
     private ProfileMeter(String engine, SearchSpace space, int threads, int batch, int warmup, int repeats,
             Double profileAnchorMs) {
@@ -62,8 +54,12 @@ public final class ProfileMeter implements AutoCloseable {
         DeviceProfile.Measurement m = profile.measurement();
         int warmup = m != null ? m.warmup() : pt ? DjlLatencyMeter.DEFAULT_WARMUP : OrtLatencyMeter.DEFAULT_WARMUP;
         int repeats = m != null ? m.repeats() : pt ? DjlLatencyMeter.DEFAULT_REPEATS : OrtLatencyMeter.DEFAULT_REPEATS;
+        // The profile's speed is what its table and fit describe (fastest of passes), so the anchor's
+        // latency at that speed is the profile's prediction of it; the anchor's own timing during
+        // profiling is one noisier sample of the same speed (it put a trained-latency test 9% off).
+        Double reference = m != null && m.anchorMs() != null ? profile.predictMs(anchor(profile.space())) : null;
         return new ProfileMeter(profile.engine(), space, profile.threads(), profile.batchSize(), warmup, repeats,
-                m != null ? m.anchorMs() : null);
+                reference);
     }
 
     /**
@@ -103,15 +99,18 @@ public final class ProfileMeter implements AutoCloseable {
      *
      * @param ms latency at the machine speed the profile was measured at: {@code rawMs / slowdown}
      * @param rawMs the median wall time measured now
-     * @param slowdown how much slower the machine was than while profiling, from the anchor timed
-     *     just before and just after (geometric mean); 1 when the profile has no anchor
+     * @param slowdown how much slower the machine was than while profiling ({@code rawMs / ms}):
+     *     from the anchor timed interleaved with the model (ONNX Runtime) or just before and after
+     *     it (PyTorch); 1 when the profile has no anchor
      */
     public record Timing(double ms, double rawMs, double slowdown) {}
 
     /**
      * Times a model; the first call warms the process up as profiling does. When the profile has an
-     * anchor, the timing is reported both raw and at the profile's machine speed (divided by the
-     * anchor's slowdown, timed just before and just after): this machine has slow episodes of
+     * anchor, the timing is reported both raw and at the profile's machine speed: ONNX Runtime times
+     * model and anchor interleaved in {@link #PAIRED_ROUNDS} rounds and scales the median ratio by
+     * the profile's anchor; PyTorch divides by the anchor's slowdown timed just before and just
+     * after. This machine has slow episodes of
      * 1.4-1.6x lasting 10 s to minutes, and a budget refers to the device, not to its neighbours'
      * load. Waiting for a quiet phase instead was tried and dropped: in a slow episode every wait
      * found the machine still slow, and cost seconds per constraint.
@@ -137,14 +136,15 @@ public final class ProfileMeter implements AutoCloseable {
             double ms = meter.modelMs(subnet, onnx);
             return new Timing(ms, ms, 1);
         }
-        long now = System.nanoTime();
-        double before = anchorTimed && now - lastAnchorNanos < ANCHOR_REUSE_NANOS ? lastAnchorRatio
-                : anchorMs(meter) / profileAnchorMs;
+        if (meter instanceof OrtLatencyMeter o) {
+            // model and anchor interleaved: both see the same moments of the machine
+            double[] paired = o.pairedMs(onnx, anchorOnnx(), PAIRED_ROUNDS);
+            double ms = paired[2] * profileAnchorMs;
+            return new Timing(ms, paired[0], paired[0] / ms);
+        }
+        double before = anchorMs(meter) / profileAnchorMs;
         double raw = meter.modelMs(subnet, onnx);
         double after = anchorMs(meter) / profileAnchorMs;
-        lastAnchorRatio = after;
-        lastAnchorNanos = System.nanoTime();
-        anchorTimed = true;
         double slowdown = Math.sqrt(before * after);
         return new Timing(raw / slowdown, raw, slowdown);
     }
@@ -156,14 +156,16 @@ public final class ProfileMeter implements AutoCloseable {
         }
     }
 
-    /** The anchor's latency now; ONNX Runtime reuses one export of it. */
+    /** The anchor's latency now (the PyTorch engine times it around each model). */
     private double anchorMs(LatencyMeter meter) {
-        if (meter instanceof OrtLatencyMeter o) {
-            if (anchorOnnx == null) {
-                anchorOnnx = new ExporterModels().subnetModel(RandomWeights.subnet(space, anchor(space), 1));
-            }
-            return o.medianMs(anchorOnnx);
-        }
         return meter.subnetMs(anchor(space));
+    }
+
+    /** One export of the anchor, reused. */
+    private byte[] anchorOnnx() {
+        if (anchorOnnx == null) {
+            anchorOnnx = new ExporterModels().subnetModel(RandomWeights.subnet(space, anchor(space), 1));
+        }
+        return anchorOnnx;
     }
 }
