@@ -63,15 +63,22 @@ public final class ProfileMeter implements AutoCloseable {
     }
 
     /**
-     * The anchor subnet: the largest subnet of the space with random weights, timed by the profiler
-     * before and after every pass and by a meter around every timing, to tell whether the machine is
-     * as fast as it was (this machine has slow episodes of 1.4-1.6x lasting 10 s to minutes).
+     * The anchor subnet: the middle choice of every elastic dimension (kernel, expand, depth and
+     * resolution) with random weights, timed by the profiler around every pass and by a meter
+     * interleaved with every timing, to tell how fast the machine is now (this machine has slow
+     * episodes of 1.4-1.6x lasting 10 s to minutes). A middle subnet, not the largest: its
+     * latency is where the profile's fit is surest, since a slice's timing is scaled by it.
      *
      * @param space the space
      * @return the anchor subnet
      */
     public static ofa4j.models.ArchConfig anchor(SearchSpace space) {
-        return space.max();
+        return space.uniform(middle(space.kernels()), middle(space.expandRatios()), middle(space.depths()),
+                middle(space.resolutions()));
+    }
+
+    private static int middle(java.util.List<Integer> values) {
+        return values.get(values.size() / 2);
     }
 
     /**
