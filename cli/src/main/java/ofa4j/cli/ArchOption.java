@@ -36,7 +36,12 @@ final class ArchOption {
             if (!Files.isRegularFile(p)) {
                 throw new IllegalArgumentException("--arch must be max, min, a JSON file or inline JSON; no file '" + v + "'");
             }
-            json = Files.readString(p);
+            json = ofa4j.models.JsonFiles.readText(p);
+            try {
+                return space.validate(ArchConfig.fromJson(json));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--arch file " + p + ": " + e.getMessage(), e);
+            }
         }
         return space.validate(ArchConfig.fromJson(json));
     }

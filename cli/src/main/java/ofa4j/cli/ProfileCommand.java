@@ -77,6 +77,7 @@ final class ProfileCommand implements Callable<Integer> {
             if (kit == null || name == null) {
                 throw new IllegalArgumentException("--import needs --kit (the kit that was timed) and --name (the device name)");
             }
+            DeviceProfile.checkName(name);
             DeviceProfile p = RemoteKit.importTimings(kit, timings, name, engine, ortThreads);
             Path out = common.out != null ? common.out : Path.of("devices", name + ".json");
             p.save(out);

@@ -280,6 +280,24 @@ public record DeviceProfile(
         }
     }
 
+    /** What a device name may be: it names a file under {@code devices/}, so no path separators. */
+    public static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+    /**
+     * Checks a device name before it becomes a file name.
+     *
+     * @param name the name
+     * @return the name
+     * @throws IllegalArgumentException naming the value and what is allowed
+     */
+    public static String checkName(String name) {
+        if (name == null || !NAME.matcher(name).matches() || name.contains("..")) {
+            throw new IllegalArgumentException("device name '" + name + "' is not allowed: use 1-64 letters, digits,"
+                    + " '.', '_' or '-', starting with a letter or digit, without '..' (it becomes devices/<name>.json)");
+        }
+        return name;
+    }
+
     /**
      * Finds the profile named {@code name} among the {@code *.json} files of a directory.
      *

@@ -244,6 +244,7 @@ public final class RemoteKit {
      */
     public static DeviceProfile importTimings(
             Path kitDir, Path timingsCsv, String deviceName, String engine, int threads) throws IOException {
+        DeviceProfile.checkName(deviceName);
         Kit kit = Kit.read(kitDir);
         SearchSpace space = kit.space();
         int batch = kit.batchSize();
