@@ -1,12 +1,14 @@
 package ofa4j.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import ofa4j.exporter.OnnxExporter;
 import ofa4j.exporter.Verifier;
 import ofa4j.models.ArchConfig;
+import ofa4j.models.AtomicFiles;
 import ofa4j.models.Subnet;
 import ofa4j.supernet.fixed.FixedNetwork;
 import picocli.CommandLine.Command;
@@ -53,15 +55,26 @@ final class ExportCommand implements Callable<Integer> {
             ArchConfig a = ArchOption.parse(arch, run.net.space());
             long t0 = System.nanoTime();
             Subnet s = run.calibrated(a, calibrationImages, common.seed);
-            OnnxExporter.export(s, out, Map.of());
-            w.printf("exported %s to %s (%.0f ms incl. BN recalibration)%n", a.key(), out, (System.nanoTime() - t0) / 1e6);
+            byte[] onnx = OnnxExporter.toBytes(s, Map.of());
             if (verify) {
-                Verifier.Comparison c = verify(s, out, run);
-                w.println(c.report());
-                if (!c.passed()) {
-                    throw new IllegalStateException("ONNX Runtime output differs from the DJL subnet: " + c.report());
+                // verified under a temporary name first: a model that fails leaves the old file alone
+                Path abs = out.toAbsolutePath();
+                Files.createDirectories(abs.getParent());
+                Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName() + ".", ".tmp");
+                try {
+                    Files.write(tmp, onnx);
+                    Verifier.Comparison c = verify(s, tmp, run);
+                    w.println(c.report());
+                    if (!c.passed()) {
+                        throw new IllegalStateException("ONNX Runtime output differs from the DJL subnet: " + c.report()
+                                + "; " + out + " was not written");
+                    }
+                } finally {
+                    Files.deleteIfExists(tmp);
                 }
             }
+            AtomicFiles.writeBytes(out, onnx);
+            w.printf("exported %s to %s (%.0f ms incl. BN recalibration)%n", a.key(), out, (System.nanoTime() - t0) / 1e6);
         }
         return 0;
     }

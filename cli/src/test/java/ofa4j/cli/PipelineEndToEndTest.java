@@ -144,6 +144,9 @@ class PipelineEndToEndTest {
         assertEquals(0, x.code(), x.err());
         assertTrue(x.out().contains("PASS"), x.out());
         assertTrue(Files.size(onnx) > 10_000);
+        try (var files = Files.list(dir)) { // verified under a temporary name, then renamed: none is left
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")));
+        }
     }
 
     @Test
