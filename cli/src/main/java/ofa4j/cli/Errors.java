@@ -41,4 +41,25 @@ final class Errors implements CommandLine.IExecutionExceptionHandler, CommandLin
         }
         return t instanceof IllegalArgumentException ? USAGE : FAILURE;
     }
+
+    /**
+     * Reports a JVM {@link Error} in one line, with what to do about running out of memory.
+     *
+     * @param e the error
+     * @param err where to print
+     * @param verbose whether to add the stack trace
+     * @return the exit code, {@link #FAILURE}
+     */
+    static int fatal(Error e, java.io.PrintWriter err, boolean verbose) {
+        String what = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
+        err.println(e instanceof OutOfMemoryError
+                ? "ofa: out of memory (" + what + "); give Java more heap, e.g. OFA_JAVA_OPTS=-Xmx16g ./ofa ..., or use"
+                        + " fewer images (--train-images, --calibration-images)"
+                : "ofa: internal error (" + what + "); run again with --verbose for the stack trace");
+        if (verbose) {
+            e.printStackTrace(err);
+        }
+        err.flush();
+        return FAILURE;
+    }
 }

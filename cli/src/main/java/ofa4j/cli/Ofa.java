@@ -58,7 +58,12 @@ public final class Ofa {
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, true);
         PrintWriter err = new PrintWriter(System.err, true);
-        int code = commandLine(out, err).execute(args);
+        int code;
+        try {
+            code = commandLine(out, err).execute(args);
+        } catch (Error e) { // picocli hands Errors on; they end with one line and exit 1 too
+            code = Errors.fatal(e, err, java.util.Arrays.asList(args).contains("--verbose"));
+        }
         out.flush();
         err.flush();
         System.exit(code);

@@ -42,4 +42,15 @@ class BadInputTest {
         Files.writeString(f, space.max().toJson());
         assertEquals(space.max(), ArchOption.parse(f.toString(), space));
     }
+
+    @Test
+    void aJvmErrorEndsWithOneLineAndExitOne() {
+        java.io.StringWriter w = new java.io.StringWriter();
+        int code = Errors.fatal(new OutOfMemoryError("Java heap space"), new java.io.PrintWriter(w), false);
+        assertEquals(1, code);
+        assertEquals("ofa: out of memory (OutOfMemoryError: Java heap space); give Java more heap, e.g."
+                + " OFA_JAVA_OPTS=-Xmx16g ./ofa ..., or use fewer images (--train-images, --calibration-images)",
+                w.toString().strip());
+        assertEquals(1, w.toString().strip().lines().count());
+    }
 }
