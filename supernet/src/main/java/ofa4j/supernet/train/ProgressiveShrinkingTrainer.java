@@ -303,7 +303,7 @@ public final class ProgressiveShrinkingTrainer {
             EpochTotals now = totals.plus(out.lossSum, out.correct, out.seen, idx.length, dt);
             if (bar != null) {
                 bar.step();
-                bar.setExtraMessage(barMessage(now.meanLoss(batchSize), now.accuracy(), now.imagesPerSecond()));
+                bar.setExtraMessage(barMessage(now.meanLoss(batchSize), now.accuracy()));
             }
             if (listener != null) {
                 listener.onStep(new StepInfo(globalStep, p, phase, epoch, step, out.archs, lr,
@@ -450,11 +450,12 @@ public final class ProgressiveShrinkingTrainer {
      *
      * @param loss mean loss so far
      * @param accuracy training accuracy so far, fraction
-     * @param imagesPerSecond training speed
-     * @return e.g. {@code  loss 1.91 acc 80.5% 735/s} (images per second)
+     * @return e.g. {@code  loss 1.91 acc 80.5%} (the speed is in the epoch's summary line: with it the
+     *     bar of a long phase name came out narrower than {@link ofa4j.supernet.Progress#MIN_BAR} in
+     *     one of a few renders)
      */
-    static String barMessage(double loss, double accuracy, double imagesPerSecond) {
-        return String.format(Locale.ROOT, " loss %.2f acc %.1f%% %.0f/s", loss, 100 * accuracy, imagesPerSecond);
+    static String barMessage(double loss, double accuracy) {
+        return String.format(Locale.ROOT, " loss %.2f acc %.1f%%", loss, 100 * accuracy);
     }
 
     private void info(String fmt, Object... args) {
