@@ -86,19 +86,39 @@ public final class Idx {
             if (dims[i] < 0 || (i > 0 && dims[i] == 0)) {
                 throw new IOException("IDX file " + file + " has invalid size " + dims[i] + " in dimension " + i);
             }
+            if (dims[i] > 0 && total > MAX_VALUES / dims[i]) { // checked before multiplying: no wrap-around
+                throw new IOException("IDX file " + file + " declares sizes " + java.util.Arrays.toString(
+                        java.util.Arrays.copyOf(dims, i + 1)) + ", more than the " + MAX_VALUES + " values this reader supports");
+            }
             total *= dims[i];
         }
-        if (total > Integer.MAX_VALUE - 8) {
-            throw new IOException("IDX file " + file + " declares " + total + " values, more than this reader supports");
-        }
-        byte[] data = new byte[(int) total];
-        readFully(file, in, data, 0, data.length, pos, headerBytes + total);
+        byte[] data = readValues(file, in, (int) total, pos, headerBytes + total);
         if (in.read() != -1) {
             throw new IOException(
                     "IDX file " + file + " has trailing data after the " + (headerBytes + total)
                             + " bytes its header declares");
         }
         return new Data(dims, data);
+    }
+
+    /** Most values one file may declare (a Java array's limit). */
+    static final long MAX_VALUES = Integer.MAX_VALUE - 8;
+
+    /**
+     * Reads the declared values in 1 MiB pieces, so that memory follows the bytes really present: a
+     * 16-byte file declaring 2e9 labels fails as truncated instead of allocating 2 GB first.
+     */
+    private static byte[] readValues(Path file, InputStream in, int total, long[] pos, long expected) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(Math.min(total, 1 << 20));
+        byte[] piece = new byte[1 << 20];
+        int left = total;
+        while (left > 0) {
+            int n = Math.min(left, piece.length);
+            readFully(file, in, piece, 0, n, pos, expected);
+            out.write(piece, 0, n);
+            left -= n;
+        }
+        return out.toByteArray();
     }
 
     private static void readFully(Path file, InputStream in, byte[] buf, int off, int len, long[] pos, long expected)

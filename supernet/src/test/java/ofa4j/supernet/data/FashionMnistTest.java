@@ -71,6 +71,23 @@ class FashionMnistTest {
     }
 
     @Test
+    void hostileHeadersAreRefusedBeforeAnythingIsAllocated() throws IOException {
+        // 2^22 x 2^21 x 2^21 images: the product wraps to 0 in 64-bit arithmetic done naively
+        java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(16).putInt(0x0803).putInt(1 << 22).putInt(1 << 21)
+                .putInt(1 << 21);
+        Path big = tmp.resolve("huge-images");
+        Files.write(big, h.array());
+        IOException e = assertThrows(IOException.class, () -> Idx.read(big, 3));
+        assertTrue(e.getMessage().contains(big + " declares sizes [4194304, 2097152]"), e.getMessage());
+        // 16 bytes claiming 2e9 labels: reported as truncated, read piece by piece (no 2 GB array first)
+        java.nio.ByteBuffer l = java.nio.ByteBuffer.allocate(16).putInt(0x0801).putInt(2_000_000_000).putLong(0);
+        Path lies = tmp.resolve("lying-labels");
+        Files.write(lies, l.array());
+        IOException e2 = assertThrows(IOException.class, () -> Idx.read(lies, 1));
+        assertTrue(e2.getMessage().contains("truncated at byte 16 (expected 2000000008 bytes)"), e2.getMessage());
+    }
+
+    @Test
     void countMismatchAndBadLabelAreRefused() throws IOException {
         Path im = tmp.resolve("im");
         Path lb = tmp.resolve("lb");
