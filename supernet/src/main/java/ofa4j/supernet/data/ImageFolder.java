@@ -161,12 +161,38 @@ public final class ImageFolder {
         return EXTENSIONS.stream().anyMatch(n::endsWith);
     }
 
+    /**
+     * Most pixels an image may declare (width x height) before it is decoded: a 46,000 x 46,000
+     * PNG of a few KB would otherwise exhaust the heap. Raise it with {@code -Dofa.maxImagePixels=N}
+     * (for {@code ./ofa}: {@code OFA_JAVA_OPTS}).
+     */
+    static final long MAX_PIXELS = Long.getLong("ofa.maxImagePixels", 40_000_000L);
+
     private static float[] readImage(Path f, int channels, int size) throws IOException {
         BufferedImage img;
-        try {
-            img = ImageIO.read(f.toFile());
-        } catch (IOException | RuntimeException e) {
-            throw new IOException("cannot decode image " + f + ": " + e.getMessage(), e);
+        try (ImageInputStream in = ImageIO.createImageInputStream(f.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new IOException("cannot decode image " + f + ": not a readable PNG or JPEG");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long w = reader.getWidth(0);
+                long h = reader.getHeight(0);
+                if (w * h > MAX_PIXELS) { // read from the header: nothing decoded yet
+                    throw new IOException("image " + f + " declares " + w + " x " + h + " pixels, more than the "
+                            + MAX_PIXELS + " allowed (raise with -Dofa.maxImagePixels=N in OFA_JAVA_OPTS)");
+                }
+                img = reader.read(0);
+            } catch (IOException e) {
+                throw e.getMessage() != null && e.getMessage().startsWith("image " + f) ? e
+                        : new IOException("cannot decode image " + f + ": " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                throw new IOException("cannot decode image " + f + ": " + e.getMessage(), e);
+            } finally {
+                reader.dispose();
+            }
         }
         if (img == null) {
             throw new IOException("cannot decode image " + f + ": not a readable PNG or JPEG");

@@ -70,6 +70,24 @@ class ImageFolderTest {
     }
 
     @Test
+    void anImageDeclaringTooManyPixelsIsRefusedBeforeDecoding() throws IOException {
+        png(tmp.resolve("a/1.png"), 4, 0);
+        Path huge = tmp.resolve("b/huge.png");
+        png(huge, 4, 0);
+        // patch the IHDR chunk to claim 46,000 x 46,000 pixels (with its CRC): a few bytes on disk
+        byte[] b = Files.readAllBytes(huge);
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b);
+        bb.putInt(16, 46_000).putInt(20, 46_000);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(b, 12, 17); // "IHDR" and its 13 data bytes
+        bb.putInt(29, (int) crc.getValue());
+        Files.write(huge, b);
+        IOException e = assertThrows(IOException.class, () -> ImageFolder.load(tmp, 1, 4));
+        assertEquals("image " + huge + " declares 46000 x 46000 pixels, more than the " + ImageFolder.MAX_PIXELS
+                + " allowed (raise with -Dofa.maxImagePixels=N in OFA_JAVA_OPTS)", e.getMessage());
+    }
+
+    @Test
     void missingOrSingleClassFolderIsRefused() throws IOException {
         IOException e = assertThrows(IOException.class, () -> ImageFolder.load(tmp.resolve("nope"), 1, 4));
         assertTrue(e.getMessage().contains("nope"), e.getMessage());
