@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 import ofa4j.models.AtomicFiles;
 import ofa4j.models.Hashing;
@@ -117,14 +118,31 @@ public final class Checkpoint {
         return new CheckpointManifest.Digest(Hashing.sha256Hex(file));
     }
 
+    /** Names of the checkpoint directories this class writes: the prefix and a 9-digit step. */
+    private static final java.util.regex.Pattern OWN_DIR = java.util.regex.Pattern.compile(DIR_PREFIX + "\\d{9}");
+
+    /**
+     * Deletes checkpoints older than {@code keep1} except {@code keep2}: only directories named as
+     * this class names them ({@code ckpt-} and 9 digits), so a user's copy ({@code ckpt-000001716-good})
+     * or a newer directory is never touched.
+     */
     private static void pruneExcept(Path runDir, String keep1, String keep2) throws IOException {
-        try (Stream<Path> s = Files.list(runDir)) {
-            for (Path p : s.toList()) {
-                String n = p.getFileName().toString();
-                if (Files.isDirectory(p) && n.startsWith(DIR_PREFIX) && !n.equals(keep1) && !n.equals(keep2)) {
-                    deleteTree(p);
-                }
+        for (Path p : ownCheckpointDirs(runDir)) {
+            String n = p.getFileName().toString();
+            if (n.compareTo(keep1) < 0 && !n.equals(keep2)) {
+                deleteTree(p);
             }
+        }
+    }
+
+    /** This class's checkpoint directories of a run, newest first. */
+    private static List<Path> ownCheckpointDirs(Path runDir) throws IOException {
+        if (!Files.isDirectory(runDir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(runDir)) {
+            return s.filter(p -> Files.isDirectory(p) && OWN_DIR.matcher(p.getFileName().toString()).matches())
+                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed()).toList();
         }
     }
 
@@ -152,7 +170,58 @@ public final class Checkpoint {
      * @return true if {@code runDir/latest} exists
      */
     public static boolean exists(Path runDir) {
-        return Files.isRegularFile(runDir.resolve(LATEST_FILE));
+        if (Files.isRegularFile(runDir.resolve(LATEST_FILE))) {
+            return true;
+        }
+        try { // no pointer (deleted, or a kill before the first one): a complete checkpoint still counts
+            return ownCheckpointDirs(runDir).stream().anyMatch(d -> Files.isRegularFile(d.resolve(MANIFEST_FILE)));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The checkpoint to resume: the one {@code latest} names when all its files verify; else the
+     * newest other complete checkpoint that verifies, with a warning saying why (a damaged newest
+     * checkpoint, or no pointer). Fails only when no checkpoint verifies.
+     *
+     * @param runDir the run directory
+     * @param warn receives the warning of a fallback
+     * @return the checkpoint
+     * @throws IOException the newest checkpoint's problem when none verifies
+     */
+    public static Loaded readNewestGood(Path runDir, java.util.function.Consumer<String> warn) throws IOException {
+        String pointed = readPointer(runDir);
+        IOException first = null;
+        if (pointed != null) {
+            try {
+                return readLatest(runDir);
+            } catch (IOException e) {
+                first = e;
+            }
+        }
+        for (Path d : ownCheckpointDirs(runDir)) {
+            if (d.getFileName().toString().equals(pointed) || !Files.isRegularFile(d.resolve(MANIFEST_FILE))) {
+                continue;
+            }
+            try {
+                Loaded l = read(d);
+                warn.accept(first != null
+                        ? "warning: checkpoint " + pointed + " is damaged (" + first.getMessage() + "); resuming from "
+                                + d.getFileName() + ", the newest one that verifies"
+                        : "warning: " + runDir + " has no '" + LATEST_FILE + "' pointer; resuming from "
+                                + d.getFileName() + ", the newest complete checkpoint");
+                return l;
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+        throw new IOException("run directory " + runDir + " has no checkpoint");
     }
 
     /**
@@ -170,11 +239,15 @@ public final class Checkpoint {
             throw new IOException("run directory " + runDir + " has no checkpoint (no '" + LATEST_FILE + "' file)");
         }
         Path dir = runDir.resolve(name);
-        Path mf = dir.resolve(MANIFEST_FILE);
-        if (!Files.isRegularFile(mf)) {
+        if (!Files.isRegularFile(dir.resolve(MANIFEST_FILE))) {
             throw new IOException("checkpoint " + dir + " named by " + runDir.resolve(LATEST_FILE) + " has no " + MANIFEST_FILE);
         }
-        CheckpointManifest m = CheckpointManifest.read(mf);
+        return read(dir);
+    }
+
+    /** Reads one checkpoint directory and verifies the SHA-256 of every file its manifest lists. */
+    private static Loaded read(Path dir) throws IOException {
+        CheckpointManifest m = CheckpointManifest.read(dir.resolve(MANIFEST_FILE));
         verify(dir.resolve(PARAMS_FILE), m.files().params());
         verify(dir.resolve(OPTIMIZER_FILE), m.files().optimizer());
         if (m.files().teacher() != null) {

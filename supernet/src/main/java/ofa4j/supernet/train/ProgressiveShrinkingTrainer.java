@@ -146,7 +146,7 @@ public final class ProgressiveShrinkingTrainer {
         try (Session session = new Session(data, runDir, identity, stepsPerEpoch, t0)) {
             CheckpointManifest.Position start = CheckpointManifest.Position.of(phases, 0, 0, 0, 0);
             if (resume && Checkpoint.exists(runDir)) {
-                start = session.resume(Checkpoint.readLatest(runDir));
+                start = session.resume(Checkpoint.readNewestGood(runDir, log::println));
             } else if (resume) {
                 info("no checkpoint in %s: starting a new run", runDir);
             }

@@ -130,9 +130,59 @@ class ProgressiveShrinkingTrainerTest {
         IOException e = assertThrows(IOException.class, () -> Checkpoint.loadSupernet(run));
         assertTrue(e.getMessage().contains("checksum mismatch") && e.getMessage().contains(params.toString()),
                 e.getMessage());
+        // no other checkpoint verifies either (the previous one is damaged too): resume refuses
+        try (var dirs = Files.list(run)) {
+            for (Path d : dirs.filter(Files::isDirectory).toList()) {
+                Path p = d.resolve(Checkpoint.PARAMS_FILE);
+                if (!p.equals(params) && Files.isRegularFile(p)) {
+                    Files.write(p, new byte[] {1, 2, 3});
+                }
+            }
+        }
         IOException e2 = assertThrows(IOException.class,
                 () -> base().optSchedule(shortSchedule().subList(0, 1)).build().train(data, run, true));
         assertTrue(e2.getMessage().contains("checksum mismatch"), e2.getMessage());
+    }
+
+    /**
+     * A damaged newest checkpoint resumes from the previous good one with a warning, a missing
+     * pointer resumes from the newest complete checkpoint, and a user's copy is never pruned; the
+     * run still ends where an uninterrupted one does.
+     */
+    @Test
+    void resumeFallsBackToTheNewestGoodCheckpointAndPrunesOnlyItsOwn() throws IOException {
+        DataSplits data = TinyRuns.noiseSplits(64, 3); // 4 steps per epoch, 12 in all
+        Path a = tmp.resolve("straight");
+        base().build().train(data, a, false);
+
+        Path b = tmp.resolve("damaged");
+        base().optStopAfterSteps(4).build().train(data, b, false);
+        TrainingResult r2 = base().optStopAfterSteps(8).build().train(data, b, true);
+        Path copy = b.resolve(Checkpoint.DIR_PREFIX + "000000004-mine");
+        Files.createDirectories(copy);
+        Files.writeString(copy.resolve("note.txt"), "a user's copy");
+        Files.write(r2.checkpoint().resolve(Checkpoint.PARAMS_FILE), new byte[] {0}); // newest damaged
+        java.io.ByteArrayOutputStream warnings = new java.io.ByteArrayOutputStream();
+        TrainingResult r3 = base().optLog(new java.io.PrintStream(warnings, true, java.nio.charset.StandardCharsets.UTF_8))
+                .build().train(data, b, true);
+        assertTrue(r3.finished());
+        assertEquals(12, r3.globalSteps());
+        String w = warnings.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(w.contains("warning: checkpoint " + r2.checkpoint().getFileName() + " is damaged")
+                && w.contains("resuming from " + Checkpoint.DIR_PREFIX + "000000004"), w);
+        Map<String, float[]> pa = TinyRuns.params(a);
+        Map<String, float[]> pb = TinyRuns.params(b);
+        for (String k : pa.keySet()) {
+            assertArrayEquals(pa.get(k), pb.get(k), "parameter " + k + " differs after the fallback");
+        }
+        assertTrue(Files.isRegularFile(copy.resolve("note.txt")), "the user's copy was pruned");
+
+        // no pointer: the newest complete checkpoint is found, and a fresh start is refused
+        Files.delete(b.resolve(Checkpoint.LATEST_FILE));
+        assertTrue(Checkpoint.exists(b));
+        assertThrows(IllegalArgumentException.class, () -> base().build().train(data, b, false));
+        Checkpoint.Loaded l = Checkpoint.readNewestGood(b, x -> { });
+        assertEquals(12, l.manifest().position().globalStep());
     }
 
     /** A kill while a checkpoint is being written leaves a directory without manifest: ignored. */
