@@ -132,7 +132,7 @@ public final class DataOptions {
             String split) {
         Record {
             JsonFiles.checkVersion("data record", formatVersion, 1, 1);
-            if (!Source.FASHION_MNIST.equals(kind) && !Source.IMAGE_FOLDER.equals(JsonFiles.required(kind, "kind"))) {
+            if (!List.of(Source.FASHION_MNIST, Source.IMAGE_FOLDER).contains(JsonFiles.required(kind, "kind"))) {
                 throw new IllegalArgumentException("'kind' must be fashion-mnist or image-folder, found '" + kind + "'");
             }
             JsonFiles.required(dir, "dir");

@@ -200,12 +200,7 @@ public record ArchConfig(List<BlockChoice> blocks, List<Integer> depths, int res
         try {
             return JsonFiles.GSON.fromJson(o, Json.class).toArch();
         } catch (RuntimeException ex) {
-            Throwable t = ex;
-            while (t.getCause() != null) {
-                t = t.getCause();
-            }
-            String m = t instanceof IllegalArgumentException && t != ex ? t.getMessage() : ex.getMessage();
-            throw new IllegalArgumentException("architecture JSON: " + m, ex);
+            throw new IllegalArgumentException("architecture JSON: " + JsonFiles.reason(ex), ex);
         }
     }
 

@@ -90,7 +90,7 @@ public final class JsonFiles {
         try {
             value = GSON.fromJson(text, type);
         } catch (RuntimeException e) { // Gson wraps a record constructor's refusal in a plain RuntimeException
-            throw new IOException(where + ": " + rootMessage(e), e);
+            throw new IOException(where + ": " + reason(e), e);
         }
         if (value == null) {
             throw new IOException(where + ": empty, expected a JSON object");
@@ -168,14 +168,34 @@ public final class JsonFiles {
         return value;
     }
 
-    /** A record's own refusal (its compact constructor) is the clearest message; else Gson's, which has the path. */
-    private static String rootMessage(Throwable e) {
+    /**
+     * Why binding failed: a record's own refusal (its compact constructor, wrapped by Gson) is the
+     * clearest message; else Gson's own, which has the path.
+     *
+     * @param e what Gson threw
+     * @return the message to show
+     */
+    public static String reason(Throwable e) {
+        Throwable t = rootCause(e);
+        Throwable pick = t instanceof IllegalArgumentException && t != e ? t : e;
+        String m = pick.getMessage();
+        return m == null ? pick.getClass().getSimpleName() : m;
+    }
+
+    /**
+     * @param e an exception
+     * @return the message of its innermost cause (its class name when it has none)
+     */
+    public static String rootMessage(Throwable e) {
+        Throwable t = rootCause(e);
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    private static Throwable rootCause(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
             t = t.getCause();
         }
-        Throwable pick = t instanceof IllegalArgumentException && t != e ? t : e;
-        String m = pick.getMessage();
-        return m == null ? pick.getClass().getSimpleName() : m;
+        return t;
     }
 }

@@ -132,11 +132,7 @@ public record SpaceJson(
         try {
             j = JsonFiles.GSON.fromJson(o, SpaceJson.class);
         } catch (RuntimeException e) {
-            Throwable t = e;
-            while (t.getCause() != null) {
-                t = t.getCause();
-            }
-            throw new IllegalArgumentException("search space JSON: " + t.getMessage(), e);
+            throw new IllegalArgumentException("search space JSON: " + JsonFiles.rootMessage(e), e);
         }
         return j.toSpace();
     }

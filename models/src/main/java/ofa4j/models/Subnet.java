@@ -225,23 +225,8 @@ public record Subnet(
             Header h = JsonFiles.GSON.fromJson(c.header(), Header.class);
             return new Subnet(h.space().toSpace(), h.arch().toArch(), c.tensors(), h.bnEps(), h.metadata());
         } catch (RuntimeException e) {
-            Throwable t = e;
-            while (t.getCause() != null) {
-                t = t.getCause();
-            }
-            throw new IOException(file + " has an invalid subnet header: " + t.getMessage(), e);
+            throw new IOException(file + " has an invalid subnet header: " + JsonFiles.rootMessage(e), e);
         }
-    }
-
-    /**
-     * Reads a file fully and returns its SHA-256 in hex (used to tie exports to checkpoints).
-     *
-     * @param file the file
-     * @return 64 hex digits
-     * @throws IOException if unreadable
-     */
-    public static String sha256Hex(Path file) throws IOException {
-        return Hashing.sha256Hex(file);
     }
 
     /** @return the layers of this subnet */

@@ -98,7 +98,7 @@ public final class AccuracyDatasetBuilder {
      * The subnets an accuracy table measures: the space's largest and smallest subnet, then
      * distinct random ones. With the extremes in the table every subnet of the space lies between
      * measured accuracies, so a prediction is an interpolation rather than a guess beyond the
-     * table (a slice predicted beyond the table's range missed its accuracy by 1.3 points).
+     * table.
      *
      * @param space the space
      * @param samples how many in all (the extremes count; below 2 only random subnets are drawn)

@@ -25,8 +25,8 @@ import ofa4j.models.ArchConfig;
 import ofa4j.models.ArchEncoding;
 import ofa4j.models.JsonFiles;
 import ofa4j.models.SearchSpace;
-import ofa4j.models.SpaceJson;
 import ofa4j.models.Shuffle;
+import ofa4j.models.SpaceJson;
 import ofa4j.models.Tensor;
 import ofa4j.models.TensorFiles;
 
@@ -385,7 +385,7 @@ public final class MlpAccuracyPredictor implements AccuracyPredictor, AutoClosea
         try {
             h = JsonFiles.GSON.fromJson(c.header(), Header.class);
         } catch (RuntimeException e) {
-            throw new IOException(where + "bad header: " + rootMessage(e), e);
+            throw new IOException(where + "bad header: " + JsonFiles.rootMessage(e), e);
         }
         List<String> names = tensorNames(h.layers());
         int[][] shapes = shapes(h.input(), h.hidden(), h.layers());
@@ -459,14 +459,6 @@ public final class MlpAccuracyPredictor implements AccuracyPredictor, AutoClosea
             throw new IOException(where + "corrupt: " + e, e);
         }
         return create(where, h, v);
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getMessage() == null ? t.toString() : t.getMessage();
     }
 
     /** Releases the weights. */

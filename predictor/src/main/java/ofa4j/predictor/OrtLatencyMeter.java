@@ -140,27 +140,14 @@ public final class OrtLatencyMeter extends MeterSettings {
      */
     public double medianMs(byte[] onnx) {
         try (OrtSession.SessionOptions opts = sessionOptions(threads());
-                OrtSession session = env.createSession(onnx, opts)) {
-            Map.Entry<String, NodeInfo> in = session.getInputInfo().entrySet().iterator().next();
-            long[] shape = inputShape(in.getValue(), batchSize());
-            int n = 1;
-            for (long d : shape) {
-                n *= (int) d;
+                OrtSession session = env.createSession(onnx, opts);
+                Feed f = new Feed(session)) {
+            for (int i = 0; i < warmup(); i++) {
+                session.run(f.feed).close(); // untimed
             }
-            try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(randomInput(n, seed)), shape)) {
-                Map<String, OnnxTensor> feed = Map.of(in.getKey(), x);
-                for (int i = 0; i < warmup(); i++) {
-                    session.run(feed).close(); // untimed
-                }
-                long[] t = new long[repeats()];
-                for (int i = 0; i < t.length; i++) {
-                    long s = System.nanoTime();
-                    OrtSession.Result r = session.run(feed);
-                    t[i] = System.nanoTime() - s;
-                    r.close();
-                }
-                return medianMs(t, t.length);
-            }
+            long[] t = new long[repeats()];
+            timeRuns(session, f, t, 0, t.length);
+            return medianMs(t, t.length);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime could not time a model: " + e.getMessage(), e);
         }
@@ -170,9 +157,8 @@ public final class OrtLatencyMeter extends MeterSettings {
      * Times a model against a reference model in interleaved rounds: both are warmed up, then each
      * round times {@code repeats / rounds} runs of one and of the other (alternating which goes
      * first), and the result is the median over rounds of model / reference. Both see the same
-     * moments of the machine, so a slow episode or a spike of a few seconds cancels in the ratio;
-     * timing them a model's whole run apart did not (one anchor median caught a spike and made a
-     * slice look 24% faster than it is).
+     * moments of the machine, so a slow episode or a spike of a few seconds cancels in the ratio,
+     * which it does not when they are timed a whole model run apart (docs/experiments.md).
      *
      * @param model the model to time
      * @param reference the reference (anchor) model

@@ -23,14 +23,14 @@ public final class ProfileMeter implements AutoCloseable {
     private static final java.util.Set<String> WARMED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private byte[] anchorOnnx;
-    private final Double profileAnchorMs;
+    private final Double anchorReferenceMs;
 
     /** Interleaved rounds of a paired timing (ONNX Runtime): the profile's repeats are split over them. */
     static final int PAIRED_ROUNDS = 8;
 
     private ProfileMeter(String engine, SearchSpace space, int threads, int batch, int warmup, int repeats,
-            Double profileAnchorMs) {
-        this.profileAnchorMs = profileAnchorMs;
+            Double anchorReferenceMs) {
+        this.anchorReferenceMs = anchorReferenceMs;
         this.engine = engine;
         this.space = space;
         this.threads = threads;
@@ -56,7 +56,7 @@ public final class ProfileMeter implements AutoCloseable {
         int repeats = m != null ? m.repeats() : pt ? DjlLatencyMeter.DEFAULT_REPEATS : OrtLatencyMeter.DEFAULT_REPEATS;
         // The profile's speed is what its table and fit describe (fastest of passes), so the anchor's
         // latency at that speed is the profile's prediction of it; the anchor's own timing during
-        // profiling is one noisier sample of the same speed (it put a trained-latency test 9% off).
+        // profiling is one noisier sample of the same speed.
         Double reference = m != null && m.anchorMs() != null ? profile.predictMs(anchor(profile.space())) : null;
         return new ProfileMeter(profile.engine(), space, profile.threads(), profile.batchSize(), warmup, repeats,
                 reference);
@@ -90,15 +90,15 @@ public final class ProfileMeter implements AutoCloseable {
      * @param batch batch size
      * @param warmup untimed runs
      * @param repeats timed runs
-     * @param profileAnchorMs the profile's anchor latency (null: no quiet check)
+     * @param anchorReferenceMs the anchor's latency at the profile's machine speed (null: timings are reported raw)
      * @return the meter (close it)
      */
     public static ProfileMeter of(String engine, SearchSpace space, int threads, int batch, int warmup, int repeats,
-            Double profileAnchorMs) {
+            Double anchorReferenceMs) {
         if (!DeviceProfile.ENGINES.contains(engine)) {
             throw new IllegalArgumentException("engine must be one of " + DeviceProfile.ENGINES + ", found '" + engine + "'");
         }
-        return new ProfileMeter(engine, space, threads, batch, warmup, repeats, profileAnchorMs);
+        return new ProfileMeter(engine, space, threads, batch, warmup, repeats, anchorReferenceMs);
     }
 
     /**
@@ -139,19 +139,19 @@ public final class ProfileMeter implements AutoCloseable {
         if (WARMED.add(engine + "/" + threads)) {
             meter.warmUpProcess(LayerVariants.enumerate(space).values().iterator().next());
         }
-        if (profileAnchorMs == null) {
+        if (anchorReferenceMs == null) {
             double ms = meter.modelMs(subnet, onnx);
             return new Timing(ms, ms, 1);
         }
         if (meter instanceof OrtLatencyMeter o) {
             // model and anchor interleaved: both see the same moments of the machine
             double[] paired = o.pairedMs(onnx, anchorOnnx(), PAIRED_ROUNDS);
-            double ms = paired[2] * profileAnchorMs;
+            double ms = paired[2] * anchorReferenceMs;
             return new Timing(ms, paired[0], paired[0] / ms);
         }
-        double before = anchorMs(meter) / profileAnchorMs;
+        double before = anchorMs(meter) / anchorReferenceMs;
         double raw = meter.modelMs(subnet, onnx);
-        double after = anchorMs(meter) / profileAnchorMs;
+        double after = anchorMs(meter) / anchorReferenceMs;
         double slowdown = Math.sqrt(before * after);
         return new Timing(raw / slowdown, raw, slowdown);
     }

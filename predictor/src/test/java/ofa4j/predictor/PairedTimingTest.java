@@ -9,6 +9,7 @@ import ofa4j.models.SearchSpace;
 import org.junit.jupiter.api.Test;
 
 /** The interleaved timing of a model against the anchor: a model timed against itself has ratio 1. */
+@org.junit.jupiter.api.Tag("perf") // compares timings: mvn -Pperf verify
 class PairedTimingTest {
 
     @Test

@@ -501,10 +501,9 @@ public final class ClosedLoop {
         } catch (Exception e) {
             throw new IllegalStateException("measuring subnet " + cand.arch().key() + " failed: " + e.getMessage(), e);
         }
-        // A prediction beyond every accuracy the predictor was fitted on is an extrapolation: it is
-        // flagged and reported at the nearest accuracy it has seen (a refitted ridge predicted 88.3%
-        // for candidates that measured 86.6-87.0%, above the 87.65% of any row it was fitted on).
-        // The search itself ranks on the raw predictions.
+        // A prediction beyond every accuracy the predictor was fitted on is an extrapolation, which
+        // a refitted predictor can make far above anything measured: it is flagged and reported at
+        // the nearest accuracy it has seen. The search itself ranks on the raw predictions.
         double p = cand.predictedAccuracy();
         boolean outside = p < tableMin || p > tableMax;
         Candidate reported = outside ? new Candidate(cand.arch(), Math.max(tableMin, Math.min(tableMax, p)), cand.costs())

@@ -214,8 +214,8 @@ public record RunReport(int formatVersion, String created, String preset, String
                 device.predictMs(searchSpace.min()), device.predictMs(searchSpace.max()));
         Refined after = null;
         if (refined != null) {
-            after = new Refined(refined.rows(), slices.rowsAdded(), tree(refined.mlpQuality()),
-                    tree(refined.ridgeQuality()), cv(refined, "mlp"), cv(refined, "ridge"),
+            after = new Refined(refined.rows(), slices.rowsAdded(), QualityReport.Figures.of(refined.mlpQuality()),
+                    QualityReport.Figures.of(refined.ridgeQuality()), cv(refined, "mlp"), cv(refined, "ridge"),
                     refined.crossValidation().stream().map(Object::toString).toList());
         }
         List<String> lines = new java.util.ArrayList<>();
@@ -223,7 +223,7 @@ public record RunReport(int formatVersion, String created, String preset, String
         lines.add(preds.ridgeQuality().toString());
         preds.crossValidation().forEach(v -> lines.add(v.toString()));
         Predictor predictor = new Predictor(preds.rows(), newRows, preds.best().name(), preds.choice().why(),
-                preds.crossValidationReused(), tree(preds.mlpQuality()), tree(preds.ridgeQuality()), cv(preds, "mlp"),
+                preds.crossValidationReused(), QualityReport.Figures.of(preds.mlpQuality()), QualityReport.Figures.of(preds.ridgeQuality()), cv(preds, "mlp"),
                 cv(preds, "ridge"), after, lines);
         ClosedLoopInfo cl = new ClosedLoopInfo(loop.k(), loop.rounds(), slices.loop().measured().size(),
                 slices.tableNote());
@@ -242,10 +242,6 @@ public record RunReport(int formatVersion, String created, String preset, String
         return new RunReport(FORMAT_VERSION, java.time.Instant.now().toString(), preset, searchSpace.name(),
                 SpaceJson.of(searchSpace), data, seed, checkpointSha256, training, dev, predictor, cl, ci.describe(),
                 ci.widerThan(2), sl, plot == null ? null : plot.toString(), costs, totalWallS);
-    }
-
-    private static QualityReport.Figures tree(ofa4j.predictor.PredictorQuality q) {
-        return QualityReport.Figures.of(q);
     }
 
     private static QualityReport.CrossValidationFigures cv(ofa4j.predictor.PredictorStage.Predictors p, String kind) {

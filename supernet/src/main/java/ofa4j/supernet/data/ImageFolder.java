@@ -135,6 +135,35 @@ public final class ImageFolder {
 
     /** Reads only the header: is the image stored with a colour (non-grey) colour space? */
     private static boolean isStoredInColour(Path f) throws IOException {
+        return withReader(f, reader -> {
+            ImageTypeSpecifier type = reader.getRawImageType(0);
+            if (type == null) { // e.g. CMYK JPEGs: no raw type, but never grey
+                return true;
+            }
+            return type.getColorModel().getColorSpace().getType() != ColorSpace.TYPE_GRAY;
+        });
+    }
+
+    /** Work on an image reader positioned on a file's first image. */
+    @FunctionalInterface
+    private interface ReaderWork<T> {
+        T apply(ImageReader reader) throws IOException;
+    }
+
+    /** An image whose header declares more pixels than {@link #MAX_PIXELS}: reported as it is. */
+    private static final class TooLarge extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TooLarge(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Opens a PNG/JPEG reader on {@code f}, runs {@code work} and disposes of the reader; any other
+     * failure becomes one "cannot decode image" message naming the file.
+     */
+    private static <T> T withReader(Path f, ReaderWork<T> work) throws IOException {
         try (ImageInputStream in = ImageIO.createImageInputStream(f.toFile())) {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
@@ -143,11 +172,9 @@ public final class ImageFolder {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
-                ImageTypeSpecifier type = reader.getRawImageType(0);
-                if (type == null) { // e.g. CMYK JPEGs: no raw type, but never grey
-                    return true;
-                }
-                return type.getColorModel().getColorSpace().getType() != ColorSpace.TYPE_GRAY;
+                return work.apply(reader);
+            } catch (TooLarge e) {
+                throw e;
             } catch (IOException | RuntimeException e) {
                 throw new IOException("cannot decode image " + f + ": " + e.getMessage(), e);
             } finally {
@@ -169,34 +196,15 @@ public final class ImageFolder {
     static final long MAX_PIXELS = Long.getLong("ofa.maxImagePixels", 40_000_000L);
 
     private static float[] readImage(Path f, int channels, int size) throws IOException {
-        BufferedImage img;
-        try (ImageInputStream in = ImageIO.createImageInputStream(f.toFile())) {
-            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
-            if (readers == null || !readers.hasNext()) {
-                throw new IOException("cannot decode image " + f + ": not a readable PNG or JPEG");
+        BufferedImage img = withReader(f, reader -> {
+            long w = reader.getWidth(0);
+            long h = reader.getHeight(0);
+            if (w * h > MAX_PIXELS) { // read from the header: nothing decoded yet
+                throw new TooLarge("image " + f + " declares " + w + " x " + h + " pixels, more than the " + MAX_PIXELS
+                        + " allowed (raise with -Dofa.maxImagePixels=N in OFA_JAVA_OPTS)");
             }
-            ImageReader reader = readers.next();
-            try {
-                reader.setInput(in, true, true);
-                long w = reader.getWidth(0);
-                long h = reader.getHeight(0);
-                if (w * h > MAX_PIXELS) { // read from the header: nothing decoded yet
-                    throw new IOException("image " + f + " declares " + w + " x " + h + " pixels, more than the "
-                            + MAX_PIXELS + " allowed (raise with -Dofa.maxImagePixels=N in OFA_JAVA_OPTS)");
-                }
-                img = reader.read(0);
-            } catch (IOException e) {
-                throw e.getMessage() != null && e.getMessage().startsWith("image " + f) ? e
-                        : new IOException("cannot decode image " + f + ": " + e.getMessage(), e);
-            } catch (RuntimeException e) {
-                throw new IOException("cannot decode image " + f + ": " + e.getMessage(), e);
-            } finally {
-                reader.dispose();
-            }
-        }
-        if (img == null) {
-            throw new IOException("cannot decode image " + f + ": not a readable PNG or JPEG");
-        }
+            return reader.read(0); // never null: a reader throws instead
+        });
         BufferedImage scaled = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = scaled.createGraphics();
         try {

@@ -450,9 +450,8 @@ public final class ProgressiveShrinkingTrainer {
      *
      * @param loss mean loss so far
      * @param accuracy training accuracy so far, fraction
-     * @return e.g. {@code  loss 1.91 acc 80.5%} (the speed is in the epoch's summary line: with it the
-     *     bar of a long phase name came out narrower than {@link ofa4j.supernet.Progress#MIN_BAR} in
-     *     one of a few renders)
+     * @return e.g. {@code  loss 1.91 acc 80.5%} (the speed is in the epoch's summary line, which
+     *     leaves the bar of a long phase name room above {@link ofa4j.supernet.Progress#MIN_BAR})
      */
     static String barMessage(double loss, double accuracy) {
         return String.format(Locale.ROOT, " loss %.2f acc %.1f%%", loss, 100 * accuracy);
