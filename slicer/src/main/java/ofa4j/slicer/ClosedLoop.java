@@ -2,6 +2,7 @@ package ofa4j.slicer;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -93,6 +94,37 @@ public final class ClosedLoop {
          * @throws Exception if fitting or writing fails
          */
         AccuracyPredictor refit(List<MeasuredCandidate> rows) throws Exception;
+
+        /**
+         * The predictor fitted, as the last {@link #refit}, on every row so far except those of one
+         * subnet: its out-of-sample prediction of that subnet, which has seen every other
+         * measurement. By default not supported.
+         *
+         * @param arch the subnet whose rows are left out
+         * @return the predictor, or null when not supported
+         * @throws Exception if fitting fails
+         */
+        default AccuracyPredictor fitWithout(ArchConfig arch) throws Exception {
+            return null;
+        }
+    }
+
+    /**
+     * The accuracy reported for a delivered subnet.
+     *
+     * @param accuracy predicted validation accuracy (fraction), clamped to the accuracies the
+     *     predictor was fitted on when {@code outsideTableRange}
+     * @param predictor name of the predictor
+     * @param outsideTableRange true when the raw prediction lay outside those accuracies
+     * @param basis how it was made: {@link #SEARCH} (the prediction the search ranked by) or {@link
+     *     #OUT_OF_SAMPLE} (the refined predictor, refitted without the subnet's own measurement)
+     */
+    public record Prediction(double accuracy, String predictor, boolean outsideTableRange, String basis) {
+        /** The prediction the search ranked the subnet by. */
+        public static final String SEARCH = "search";
+
+        /** The refined predictor's prediction with the subnet's own measured row left out. */
+        public static final String OUT_OF_SAMPLE = "refined, own measurement left out";
     }
 
     /**
@@ -170,9 +202,11 @@ public final class ClosedLoop {
      * @param notes what happened (tightening, rejections) in plain words
      * @param latencyMeasured true when every latency bound of the constraint was checked by
      *     measurement; false when some device is remote and its prediction was kept
+     * @param prediction the accuracy reported for the delivered subnet: with refinement, the refined
+     *     predictor's out-of-sample prediction (the search's own is in {@code delivered})
      */
     public record Outcome(Fleet.Target target, MeasuredCandidate delivered, List<MeasuredCandidate> proposed,
-            List<SearchResult> searches, List<String> notes, boolean latencyMeasured) {
+            List<SearchResult> searches, List<String> notes, boolean latencyMeasured, Prediction prediction) {
         /** Copies the lists. */
         public Outcome {
             proposed = List.copyOf(proposed);
@@ -190,6 +224,13 @@ public final class ClosedLoop {
     private final int rounds;
     private double tableMin;
     private double tableMax;
+    private final double fittedMin;
+    private final double fittedMax;
+    /** Every row given to the refiner, by arch key (guarded by {@code this}). */
+    private final Map<String, Double> refitRows = new LinkedHashMap<>();
+    /** Out-of-sample predictions by arch key, valid while {@code refitRows} has {@code oosRows} rows. */
+    private final Map<String, Prediction> outOfSample = new HashMap<>();
+    private int oosRows = -1;
     private final CostTable table;
     /** Validation images a candidate is screened on first (0: every candidate on the whole split). */
     private int screenImages;
@@ -233,6 +274,8 @@ public final class ClosedLoop {
         this.rounds = rounds;
         this.tableMin = tableRange == null ? Double.NEGATIVE_INFINITY : tableRange[0];
         this.tableMax = tableRange == null ? Double.POSITIVE_INFINITY : tableRange[1];
+        this.fittedMin = tableMin;
+        this.fittedMax = tableMax;
         this.table = new CostTable(space);
     }
 
@@ -292,18 +335,19 @@ public final class ClosedLoop {
      *     no measured candidate meets it after the tightening rounds (naming the target)
      * @throws IllegalStateException if a measurement fails (naming the subnet)
      */
-    public List<Outcome> run(List<Fleet.Target> targets, long seed) {
+    public synchronized List<Outcome> run(List<Fleet.Target> targets, long seed) {
         SplittableRandom seeds = new SplittableRandom(seed);
         List<Outcome> out = new ArrayList<>();
         for (Fleet.Target t : targets) {
             long s = seeds.nextLong();
             try {
-                out.add(run(t, s));
+                out.add(runOne(t, s));
             } catch (InfeasibleConstraintException e) {
                 throw new InfeasibleConstraintException("target " + t.name() + ": " + e.getMessage(), e.cheapest());
             }
         }
-        return out;
+        // every target's prediction from the predictor that has seen all the targets' measurements
+        return out.stream().map(this::withReportedPrediction).toList();
     }
 
     /**
@@ -316,6 +360,10 @@ public final class ClosedLoop {
      *     measured candidate meets it after the tightening rounds
      */
     public synchronized Outcome run(Fleet.Target target, long seed) {
+        return withReportedPrediction(runOne(target, seed));
+    }
+
+    private Outcome runOne(Fleet.Target target, long seed) {
         Constraint c = target.constraint();
         Map<String, Double> factor = new LinkedHashMap<>();
         for (Constraint.LatencyBound b : c.latencyBounds()) {
@@ -368,6 +416,7 @@ public final class ClosedLoop {
                     for (MeasuredCandidate row : rows) { // the refitted predictor has seen these accuracies too
                         tableMin = Math.min(tableMin, row.measurement().valAccuracy());
                         tableMax = Math.max(tableMax, row.measurement().valAccuracy());
+                        refitRows.put(row.arch().key(), row.measurement().valAccuracy());
                     }
                 } catch (Exception e) {
                     throw new IllegalStateException("refitting the accuracy predictor failed: " + e.getMessage(), e);
@@ -375,7 +424,9 @@ public final class ClosedLoop {
             }
             MeasuredCandidate best = bestFeasible(c, byMeasurement);
             if (best != null && round >= rounds) {
-                return new Outcome(target, best, proposed.stream().map(pool::get).toList(), searches, notes, allLocal);
+                return new Outcome(target, best, proposed.stream().map(pool::get).toList(), searches, notes, allLocal,
+                        new Prediction(best.candidate().predictedAccuracy(), best.predictor(), best.outsideTableRange(),
+                                Prediction.SEARCH));
             }
             if (best == null && round < maxRounds) {
                 tighten(c, factor, thisRound, notes, round);
@@ -383,6 +434,52 @@ public final class ClosedLoop {
         }
         List<MeasuredCandidate> all = proposed.stream().map(pool::get).toList();
         throw new InfeasibleConstraintException(noneMet(c, all), cheapestMeasured(c, all));
+    }
+
+    /**
+     * The outcome with the accuracy to report for its delivered subnet. Without refinement, or when
+     * the refiner cannot leave rows out, that is the search's prediction. With refinement it is the
+     * refined predictor's prediction refitted without the subnet's own measured row: the search's
+     * prediction came from a predictor that had not yet seen the region the search went to, and the
+     * in-sample prediction of the refitted one would have seen the very measurement it is compared
+     * with. It is clamped and flagged like the search's, against the accuracies fitted on (the
+     * table and the other measured rows).
+     */
+    private Outcome withReportedPrediction(Outcome o) {
+        if (refiner == null || refitRows.isEmpty()) {
+            return o;
+        }
+        if (oosRows != refitRows.size()) {
+            outOfSample.clear();
+            oosRows = refitRows.size();
+        }
+        String key = o.delivered().arch().key();
+        Prediction p = outOfSample.get(key);
+        if (p == null) {
+            AccuracyPredictor fitted;
+            try {
+                fitted = refiner.fitWithout(o.delivered().arch());
+            } catch (Exception e) {
+                throw new IllegalStateException("refitting the accuracy predictor without subnet " + key + " failed: "
+                        + e.getMessage(), e);
+            }
+            if (fitted == null) {
+                return o;
+            }
+            double lo = Math.max(0, fittedMin);
+            double hi = Math.min(1, fittedMax);
+            for (Map.Entry<String, Double> e : refitRows.entrySet()) {
+                if (!e.getKey().equals(key)) {
+                    lo = Math.min(lo, e.getValue());
+                    hi = Math.max(hi, e.getValue());
+                }
+            }
+            double raw = fitted.predict(List.of(o.delivered().arch()))[0];
+            boolean outside = raw < lo || raw > hi;
+            p = new Prediction(Math.max(lo, Math.min(hi, raw)), fitted.name(), outside, Prediction.OUT_OF_SAMPLE);
+            outOfSample.put(key, p);
+        }
+        return new Outcome(o.target(), o.delivered(), o.proposed(), o.searches(), o.notes(), o.latencyMeasured(), p);
     }
 
     /**

@@ -150,10 +150,15 @@ public record RunReport(int formatVersion, String created, String preset, String
      * @param outsideTableRange whether its prediction lies outside the accuracy table's range
      * @param onnx the ONNX file
      * @param report its slice report
+     * @param predictedAccuracyBasis how {@code predictedAccuracy} was predicted ({@link
+     *     ClosedLoop.Prediction#basis}); absent in reports of earlier versions
+     * @param searchPredictedAccuracy the prediction the search ranked it by; absent in reports of
+     *     earlier versions
      */
     public record Slice(String target, String key, long macs, long params, double predictedAccuracy,
             double valAccuracy, double testAccuracy, double predictedLatencyMs, Double measuredLatencyMs,
-            int candidatesMeasured, int deliveredFromRound, boolean outsideTableRange, String onnx, String report) {}
+            int candidatesMeasured, int deliveredFromRound, boolean outsideTableRange, String onnx, String report,
+            String predictedAccuracyBasis, Double searchPredictedAccuracy) {}
 
     /**
      * One stage's cost.
@@ -233,8 +238,9 @@ public record RunReport(int formatVersion, String created, String preset, String
                     r.candidate().costs().params(), r.candidate().predictedAccuracy(), r.valAccuracy(),
                     r.testAccuracy(), device.predictMs(r.candidate().arch()),
                     Double.isNaN(r.measuredLatencyMs()) ? null : r.measuredLatencyMs(), r.outcome().proposed().size(),
-                    r.outcome().delivered().round(), r.outcome().delivered().outsideTableRange(),
-                    r.onnxFile().toString(), r.reportFile().toString()));
+                    r.outcome().delivered().round(), r.outcome().prediction().outsideTableRange(),
+                    r.onnxFile().toString(), r.reportFile().toString(), r.outcome().prediction().basis(),
+                    r.outcome().delivered().candidate().predictedAccuracy()));
         }
         double bestVal = slices.reports().stream().mapToDouble(Specialiser.Report::valAccuracy).max().orElse(0.5);
         var ci = ofa4j.predictor.BinomialInterval.wilson95(bestVal, data.valImages());
@@ -294,6 +300,10 @@ public record RunReport(int formatVersion, String created, String preset, String
                     100 * s.valAccuracy(), 100 * s.testAccuracy(), s.predictedLatencyMs(),
                     s.measuredLatencyMs() == null ? "-" : String.format(Locale.ROOT, "%.3f", s.measuredLatencyMs()),
                     s.candidatesMeasured()));
+        }
+        if (slices.stream().anyMatch(s -> ClosedLoop.Prediction.OUT_OF_SAMPLE.equals(s.predictedAccuracyBasis()))) {
+            md.append("\npred. acc: the refined predictor's prediction with the slice's own measurement left out"
+                    + " (the search's prediction is in each slice's report).\n");
         }
         if (slices.stream().anyMatch(Slice::outsideTableRange)) {
             md.append("\n(!) predicted outside the range of accuracies in the accuracy table: an extrapolation.\n");

@@ -183,9 +183,13 @@ public final class SliceJson {
      * @param accuracyPredictor predictor kind
      * @param outsideTableRange whether the prediction lies outside the table's range
      * @param latencyMs predicted latency by device
+     * @param accuracyBasis how {@code accuracy} was predicted ({@link ClosedLoop.Prediction#basis});
+     *     absent in files of earlier versions (the search's prediction)
+     * @param searchAccuracy the prediction the search ranked the subnet by (the same as {@code
+     *     accuracy} when the basis is the search); absent in files of earlier versions
      */
     public record PredictedSlice(double accuracy, String accuracyPredictor, boolean outsideTableRange,
-            Map<String, Double> latencyMs) {}
+            Map<String, Double> latencyMs, String accuracyBasis, Double searchAccuracy) {}
 
     /**
      * What was measured for the delivered subnet.

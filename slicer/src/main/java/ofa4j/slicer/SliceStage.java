@@ -193,7 +193,16 @@ public final class SliceStage {
                     }
                 }
             }
-            List<AccuracySample> rows = tableAndMeasured(space, dir);
+            return fit(tableAndMeasured(space, dir));
+        }
+
+        @Override
+        public AccuracyPredictor fitWithout(ArchConfig arch) throws IOException {
+            String key = arch.canonical().key();
+            return fit(tableAndMeasured(space, dir).stream().filter(r -> !r.key().equals(key)).toList());
+        }
+
+        private AccuracyPredictor fit(List<AccuracySample> rows) {
             if ("ridge".equals(kind)) {
                 return RidgeAccuracyPredictor.fit(space, rows, seed);
             }

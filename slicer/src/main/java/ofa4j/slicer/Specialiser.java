@@ -305,7 +305,7 @@ public final class Specialiser {
         long t0 = System.nanoTime();
         String name = outcome.target().name();
         ClosedLoop.MeasuredCandidate delivered = outcome.delivered();
-        Candidate best = delivered.candidate();
+        Candidate best = reported(outcome);
         Map<String, Double> steps = new LinkedHashMap<>();
         steps.put("search", outcome.searches().stream().mapToDouble(SearchResult::wallMs).sum());
         steps.put("measure_candidates", outcome.proposed().stream().filter(m -> m.proposedBy().equals(name))
@@ -363,6 +363,12 @@ public final class Specialiser {
         report(outcome, val, test, latency, timings, verifyDiff, timing, onnxFile, onnx, steps,
                 normalised ? rawTimings : null, normalised ? speedRatios : null).write(reportFile);
         return new Report(name, best, val, test, latency, verifyDiff, onnxFile, reportFile, steps, outcome);
+    }
+
+    /** The delivered subnet with the accuracy the outcome reports for it. */
+    private static Candidate reported(ClosedLoop.Outcome outcome) {
+        Candidate c = outcome.delivered().candidate();
+        return new Candidate(c.arch(), outcome.prediction().accuracy(), c.costs());
     }
 
     private static double median(List<Double> v) {
@@ -424,7 +430,7 @@ public final class Specialiser {
 
     private Map<String, String> metadata(ClosedLoop.Outcome outcome, double val, double test, double latency,
             LocalTiming timing) {
-        Candidate best = outcome.delivered().candidate();
+        Candidate best = reported(outcome);
         Map<String, String> m = new LinkedHashMap<>();
         String p = METADATA_PREFIX;
         m.put(p + "target", outcome.target().name());
@@ -434,6 +440,7 @@ public final class Specialiser {
         m.put(p + "search", last.strategy() + ", " + outcome.searches().size() + " round(s), "
                 + outcome.proposed().size() + " candidates measured, delivered from round " + outcome.delivered().round());
         m.put(p + "predicted_accuracy", fmt(best.predictedAccuracy()));
+        m.put(p + "predicted_accuracy_basis", outcome.prediction().predictor() + ", " + outcome.prediction().basis());
         for (Map.Entry<String, Double> e : best.costs().latencyMs().entrySet()) {
             m.put(p + "predicted_latency_ms." + e.getKey(), fmt(e.getValue()));
         }
@@ -457,7 +464,7 @@ public final class Specialiser {
     private SliceJson.Report report(ClosedLoop.Outcome outcome, double val, double test, double latency,
             List<Double> timings, double verifyDiff, LocalTiming timing, Path onnxFile, byte[] onnx,
             Map<String, Double> steps, List<Double> rawTimings, List<Double> slowdowns) {
-        Candidate best = outcome.delivered().candidate();
+        Candidate best = reported(outcome);
         SearchResult last = outcome.searches().get(outcome.searches().size() - 1);
         List<String> notes = new ArrayList<>();
         outcome.searches().forEach(sr -> notes.addAll(sr.notes()));
@@ -470,9 +477,10 @@ public final class Specialiser {
                 outcome.latencyMeasured() ? null
                         : "a latency bound refers to a device that is not this machine: its predicted latency was kept",
                 notes);
-        SliceJson.PredictedSlice pred = new SliceJson.PredictedSlice(best.predictedAccuracy(),
-                outcome.delivered().predictor(), outcome.delivered().outsideTableRange(),
-                new LinkedHashMap<>(best.costs().latencyMs()));
+        ClosedLoop.Prediction prediction = outcome.prediction();
+        SliceJson.PredictedSlice pred = new SliceJson.PredictedSlice(prediction.accuracy(), prediction.predictor(),
+                prediction.outsideTableRange(), new LinkedHashMap<>(best.costs().latencyMs()), prediction.basis(),
+                outcome.delivered().candidate().predictedAccuracy());
         boolean timed = !Double.isNaN(latency);
         String note = !timed ? "not measured: the target's device is not this machine"
                 : rawTimings == null ? null

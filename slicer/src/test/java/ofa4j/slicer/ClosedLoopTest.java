@@ -203,6 +203,81 @@ class ClosedLoopTest {
         assertTrue(clamped > 0, "SmoothAccuracy predicts beyond [0.5, 0.6] for some candidates");
     }
 
+    /** A predictor of one value for every subnet. */
+    private record Constant(double value, String name) implements AccuracyPredictor {
+        @Override
+        public double[] predict(List<ArchConfig> archs) {
+            double[] p = new double[archs.size()];
+            java.util.Arrays.fill(p, value);
+            return p;
+        }
+    }
+
+    @Test
+    void withRefinementTheDeliveredSubnetIsReportedOutOfSampleByTheRefinedPredictor() {
+        FakeMeasurer m = new FakeMeasurer(1.0);
+        List<String> leftOut = new ArrayList<>();
+        ClosedLoop.Refiner r = new ClosedLoop.Refiner() {
+            @Override
+            public AccuracyPredictor refit(List<ClosedLoop.MeasuredCandidate> rows) {
+                return new TestPredictors.SmoothAccuracy(SPACE, 1);
+            }
+
+            @Override
+            public AccuracyPredictor fitWithout(ArchConfig arch) {
+                leftOut.add(arch.key());
+                return new Constant(0.5 + 0.01 * leftOut.size(), "loo");
+            }
+        };
+        ClosedLoop loop = new ClosedLoop(SPACE, new TestPredictors.SmoothAccuracy(SPACE, 1), SMALL, m, r, local(), 3, 1,
+                new double[] {0.0, 1.0});
+        // two targets with the same budget deliver the same subnet: one refit leaves it out
+        Constraint c = Constraint.builder().maxLatencyMs(CPU, midBudget()).build();
+        List<ClosedLoop.Outcome> out = loop.run(List.of(new Fleet.Target("a", c), new Fleet.Target("b", c)), 5);
+        assertEquals(out.get(0).delivered().arch().key(), out.get(1).delivered().arch().key());
+        assertEquals(List.of(out.get(0).delivered().arch().key()), leftOut);
+        for (ClosedLoop.Outcome o : out) {
+            assertEquals(ClosedLoop.Prediction.OUT_OF_SAMPLE, o.prediction().basis());
+            assertEquals("loo", o.prediction().predictor());
+            assertEquals(0.51, o.prediction().accuracy(), 1e-12);
+            assertFalse(o.prediction().outsideTableRange());
+            // the search's own prediction stays with the candidate
+            assertEquals(new TestPredictors.SmoothAccuracy(SPACE, 1).predict(o.delivered().arch()),
+                    o.delivered().candidate().predictedAccuracy(), 1e-12);
+        }
+    }
+
+    @Test
+    void anOutOfSamplePredictionBeyondTheOtherRowsIsClampedAndFlaggedAndWithoutRefinementTheSearchsStands() {
+        FakeMeasurer m = new FakeMeasurer(1.0);
+        ClosedLoop.Refiner r = new ClosedLoop.Refiner() {
+            @Override
+            public AccuracyPredictor refit(List<ClosedLoop.MeasuredCandidate> rows) {
+                return new TestPredictors.SmoothAccuracy(SPACE, 1);
+            }
+
+            @Override
+            public AccuracyPredictor fitWithout(ArchConfig arch) {
+                return new Constant(1.7, "wild");
+            }
+        };
+        Fleet.Target t = new Fleet.Target("t", Constraint.builder().maxLatencyMs(CPU, midBudget()).build());
+        ClosedLoop loop = new ClosedLoop(SPACE, new TestPredictors.SmoothAccuracy(SPACE, 1), SMALL, m, r, local(), 3, 1,
+                new double[] {0.2, 0.3});
+        ClosedLoop.Outcome o = loop.run(t, 5);
+        String key = o.delivered().arch().key();
+        double othersMax = Math.max(0.3, loop.measured().stream().filter(x -> !x.arch().key().equals(key))
+                .mapToDouble(x -> x.measurement().valAccuracy()).max().orElse(0.3));
+        assertTrue(o.prediction().outsideTableRange());
+        assertEquals(othersMax, o.prediction().accuracy(), 1e-12);
+
+        ClosedLoop plain = new ClosedLoop(SPACE, new TestPredictors.SmoothAccuracy(SPACE, 1), SMALL, new FakeMeasurer(1.0),
+                null, local(), 3, 1, null);
+        ClosedLoop.Outcome p = plain.run(t, 5);
+        assertEquals(ClosedLoop.Prediction.SEARCH, p.prediction().basis());
+        assertEquals(p.delivered().candidate().predictedAccuracy(), p.prediction().accuracy(), 0.0);
+    }
+
     @Test
     void anImpossibleMeasuredBudgetEndsWithOneMessageNamingItAndTheFastestMeasurement() {
         FakeMeasurer m = new FakeMeasurer(20.0); // everything is 20x slower than predicted

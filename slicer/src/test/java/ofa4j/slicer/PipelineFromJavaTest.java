@@ -50,6 +50,33 @@ class PipelineFromJavaTest {
                         assertTrue(r.outcome().delivered().measuredLatencyMs(cpu.name()) <= b.maxMs(), r.target());
                     }
                 }
+                // each delivered slice is reported by the refined predictor refitted without its own row
+                java.util.List<ofa4j.predictor.AccuracySample> all = PredictorStage.tableAndMeasured(space, pd);
+                for (Specialiser.Report r : s.reports()) {
+                    SliceJson.Report json = SliceJson.Report.read(r.reportFile());
+                    assertEquals(ClosedLoop.Prediction.OUT_OF_SAMPLE, json.predicted().accuracyBasis(), r.target());
+                    assertEquals(r.outcome().delivered().candidate().predictedAccuracy(),
+                            json.predicted().searchAccuracy(), 1e-12, r.target());
+                    String key = r.candidate().arch().key();
+                    java.util.List<ofa4j.predictor.AccuracySample> others =
+                            all.stream().filter(x -> !x.key().equals(key)).toList();
+                    // a row unless it was measured in a tightening round after the last refit
+                    assertTrue(others.size() == all.size() - 1 || r.outcome().delivered().round() > 1,
+                            r.target() + " delivered from round " + r.outcome().delivered().round() + " is no row");
+                    double expected;
+                    if ("ridge".equals(p.best().name())) {
+                        expected = ofa4j.predictor.RidgeAccuracyPredictor.fit(space, others, 1).predict(r.candidate().arch());
+                    } else {
+                        try (ofa4j.predictor.MlpAccuracyPredictor mlp = ofa4j.predictor.MlpAccuracyPredictor.train(space,
+                                others, ofa4j.predictor.MlpAccuracyPredictor.Config.defaults(1))) {
+                            expected = mlp.predict(r.candidate().arch());
+                        }
+                    }
+                    double lo = others.stream().mapToDouble(ofa4j.predictor.AccuracySample::accuracy).min().orElseThrow();
+                    double hi = others.stream().mapToDouble(ofa4j.predictor.AccuracySample::accuracy).max().orElseThrow();
+                    assertEquals(Math.max(lo, Math.min(hi, expected)), json.predicted().accuracy(), 1e-6, r.target());
+                    assertEquals(expected < lo || expected > hi, json.predicted().outsideTableRange(), r.target());
+                }
                 assertEquals(20, p.rows());
                 assertTrue(Files.isRegularFile(pd.resolve(PredictorStage.QUALITY_FILE)));
             }

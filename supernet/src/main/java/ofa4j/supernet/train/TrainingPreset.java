@@ -170,7 +170,7 @@ public record TrainingPreset(
      */
     public static TrainingPreset quick() {
         return new TrainingPreset(
-                "quick", 20_000, 2_000, 128, List.of(6, 1, 1, 1, 1, 1), List.of(1, 1, 1, 1, 1, 1), 0.1, 0.1, 500, 500);
+                "quick", 20_000, 5_000, 128, List.of(6, 1, 1, 1, 1, 1), List.of(1, 1, 1, 1, 1, 1), 0.1, 0.1, 500, 500);
     }
 
     /**
