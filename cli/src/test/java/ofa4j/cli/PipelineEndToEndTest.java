@@ -80,6 +80,49 @@ class PipelineEndToEndTest {
     }
 
     @Test
+    void everyDeliveredModelHasTheSameTestTop1InOpenCvAsInOnnxRuntime() throws Exception {
+        org.junit.jupiter.api.Assertions.assertNull(ofa4j.exporter.OpenCvDnn.unavailable(),
+                "OpenCV DNN is needed (apt-get install python3-opencv)");
+        RunReport r = RunReport.read(run.resolve("report.json"));
+        // the run's test split: the first test images
+        ofa4j.supernet.data.ImageSet test = FashionMnist.load(null, true).test().head(r.data().testImages());
+        assertEquals(r.data().testImages(), test.size());
+        int[] idx = java.util.stream.IntStream.range(0, test.size()).toArray();
+        for (RunReport.Slice s : r.slices()) {
+            byte[] onnx = Files.readAllBytes(Path.of(s.onnx()));
+            Map<String, String> meta = OnnxExporter.readMetadata(Path.of(s.onnx()));
+            int res = Integer.parseInt(meta.get("ofa4j.resolution"));
+            float[] mean = {Float.parseFloat(meta.get(ofa4j.models.Subnet.INPUT_MEAN_KEY))};
+            float[] std = {Float.parseFloat(meta.get(ofa4j.models.Subnet.INPUT_STD_KEY))};
+            float[] x = ofa4j.supernet.data.Batches.pixels(test, idx, res, mean, std);
+            float[] ort;
+            try (ofa4j.exporter.Verifier v = ofa4j.exporter.Verifier.open(onnx, 2)) {
+                ort = v.run(x, test.size(), 1, res, res).data();
+            }
+            float[] cv = ofa4j.exporter.OpenCvDnn.run(onnx, x, test.size(), 1, res, res).logits();
+            double ortTop1 = top1(ort, test.labels());
+            double cvTop1 = top1(cv, test.labels());
+            assertEquals(s.testAccuracy(), ortTop1, 1e-9, s.target() + ": ONNX Runtime top-1 is the reported test accuracy");
+            assertTrue(Math.abs(cvTop1 - ortTop1) <= 0.002, s.target() + ": OpenCV " + cvTop1 + " vs ONNX Runtime " + ortTop1);
+        }
+    }
+
+    private static double top1(float[] logits, int[] labels) {
+        int classes = logits.length / labels.length;
+        int correct = 0;
+        for (int i = 0; i < labels.length; i++) {
+            int best = 0;
+            for (int k = 1; k < classes; k++) {
+                if (logits[i * classes + k] > logits[i * classes + best]) {
+                    best = k;
+                }
+            }
+            correct += best == labels[i] ? 1 : 0;
+        }
+        return (double) correct / labels.length;
+    }
+
+    @Test
     void resumeReusesEveryStage() throws Exception {
         Path qf = run.resolve("predictor").resolve(PredictorStage.QUALITY_FILE);
         JsonObject cvBefore = JsonParser.parseString(Files.readString(qf)).getAsJsonObject().getAsJsonObject("cross_validation");

@@ -3,6 +3,7 @@ package ofa4j.exporter;
 import static ofa4j.exporter.OnnxGraph.floatAttr;
 import static ofa4j.exporter.OnnxGraph.intAttr;
 import static ofa4j.exporter.OnnxGraph.intsAttr;
+import static ofa4j.exporter.OnnxGraph.stringAttr;
 
 import java.util.List;
 import ofa4j.exporter.WeightSource.Role;
@@ -171,7 +172,7 @@ final class LayerEmitter {
         cur = convBn(cur, p + ".dw", p + ".dw.bn", h, h, l.kernel(), l.stride(), h);
         cur = activation(cur, l.activation(), p + ".dw.act");
         if (l.se()) {
-            cur = squeezeExcite(cur, p + ".se", h, l.seChannels());
+            cur = squeezeExcite(cur, p + ".se", h, l.seChannels(), l.outResolution());
         }
         cur = convBn(cur, p + ".project", p + ".project.bn", h, l.outChannels(), 1, 1, 1);
         if (l.residual()) {
@@ -180,8 +181,17 @@ final class LayerEmitter {
         return new Value(cur, 4);
     }
 
-    /** SE: GlobalAveragePool, 1x1 conv + bias, ReLU, 1x1 conv + bias, h-sigmoid, scale the input. */
-    private String squeezeExcite(String x, String p, int h, int r) {
+    /**
+     * SE: GlobalAveragePool, 1x1 conv + bias, ReLU, 1x1 conv + bias, h-sigmoid, scale the input.
+     *
+     * <p>The [N, C, 1, 1] gate is first broadcast to the feature map's [N, C, size, size] by a
+     * nearest-neighbour {@code Resize} (exact: every output pixel copies the one input pixel), so
+     * that the scaling is a {@code Mul} of two equal shapes. A {@code Mul} that broadcasts the gate
+     * itself is correct ONNX, but OpenCV's DNN module (4.6, Debian's) computes it wrongly (its output
+     * takes the gate's shape, and the model's logits become nearly constant); {@code Expand} and
+     * {@code Tile} are refused by that importer, and {@code Resize} is not.
+     */
+    private String squeezeExcite(String x, String p, int h, int r, int size) {
         String pooled = graph.node("GlobalAveragePool", p + ".pool", List.of(x));
         String red = biasedConv1x1(pooled, p + ".reduce", h, r);
         red = graph.node("Relu", p + ".relu", List.of(red));
@@ -193,7 +203,11 @@ final class LayerEmitter {
                         List.of(exp),
                         floatAttr("alpha", hSigmoidAlpha),
                         floatAttr("beta", H_SIGMOID_BETA));
-        return graph.node("Mul", p + ".mul", List.of(x, gate));
+        String scales = graph.initializer(p + ".scales", new int[] {4}, new float[] {1, 1, size, size});
+        String broadcast = graph.node("Resize", p + ".broadcast", List.of(gate, "", scales),
+                stringAttr("mode", "nearest"), stringAttr("coordinate_transformation_mode", "asymmetric"),
+                stringAttr("nearest_mode", "floor"));
+        return graph.node("Mul", p + ".mul", List.of(x, broadcast));
     }
 
     private String biasedConv1x1(String x, String name, int in, int out) {

@@ -95,7 +95,7 @@ final class OnnxGraph {
      */
     String node(String opType, String name, List<String> in, AttributeProto... attributes) {
         for (String i : in) {
-            if (!names.contains(i)) {
+            if (!i.isEmpty() && !names.contains(i)) { // "" is ONNX's omitted optional input
                 throw new IllegalStateException("node '" + name + "' consumes '" + i + "', which no node produced");
             }
         }
@@ -175,6 +175,11 @@ final class OnnxGraph {
 
     static AttributeProto floatAttr(String name, float v) {
         return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(v).build();
+    }
+
+    static AttributeProto stringAttr(String name, String v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+                .setS(com.google.protobuf.ByteString.copyFromUtf8(v)).build();
     }
 
     static AttributeProto intsAttr(String name, long... v) {

@@ -86,7 +86,7 @@ class LayerModelTest {
         List<String> ops = m.getGraph().getNodeList().stream().map(n -> n.getOpType()).toList();
         String act = se.activation() == Activation.RELU ? "Relu" : "HardSwish";
         List<String> want = new ArrayList<>(List.of("Conv", act, "Conv", act, "GlobalAveragePool", "Conv", "Relu", "Conv",
-                "HardSigmoid", "Mul", "Conv"));
+                "HardSigmoid", "Resize", "Mul", "Conv"));
         if (se.residual()) {
             want.add("Add");
         }

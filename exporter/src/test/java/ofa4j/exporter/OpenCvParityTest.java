@@ -1,0 +1,87 @@
+package ofa4j.exporter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import ofa4j.models.ArchConfig;
+import ofa4j.models.SearchSpace;
+import ofa4j.models.Subnet;
+import ofa4j.models.testing.RandomSubnets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Exported models compute the same logits in OpenCV's DNN module (Debian's python3-opencv, which
+ * {@code .ci/run} installs) as in ONNX Runtime: max, min and sampled subnets of two spaces, every
+ * resolution, on random inputs. A squeeze-excite {@code Mul} that broadcasts the gate gave
+ * near-constant logits in OpenCV 4.6.
+ */
+class OpenCvParityTest {
+
+    @Test
+    void openCvComputesTheLogitsOnnxRuntimeComputes() throws Exception {
+        assertNull(OpenCvDnn.unavailable(), "OpenCV DNN is needed (apt-get install python3-opencv)");
+        List<SearchSpace> spaces = List.of(SearchSpace.fmnist(), OnnxExporterTest.smallOfa());
+        SplittableRandom rng = new SplittableRandom(7);
+        int checked = 0;
+        for (SearchSpace space : spaces) {
+            List<ArchConfig> archs = new ArrayList<>(List.of(space.max(), space.min()));
+            for (int r : space.resolutions()) {
+                archs.add(space.uniform(pick(space.kernels(), rng), pick(space.expandRatios(), rng),
+                        pick(space.depths(), rng), r));
+            }
+            for (int i = 0; i < archs.size(); i++) {
+                ArchConfig a = archs.get(i);
+                Subnet s = RandomSubnets.create(space, a, 31 + i);
+                byte[] onnx = OnnxExporter.toBytes(s, Map.of());
+                int n = 16;
+                int c = space.inChannels();
+                int res = a.resolution();
+                float[] x = new float[n * c * res * res];
+                for (int j = 0; j < x.length; j++) {
+                    x[j] = (float) (rng.nextDouble() * 4 - 2);
+                }
+                float[] ort;
+                try (Verifier v = Verifier.open(onnx, 1)) {
+                    ort = v.run(x, n, c, res, res).data();
+                }
+                OpenCvDnn.Output cv = OpenCvDnn.run(onnx, x, n, c, res, res);
+                assertEquals(space.numClasses(), cv.classes(), a.key());
+                double maxDiff = 0;
+                double spread = 0;
+                for (int j = 0; j < ort.length; j++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(ort[j] - cv.logits()[j]));
+                    spread = Math.max(spread, Math.abs(ort[j] - ort[j % space.numClasses()]));
+                }
+                assertTrue(maxDiff <= 1e-4, space.name() + " " + a.key() + ": max |OpenCV - ORT| " + maxDiff);
+                // the inputs differ, so must the logits (a near-constant output is the failure seen)
+                assertTrue(spread > 1e-3, a.key() + ": logits barely depend on the input, spread " + spread);
+                assertEquals(top1(ort, space.numClasses()), top1(cv.logits(), space.numClasses()), a.key());
+                checked++;
+            }
+        }
+        assertTrue(checked >= 6, "models checked: " + checked);
+    }
+
+    private static int pick(List<Integer> choices, SplittableRandom rng) {
+        return choices.get(rng.nextInt(choices.size()));
+    }
+
+    private static List<Integer> top1(float[] logits, int classes) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < logits.length / classes; i++) {
+            int best = 0;
+            for (int k = 1; k < classes; k++) {
+                if (logits[i * classes + k] > logits[i * classes + best]) {
+                    best = k;
+                }
+            }
+            out.add(best);
+        }
+        return out;
+    }
+}
