@@ -128,6 +128,20 @@ final class CheckCommand implements Callable<Integer> {
         if (lower.endsWith(".onnx")) {
             return onnx(f);
         }
+        switch (name) { // tensor files named as a run names them, without their magic: the reader says why
+            case "params.bin", "teacher.bin" -> {
+                Supernet.readParameterFile(f);
+                throw new IllegalStateException("unreachable: the magic was not OFA4JNET");
+            }
+            case "optimizer.bin" -> { // the first format has a magic of its own
+                return "ofa4j optimizer state file (first format): " + NesterovSgd.readState(f).size() + " momentum buffers";
+            }
+            default -> { }
+        }
+        if (lower.endsWith(".subnet")) {
+            Subnet.load(f);
+            throw new IllegalStateException("unreachable: the magic was not OFA4JSUB");
+        }
         switch (name) {
             case "manifest.json" -> {
                 CheckpointManifest m = CheckpointManifest.read(f);

@@ -230,6 +230,12 @@ class BadFileCorpusTest {
             patch(f, 8, 7);
             rehash(f);
         }, "format version 7"));
+        c.add(check("params-not-a-tensor-file", "ckpt-000000024/params.bin", f -> Files.writeString(f, "weights"),
+                "magic OFA4JNET missing"));
+        c.add(check("optimizer-first-format-truncated", "ckpt-000000024/optimizer.bin", f -> {
+            copyFixture("micro-optimizer-v1.bin", f);
+            cut(f, (int) Files.size(f) - 9);
+        }, "is truncated"));
         c.add(check("metrics-not-json", "metrics.jsonl", f -> {
             copyFixture("metrics-quick.jsonl", f);
             replaceLine(f, 1, "epoch 2: loss 0.4");
