@@ -17,8 +17,9 @@ final class ArchOption {
      * @param value the option value
      * @param space the space the arch must belong to
      * @return the validated config
-     * @throws IOException if the file cannot be read
-     * @throws IllegalArgumentException naming what is wrong with the arch
+     * @throws IOException if the file cannot be read or does not hold an architecture of the space
+     *     (naming the file and what is wrong)
+     * @throws IllegalArgumentException naming what is wrong with a value that is not a file
      */
     static ArchConfig parse(String value, SearchSpace space) throws IOException {
         String v = value.trim();
@@ -39,8 +40,8 @@ final class ArchOption {
             json = ofa4j.models.JsonFiles.readText(p);
             try {
                 return space.validate(ArchConfig.fromJson(json));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--arch file " + p + ": " + e.getMessage(), e);
+            } catch (IllegalArgumentException e) { // the file is bad, not the command line: exit 1
+                throw new IOException("--arch file " + p + ": " + e.getMessage(), e);
             }
         }
         return space.validate(ArchConfig.fromJson(json));

@@ -34,12 +34,23 @@ final class Errors implements CommandLine.IExecutionExceptionHandler, CommandLin
         if (t instanceof UncheckedIOException && t.getCause() != null) {
             t = t.getCause();
         }
-        String msg = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        String msg = t.getMessage() == null ? t.getClass().getSimpleName() : oneLine(t.getMessage());
         cl.getErr().println("ofa " + cl.getCommandName() + ": " + msg);
         if (verbose) {
             t.printStackTrace(cl.getErr());
         }
         return t instanceof IllegalArgumentException ? USAGE : FAILURE;
+    }
+
+    /**
+     * A message on one line: a message of several lines (a library's hint on a second line) is
+     * joined with "; ".
+     *
+     * @param message the message
+     * @return its non-blank lines, stripped and joined
+     */
+    static String oneLine(String message) {
+        return String.join("; ", message.lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
     }
 
     /**

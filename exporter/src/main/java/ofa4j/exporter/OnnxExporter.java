@@ -271,7 +271,8 @@ public final class OnnxExporter {
         try (InputStream in = java.nio.file.Files.newInputStream(onnxFile)) {
             m = ModelProto.parseFrom(in);
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            throw new IOException(onnxFile + " is not an ONNX model: " + e.getMessage(), e);
+            String why = e.getMessage() == null ? "protobuf parse error" : e.getMessage().split("\\.\\s", 2)[0];
+            throw new IOException(onnxFile + " is not an ONNX model: " + why, e);
         }
         if (!m.hasGraph() || m.getIrVersion() <= 0) {
             throw new IOException(onnxFile + " is not an ONNX model (no graph or no ir_version)");

@@ -179,7 +179,7 @@ public final class JsonFiles {
         Throwable t = rootCause(e);
         Throwable pick = t instanceof IllegalArgumentException && t != e ? t : e;
         String m = pick.getMessage();
-        return m == null ? pick.getClass().getSimpleName() : m;
+        return m == null ? pick.getClass().getSimpleName() : oneLine(m);
     }
 
     /**
@@ -188,7 +188,44 @@ public final class JsonFiles {
      */
     public static String rootMessage(Throwable e) {
         Throwable t = rootCause(e);
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return t.getMessage() == null ? t.getClass().getSimpleName() : oneLine(t.getMessage());
+    }
+
+    /** Gson's hint for malformed input, which names an API rather than the problem. */
+    private static final String GSON_LENIENT_HINT = "Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON";
+
+    /**
+     * A message as one line for people: Gson's second line (a link to its troubleshooting page), a
+     * wrapped exception's class name in front and its hint to parse leniently are dropped, e.g.
+     * {@code malformed JSON at line 1 column 9 path $.key}.
+     */
+    private static String oneLine(String m) {
+        int nl = m.indexOf('\n');
+        String s = (nl >= 0 ? m.substring(0, nl) : m).strip();
+        s = s.replaceFirst("^(?:[a-z][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error): ", "");
+        s = s.replace(GSON_LENIENT_HINT, "malformed JSON").replaceFirst("^End of input at ", "the JSON ends early at ");
+        java.util.regex.Matcher t = GSON_TOKENS.matcher(s);
+        if (t.lookingAt()) {
+            s = "expected " + token(t.group(1)) + ", found " + token(t.group(2)) + s.substring(t.end());
+        }
+        return s;
+    }
+
+    /** Gson's "Expected BEGIN_OBJECT but was BEGIN_ARRAY": a value of the wrong kind. */
+    private static final java.util.regex.Pattern GSON_TOKENS = java.util.regex.Pattern.compile("Expected (an? \\w+|[A-Z_]+) but was ([A-Z_]+)");
+
+    private static String token(String gsonToken) {
+        return switch (gsonToken) {
+            case "BEGIN_OBJECT" -> "a JSON object";
+            case "BEGIN_ARRAY" -> "an array";
+            case "STRING" -> "a string";
+            case "NUMBER" -> "a number";
+            case "BOOLEAN" -> "true or false";
+            case "NULL" -> "null";
+            case "NAME" -> "a key";
+            case "END_DOCUMENT" -> "the end of the text";
+            default -> gsonToken; // already words: "a string", "an int"
+        };
     }
 
     private static Throwable rootCause(Throwable e) {

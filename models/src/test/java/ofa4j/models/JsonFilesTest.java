@@ -55,6 +55,23 @@ class JsonFilesTest {
     }
 
     @Test
+    void textThatIsNotJsonOfTheRightShapeGetsOneLineSayingWhereAndWhat() throws IOException {
+        Path f = dir.resolve("m.json");
+        Files.writeString(f, "{\"device_name\": oops}");
+        IOException e = assertThrows(IOException.class, () -> JsonFiles.read(f, Sample.class));
+        assertEquals(f + ": malformed JSON at line 1 column 17 path $.device_name", e.getMessage());
+        Files.writeString(f, "{\"format_version\": 1, ");
+        e = assertThrows(IOException.class, () -> JsonFiles.read(f, Sample.class));
+        assertEquals(f + ": the JSON ends early at line 1 column 23 path $.format_version", e.getMessage());
+        Files.writeString(f, "[1, 2]");
+        e = assertThrows(IOException.class, () -> JsonFiles.read(f, Sample.class));
+        assertEquals(f + ": expected a JSON object, found an array at line 1 column 2 path $", e.getMessage());
+        Files.writeString(f, "{\"format_version\": 1, \"device_name\": [1], \"lut_ms\": 1}");
+        e = assertThrows(IOException.class, () -> JsonFiles.read(f, Sample.class));
+        assertEquals(f + ": expected a string, found an array at line 1 column 39 path $.device_name", e.getMessage());
+    }
+
+    @Test
     void nonUtf8TextNamesTheFileAndTheOffset() throws IOException {
         Path f = dir.resolve("latin1.json");
         Files.write(f, new byte[] {'{', '"', 'a', (byte) 0xe9, '"', '}'});

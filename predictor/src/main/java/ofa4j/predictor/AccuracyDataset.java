@@ -90,7 +90,7 @@ public final class AccuracyDataset implements AutoCloseable {
                 // no newline: a row cut short by a kill; ignored (and cut off before appending)
                 break;
             }
-            String line = new String(bytes, start, nl - start, StandardCharsets.UTF_8).strip();
+            String line = utf8(file, bytes, start, nl - start, lineNo).strip();
             if (!line.isEmpty()) {
                 AccuracySample s = parseRow(file, lineNo, line, space);
                 if (rows.putIfAbsent(s.key(), s) != null) {
@@ -102,6 +102,21 @@ public final class AccuracyDataset implements AutoCloseable {
             good = start;
         }
         return new Parsed(rows, good);
+    }
+
+    /** One complete line, decoded strictly: a byte that is not UTF-8 is named, not replaced. */
+    private static String utf8(Path file, byte[] bytes, int start, int length, int lineNo) throws IOException {
+        java.nio.charset.CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes, start, length);
+        try {
+            return dec.decode(in).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            int at = in.position();
+            throw new IOException("accuracy dataset " + file + " line " + lineNo + " is not UTF-8 text: byte 0x"
+                    + String.format("%02x", bytes[Math.min(at, bytes.length - 1)] & 0xff) + " at offset " + at);
+        }
     }
 
     private static AccuracySample parseRow(Path file, int lineNo, String line, SearchSpace space)

@@ -71,7 +71,12 @@ public final class PredictorStage {
                     + " validation images); this call asks for " + calibrationImages + " (seed " + info.calibrationSeed()
                     + ", " + info.valImages() + "): use the same settings or another directory");
         }
-        info.save(file.getParent());
+        if (Files.isRegularFile(file)) {
+            AccuracyDataset.read(file, net.space()); // a damaged table fails here, before anything is written
+        }
+        if (!info.equals(old)) {
+            info.save(file.getParent());
+        }
         return AccuracyDatasetBuilder.builder()
                 .setSpace(net.space())
                 .setScorer(scorer)

@@ -110,6 +110,12 @@ class AccuracyDatasetTest {
         Files.writeString(f, "not json\n{}\n", StandardOpenOption.TRUNCATE_EXISTING);
         IOException e4 = assertThrows(IOException.class, () -> builder(f, 3, (a, s) -> 0.5).build());
         assertTrue(e4.getMessage().contains("line 1"), e4.getMessage());
+        // a byte that is not UTF-8 is named where it is, not replaced by U+FFFD and misread
+        String good = lines.get(0);
+        Files.write(f, (good + "\n{\"k\u00e9y\": 1}\n").getBytes(StandardCharsets.ISO_8859_1));
+        IOException e5 = assertThrows(IOException.class, () -> AccuracyDataset.read(f, space));
+        assertEquals("accuracy dataset " + f + " line 2 is not UTF-8 text: byte 0xe9 at offset " + (good.length() + 4),
+                e5.getMessage());
     }
 
     @Test

@@ -346,6 +346,18 @@ public final class Supernet implements AutoCloseable {
     }
 
     /**
+     * Reads and verifies a parameter file ({@code params.bin}, {@code teacher.bin}) without a
+     * supernet to load it into: magic, version, SHA-256, every shape against the bytes there.
+     *
+     * @param file the file
+     * @return its header (with the search space) and tensors
+     * @throws IOException naming the file and what is wrong
+     */
+    public static TensorFiles.Contents readParameterFile(Path file) throws IOException {
+        return TensorFiles.read(file, MAGIC, "ofa4j supernet parameter file", FORMAT_VERSION, FORMAT_VERSION, INDEX_KEY);
+    }
+
+    /**
      * Loads a file written by {@link #saveParameters(Path)} into this supernet (names and shapes
      * must match exactly). Nothing is changed unless the whole file is valid.
      *
@@ -354,8 +366,7 @@ public final class Supernet implements AutoCloseable {
      *     shapes (the message names the file and the first mismatch)
      */
     public void loadParameters(Path file) throws IOException {
-        TensorFiles.Contents c = TensorFiles.read(file, MAGIC, "ofa4j supernet parameter file", FORMAT_VERSION,
-                FORMAT_VERSION, INDEX_KEY);
+        TensorFiles.Contents c = readParameterFile(file);
         Map<String, NDArray> arrays = allArrays();
         for (Map.Entry<String, Tensor> e : c.tensors().entrySet()) {
             String name = e.getKey();

@@ -161,7 +161,8 @@ public final class ImageFolder {
 
     /**
      * Opens a PNG/JPEG reader on {@code f}, runs {@code work} and disposes of the reader; any other
-     * failure becomes one "cannot decode image" message naming the file.
+     * failure, and a decoder's warning about damaged data, becomes one "cannot decode image" message
+     * naming the file.
      */
     private static <T> T withReader(Path f, ReaderWork<T> work) throws IOException {
         try (ImageInputStream in = ImageIO.createImageInputStream(f.toFile())) {
@@ -170,9 +171,17 @@ public final class ImageFolder {
                 throw new IOException("cannot decode image " + f + ": not a readable PNG or JPEG");
             }
             ImageReader reader = readers.next();
+            List<String> warnings = new ArrayList<>();
+            // a decoder warns, and goes on with made-up pixels, where the data is damaged (a JPEG cut
+            // short: "Premature end of JPEG file"): such an image is refused like one that fails
+            reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             try {
                 reader.setInput(in, true, true);
-                return work.apply(reader);
+                T result = work.apply(reader);
+                if (!warnings.isEmpty()) {
+                    throw new IOException("damaged image data (" + warnings.get(0) + ")");
+                }
+                return result;
             } catch (TooLarge e) {
                 throw e;
             } catch (IOException | RuntimeException e) {

@@ -1,7 +1,6 @@
 package ofa4j.supernet.train;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -92,7 +91,7 @@ public final class Checkpoint {
         if (Files.exists(dir)) {
             // A leftover of a run killed while writing this very step (or a rewrite of the same
             // step): it is not what `latest` points to unless complete, so start it afresh.
-            if (dir.getFileName().toString().equals(readPointer(runDir))) {
+            if (dir.getFileName().toString().equals(pointerOrNull(runDir))) {
                 Files.deleteIfExists(runDir.resolve(LATEST_FILE));
             }
             deleteTree(dir);
@@ -108,7 +107,7 @@ public final class Checkpoint {
         CheckpointManifest.FileDigests files = new CheckpointManifest.FileDigests(
                 digest(dir.resolve(PARAMS_FILE)), digest(dir.resolve(OPTIMIZER_FILE)), teacherSha);
         CheckpointManifest.of(run, position, metrics, epochPartial, files).write(dir.resolve(MANIFEST_FILE));
-        String previous = readPointer(runDir);
+        String previous = pointerOrNull(runDir);
         AtomicFiles.writeString(runDir.resolve(LATEST_FILE), dir.getFileName() + "\n");
         pruneExcept(runDir, dir.getFileName().toString(), previous);
         return dir;
@@ -154,13 +153,36 @@ public final class Checkpoint {
         }
     }
 
+    /**
+     * The checkpoint directory name in {@code latest}, or null without pointer (no file, or an empty
+     * one).
+     *
+     * @throws IOException naming the file when it is not UTF-8 text or names anything but a
+     *     checkpoint directory of this run ({@code ckpt-} and 9 digits: never a path elsewhere)
+     */
     private static String readPointer(Path runDir) throws IOException {
         Path latest = runDir.resolve(LATEST_FILE);
         if (!Files.isRegularFile(latest)) {
             return null;
         }
-        String s = Files.readString(latest, StandardCharsets.UTF_8).trim();
-        return s.isEmpty() ? null : s;
+        String s = ofa4j.models.JsonFiles.readText(latest).trim();
+        if (s.isEmpty()) {
+            return null;
+        }
+        if (!OWN_DIR.matcher(s).matches()) {
+            throw new IOException("checkpoint pointer " + latest + " names '" + (s.length() > 60 ? s.substring(0, 60) + "..." : s)
+                    + "', not a checkpoint directory of this run (" + DIR_PREFIX + " and 9 digits)");
+        }
+        return s;
+    }
+
+    /** {@link #readPointer}, with a damaged pointer read as none (writing replaces it). */
+    private static String pointerOrNull(Path runDir) {
+        try {
+            return readPointer(runDir);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /**
@@ -191,8 +213,13 @@ public final class Checkpoint {
      * @throws IOException the newest checkpoint's problem when none verifies
      */
     public static Loaded readNewestGood(Path runDir, java.util.function.Consumer<String> warn) throws IOException {
-        String pointed = readPointer(runDir);
+        String pointed = null;
         IOException first = null;
+        try {
+            pointed = readPointer(runDir);
+        } catch (IOException e) {
+            first = e;
+        }
         if (pointed != null) {
             try {
                 return readLatest(runDir);
@@ -207,8 +234,9 @@ public final class Checkpoint {
             try {
                 Loaded l = read(d);
                 warn.accept(first != null
-                        ? "warning: checkpoint " + pointed + " is damaged (" + first.getMessage() + "); resuming from "
-                                + d.getFileName() + ", the newest one that verifies"
+                        ? "warning: " + (pointed != null ? "checkpoint " + pointed + " is damaged" : "the pointer is damaged")
+                                + " (" + first.getMessage() + "); resuming from " + d.getFileName()
+                                + ", the newest one that verifies"
                         : "warning: " + runDir + " has no '" + LATEST_FILE + "' pointer; resuming from "
                                 + d.getFileName() + ", the newest complete checkpoint");
                 return l;

@@ -175,10 +175,7 @@ public final class NesterovSgd implements AutoCloseable {
      */
     public void load(Path file, Map<String, Parameter> params) throws IOException {
         reset();
-        Map<String, Tensor> read = TensorFiles.hasMagic(file, FILE_MAGIC)
-                ? TensorFiles.read(file, FILE_MAGIC, "ofa4j optimizer state file", FILE_VERSION, FILE_VERSION, INDEX_KEY)
-                        .tensors()
-                : readVersion1(file);
+        Map<String, Tensor> read = readState(file);
         for (Map.Entry<String, Tensor> e : read.entrySet()) {
             String name = e.getKey();
             Parameter p = params.get(name);
@@ -194,6 +191,21 @@ public final class NesterovSgd implements AutoCloseable {
         }
         read.forEach((name, t) -> buffers.put(name, manager.create(t.data(), new Shape(
                 Arrays.stream(t.shape()).asLongStream().toArray()))));
+    }
+
+    /**
+     * Reads and verifies an optimizer state file of either format without parameters to check it
+     * against.
+     *
+     * @param file the file
+     * @return the momentum buffers by parameter name
+     * @throws IOException naming the file and what is wrong
+     */
+    public static Map<String, Tensor> readState(Path file) throws IOException {
+        return TensorFiles.hasMagic(file, FILE_MAGIC)
+                ? TensorFiles.read(file, FILE_MAGIC, "ofa4j optimizer state file", FILE_VERSION, FILE_VERSION, INDEX_KEY)
+                        .tensors()
+                : readVersion1(file);
     }
 
     /** Reads the first format: magic, version, momentum, decay, count, then per buffer name, shape, floats. */

@@ -70,6 +70,28 @@ class ImageFolderTest {
     }
 
     @Test
+    void aJpegCutShortIsRefusedNotFilledIn() throws IOException {
+        png(tmp.resolve("a/1.png"), 4, 0);
+        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(32, 32, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.util.Random rnd = new java.util.Random(2);
+        for (int y = 0; y < 32; y++) {
+            for (int x = 0; x < 32; x++) {
+                img.setRGB(x, y, rnd.nextInt(1 << 24));
+            }
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(img, "jpg", out);
+        byte[] jpeg = out.toByteArray();
+        Path cut = tmp.resolve("b/cut.jpg");
+        Files.createDirectories(cut.getParent());
+        Files.write(cut, java.util.Arrays.copyOf(jpeg, jpeg.length * 2 / 3)); // the decoder only warns
+        IOException e = assertThrows(IOException.class, () -> ImageFolder.load(tmp, 3, 4));
+        assertTrue(e.getMessage().startsWith("cannot decode image " + cut + ": damaged image data ("), e.getMessage());
+        Files.write(cut, jpeg);
+        assertEquals(2, ImageFolder.load(tmp, 3, 4).images().size());
+    }
+
+    @Test
     void anImageDeclaringTooManyPixelsIsRefusedBeforeDecoding() throws IOException {
         png(tmp.resolve("a/1.png"), 4, 0);
         Path huge = tmp.resolve("b/huge.png");

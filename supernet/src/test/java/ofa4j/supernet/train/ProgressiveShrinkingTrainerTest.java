@@ -183,6 +183,19 @@ class ProgressiveShrinkingTrainerTest {
         assertThrows(IllegalArgumentException.class, () -> base().build().train(data, b, false));
         Checkpoint.Loaded l = Checkpoint.readNewestGood(b, x -> { });
         assertEquals(12, l.manifest().position().globalStep());
+
+        // a pointer that names a path elsewhere, or is not text, is refused by name; resume falls back
+        Path latest = b.resolve(Checkpoint.LATEST_FILE);
+        Files.writeString(latest, "../../elsewhere\n");
+        IOException outside = assertThrows(IOException.class, () -> Checkpoint.readLatest(b));
+        assertEquals("checkpoint pointer " + latest + " names '../../elsewhere', not a checkpoint directory of this run"
+                + " (ckpt- and 9 digits)", outside.getMessage());
+        Files.write(latest, new byte[] {'c', 'k', (byte) 0xff, '\n'});
+        IOException notText = assertThrows(IOException.class, () -> Checkpoint.readLatest(b));
+        assertEquals(latest + " is not UTF-8 text: byte 0xff at offset 2", notText.getMessage());
+        List<String> said = new java.util.ArrayList<>();
+        assertEquals(12, Checkpoint.readNewestGood(b, said::add).manifest().position().globalStep());
+        assertTrue(said.size() == 1 && said.get(0).startsWith("warning: the pointer is damaged (" + latest), said.toString());
     }
 
     /** A kill while a checkpoint is being written leaves a directory without manifest: ignored. */
