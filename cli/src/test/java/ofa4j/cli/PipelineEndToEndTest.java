@@ -108,18 +108,7 @@ class PipelineEndToEndTest {
     }
 
     private static double top1(float[] logits, int[] labels) {
-        int classes = logits.length / labels.length;
-        int correct = 0;
-        for (int i = 0; i < labels.length; i++) {
-            int best = 0;
-            for (int k = 1; k < classes; k++) {
-                if (logits[i * classes + k] > logits[i * classes + best]) {
-                    best = k;
-                }
-            }
-            correct += best == labels[i] ? 1 : 0;
-        }
-        return (double) correct / labels.length;
+        return (double) ofa4j.supernet.Evaluator.countCorrect(logits, logits.length / labels.length, labels) / labels.length;
     }
 
     @Test

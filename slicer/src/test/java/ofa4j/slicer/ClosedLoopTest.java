@@ -213,11 +213,9 @@ class ClosedLoopTest {
         }
     }
 
-    @Test
-    void withRefinementTheDeliveredSubnetIsReportedOutOfSampleByTheRefinedPredictor() {
-        FakeMeasurer m = new FakeMeasurer(1.0);
-        List<String> leftOut = new ArrayList<>();
-        ClosedLoop.Refiner r = new ClosedLoop.Refiner() {
+    /** Refits to SmoothAccuracy(1); leaves rows out by asking {@code without}. */
+    private static ClosedLoop.Refiner leavingOut(java.util.function.Function<ArchConfig, AccuracyPredictor> without) {
+        return new ClosedLoop.Refiner() {
             @Override
             public AccuracyPredictor refit(List<ClosedLoop.MeasuredCandidate> rows) {
                 return new TestPredictors.SmoothAccuracy(SPACE, 1);
@@ -225,10 +223,19 @@ class ClosedLoopTest {
 
             @Override
             public AccuracyPredictor fitWithout(ArchConfig arch) {
-                leftOut.add(arch.key());
-                return new Constant(0.5 + 0.01 * leftOut.size(), "loo");
+                return without.apply(arch);
             }
         };
+    }
+
+    @Test
+    void withRefinementTheDeliveredSubnetIsReportedOutOfSampleByTheRefinedPredictor() {
+        FakeMeasurer m = new FakeMeasurer(1.0);
+        List<String> leftOut = new ArrayList<>();
+        ClosedLoop.Refiner r = leavingOut(arch -> {
+            leftOut.add(arch.key());
+            return new Constant(0.5 + 0.01 * leftOut.size(), "loo");
+        });
         ClosedLoop loop = new ClosedLoop(SPACE, new TestPredictors.SmoothAccuracy(SPACE, 1), SMALL, m, r, local(), 3, 1,
                 new double[] {0.0, 1.0});
         // two targets with the same budget deliver the same subnet: one refit leaves it out
@@ -250,17 +257,7 @@ class ClosedLoopTest {
     @Test
     void anOutOfSamplePredictionBeyondTheOtherRowsIsClampedAndFlaggedAndWithoutRefinementTheSearchsStands() {
         FakeMeasurer m = new FakeMeasurer(1.0);
-        ClosedLoop.Refiner r = new ClosedLoop.Refiner() {
-            @Override
-            public AccuracyPredictor refit(List<ClosedLoop.MeasuredCandidate> rows) {
-                return new TestPredictors.SmoothAccuracy(SPACE, 1);
-            }
-
-            @Override
-            public AccuracyPredictor fitWithout(ArchConfig arch) {
-                return new Constant(1.7, "wild");
-            }
-        };
+        ClosedLoop.Refiner r = leavingOut(arch -> new Constant(1.7, "wild"));
         Fleet.Target t = new Fleet.Target("t", Constraint.builder().maxLatencyMs(CPU, midBudget()).build());
         ClosedLoop loop = new ClosedLoop(SPACE, new TestPredictors.SmoothAccuracy(SPACE, 1), SMALL, m, r, local(), 3, 1,
                 new double[] {0.2, 0.3});
