@@ -26,8 +26,9 @@ public final class SparkOptions {
             + " directory and the ofa installation at the same paths as here). Default: in-process, no Spark.")
     String master;
 
-    @Option(names = "--spark-threads", paramLabel = "N", defaultValue = "1", description = "PyTorch and ONNX Runtime threads"
-            + " of each Spark task, also its spark.task.cpus (default ${DEFAULT-VALUE}).")
+    @Option(names = "--spark-threads", paramLabel = "N", defaultValue = "1", description = "ONNX Runtime threads of each"
+            + " Spark task, also its spark.task.cpus (default ${DEFAULT-VALUE}). The BN recalibration runs with --threads"
+            + " PyTorch threads, as in-process, so that the rows are the same.")
     int threads;
 
     @Option(names = "--spark-subnets-per-task", paramLabel = "N", defaultValue = "0", description = "Subnets per Spark task"
@@ -73,7 +74,8 @@ public final class SparkOptions {
         try (JavaSparkContext sc = SparkContexts.start(master, "ofa accuracy table", threads, Map.of())) {
             SparkAccuracyTable.Result r = SparkAccuracyTable.builder().setContext(sc).setSupernet(SupernetFile.of(run.checkpoint))
                     .setData(run.data).setFile(file).optSamples(samples).optCalibrationImages(calibrationImages)
-                    .optSeed(common.seed).optThreadsPerTask(threads).optSubnetsPerTask(subnetsPerTask)
+                    .optSeed(common.seed).optThreadsPerTask(threads).optCalibrationThreads(common.threads)
+                    .optSubnetsPerTask(subnetsPerTask)
                     .optQuiet(common.quiet).build().run();
             out.println(r.summary());
             return r.table();

@@ -19,8 +19,8 @@ import scala.runtime.AbstractFunction2;
 /**
  * The executor side of an accuracy-table job: for one partition of subnets, opens the supernet
  * file once (checking its SHA-256 against the driver's), scores each subnet exactly as the
- * in-process builder does ({@link SupernetScorer} with the table's calibration seed), and returns
- * the rows.
+ * in-process builder does ({@link SupernetScorer} with the table's calibration seed and the same
+ * PyTorch thread count), and returns the rows.
  */
 final class ScorePartition extends AbstractFunction2<TaskContext, Iterator<ScorePartition.Work>, TaskReport>
         implements Serializable {
@@ -51,13 +51,13 @@ final class ScorePartition extends AbstractFunction2<TaskContext, Iterator<Score
         String host = hostName();
         long pid = ProcessHandle.current().pid();
         String where = "executor " + executor + " on " + host;
-        Threads.set(in.threads());
+        Threads.set(in.torchThreads());
         long t0 = System.nanoTime();
         try (Supernet net = in.supernet().open(where)) {
             ImageSet calibration = in.calibration().toImageSet();
             ImageSet val = in.val().toImageSet();
             SupernetScorer scorer = new SupernetScorer(net, calibration, val, in.mean(), in.std(),
-                    in.calibrationImages(), in.evalBatch(), in.threads());
+                    in.calibrationImages(), in.evalBatch(), in.onnxThreads());
             long t1 = System.nanoTime();
             List<TaskReport.Scored> rows = new ArrayList<>();
             while (works.hasNext()) {

@@ -37,8 +37,8 @@ import scala.runtime.BoxedUnit;
  * task opens the supernet file once, checks its SHA-256 and scores a contiguous run of subnets with
  * the table's calibration seed. The driver appends the rows to the same {@code accuracy.jsonl} in
  * table order as the tasks finish (a row waits only for the rows before it), so the file equals the
- * in-process one and a killed build resumes the same way. A task whose executor dies is re-run by
- * Spark.
+ * in-process one measured with the same PyTorch thread count ({@link Builder#optCalibrationThreads})
+ * and a killed build resumes the same way. A task whose executor dies is re-run by Spark.
  */
 public final class SparkAccuracyTable {
 
@@ -72,13 +72,18 @@ public final class SparkAccuracyTable {
             tasks = List.copyOf(tasks);
         }
 
-        /** @return one line: rows, time, tasks and their mean supernet-load time */
+        /**
+         * @return one line: rows, time, tasks, executors, the mean supernet-load time per task and
+         *     the scoring time per subnet inside the tasks
+         */
         public String summary() {
             double open = tasks.stream().mapToDouble(TaskReport::openSeconds).average().orElse(0);
+            double score = tasks.stream().mapToDouble(TaskReport::scoreSeconds).sum();
+            int scored = tasks.stream().mapToInt(t -> t.rows().size()).sum();
             long executors = tasks.stream().map(t -> t.host() + "/" + t.pid()).distinct().count();
             return String.format(Locale.ROOT, "accuracy table %s: %d rows (%d new) in %.1f s on Spark: %d tasks on %d executor(s),"
-                    + " %.2f s mean supernet load per task", table.file(), table.totalRows(), table.newRows(),
-                    table.seconds(), tasks.size(), executors, open);
+                    + " %.2f s mean supernet load per task, %.2f s scoring per subnet", table.file(), table.totalRows(),
+                    table.newRows(), table.seconds(), tasks.size(), executors, open, scored == 0 ? 0 : score / scored);
         }
     }
 
@@ -111,7 +116,7 @@ public final class SparkAccuracyTable {
             TableTaskInputs inputs = new TableTaskInputs(b.supernet,
                     TableTaskInputs.Images.of(Supernet.calibrationSubset(b.data.train(), b.calibrationImages, calibrationSeed)),
                     TableTaskInputs.Images.of(b.data.val()), b.data.mean(), b.data.std(), b.calibrationImages,
-                    calibrationSeed, b.evalBatch, b.threadsPerTask);
+                    calibrationSeed, b.evalBatch, b.threadsPerTask, b.torchThreads);
             int partitions = partitions(todo.size());
             InOrder appender = new InOrder(ds, archs, todo, cost, b.listener);
             ProgressBar bar = b.quiet ? null : ofa4j.supernet.Progress.bar("accuracy table", todo.size(), "", 1, true,
@@ -119,7 +124,7 @@ public final class SparkAccuracyTable {
             appender.bar = bar;
             Broadcast<TableTaskInputs> shared = b.context.broadcast(inputs);
             boolean local = b.context.isLocal();
-            int threadsBefore = local ? Threads.set(b.threadsPerTask) : -1;
+            int threadsBefore = local ? Threads.set(b.torchThreads) : -1;
             try {
                 JavaRDD<ScorePartition.Work> rdd = b.context.parallelize(todo, partitions);
                 b.context.sc().runJob(rdd.rdd(), new ScorePartition(shared), appender,
@@ -234,6 +239,7 @@ public final class SparkAccuracyTable {
         private int evalBatch = SupernetScorer.DEFAULT_EVAL_BATCH;
         private long seed = 1;
         private int threadsPerTask = 1;
+        private int torchThreads = 1;
         private int subnetsPerTask;
         private boolean quiet;
         private PrintStream progressOut;
@@ -314,11 +320,26 @@ public final class SparkAccuracyTable {
         }
 
         /**
-         * @param n PyTorch and ONNX Runtime threads of each task, default 1 (match {@code spark.task.cpus})
+         * @param n ONNX Runtime threads of each task, default 1 (match {@code spark.task.cpus})
          * @return this
          */
         public Builder optThreadsPerTask(int n) {
             this.threadsPerTask = n;
+            return this;
+        }
+
+        /**
+         * PyTorch threads of the BN recalibration in every task. libtorch's channels-last batch
+         * norm sums its statistics per thread, so the thread count decides the last bits of the
+         * statistics and, on near-ties, a validation image's class: rows are identical to an
+         * in-process table measured with the same count (ONNX Runtime's thread count changes
+         * nothing). Default 1.
+         *
+         * @param n threads, at least 1
+         * @return this
+         */
+        public Builder optCalibrationThreads(int n) {
+            this.torchThreads = n;
             return this;
         }
 
@@ -380,6 +401,9 @@ public final class SparkAccuracyTable {
             }
             if (threadsPerTask < 1 || threadsPerTask > 256) {
                 throw new IllegalArgumentException("threads per task must be in [1, 256], found " + threadsPerTask);
+            }
+            if (torchThreads < 1 || torchThreads > 256) {
+                throw new IllegalArgumentException("calibration threads must be in [1, 256], found " + torchThreads);
             }
             if (subnetsPerTask < 0) {
                 throw new IllegalArgumentException("subnets per task must be >= 1, or 0 for automatic, found " + subnetsPerTask);

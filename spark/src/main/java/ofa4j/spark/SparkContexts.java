@@ -39,8 +39,8 @@ public final class SparkContexts {
 
     /**
      * The settings of a context for {@code master}: app name; no web UI; executors run DJL offline
-     * with {@code threadsPerTask} PyTorch threads, passive OpenMP waits and one task per {@code
-     * threadsPerTask} cores ({@code spark.task.cpus}); on a cluster, the driver's own class path
+     * with passive OpenMP waits and one task per {@code threadsPerTask} cores ({@code
+     * spark.task.cpus}); on a cluster, the driver's own class path
      * as the executors' extra class path (ofa installed at the same path on every node) unless
      * {@code spark.jars} or {@code spark.executor.extraClassPath} is set.
      *
@@ -61,8 +61,8 @@ public final class SparkContexts {
         extra.forEach(conf::setIfMissing);
         conf.setIfMissing("spark.ui.enabled", "false");
         conf.setIfMissing("spark.task.cpus", Integer.toString(threadsPerTask));
-        conf.setIfMissing("spark.executor.extraJavaOptions", "-Dai.djl.offline=true -Dai.djl.pytorch.num_threads="
-                + threadsPerTask + " -Dai.djl.pytorch.num_interop_threads=1");
+        // PyTorch's intra-op threads are set by each task (the table's calibration threads)
+        conf.setIfMissing("spark.executor.extraJavaOptions", "-Dai.djl.offline=true -Dai.djl.pytorch.num_interop_threads=1");
         conf.setIfMissing("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");
         if (master.startsWith("spark://") && !conf.contains("spark.jars") && !conf.contains("spark.executor.extraClassPath")) {
             conf.set("spark.executor.extraClassPath", driverClassPath());

@@ -17,10 +17,12 @@ import ofa4j.supernet.data.ImageSet;
  * @param calibrationImages BN recalibration images per subnet
  * @param calibrationSeed the table's calibration seed
  * @param evalBatch images per ONNX Runtime run
- * @param threads PyTorch and ONNX Runtime threads of one task
+ * @param onnxThreads ONNX Runtime threads of one task
+ * @param torchThreads PyTorch threads of the BN recalibration
  */
 record TableTaskInputs(SupernetFile supernet, Images calibration, Images val, float[] mean, float[] std,
-        int calibrationImages, long calibrationSeed, int evalBatch, int threads) implements Serializable {
+        int calibrationImages, long calibrationSeed, int evalBatch, int onnxThreads, int torchThreads)
+        implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
