@@ -19,7 +19,8 @@ final class PredictorCommand {
     @Command(
             name = "fit",
             description = "Measure N subnets (BN recalibrated, validation split; resumable) and fit the MLP and ridge predictors.",
-            footer = {"", "Examples:", "  ofa predictor fit --run runs/quick --samples 300"})
+            footer = {"", "Examples:", "  ofa predictor fit --run runs/quick --samples 300",
+                    "  ofa predictor fit --run runs/quick --samples 1500 --spark spark://head:7077   # on a Spark cluster"})
     static final class Fit implements Callable<Integer> {
 
         @Spec CommandSpec spec;
@@ -27,6 +28,8 @@ final class PredictorCommand {
         @Mixin CommonOptions common;
 
         @Mixin DataOptions dataOptions;
+
+        @Mixin SparkOptions spark;
 
         @Option(names = "--run", required = true, description = "Run directory (its supernet/ holds the checkpoints; predictor/ is written).")
         Path runDir;
@@ -48,12 +51,13 @@ final class PredictorCommand {
             if (cvFolds != 0 && (cvFolds < 2 || cvFolds > 20)) {
                 throw new IllegalArgumentException("--cv must be 0 (none) or 2-20 folds, found " + cvFolds);
             }
+            spark.check();
             common.applyThreads();
             Path dir = runDir.resolve("predictor");
             Files.createDirectories(dir);
             try (SupernetRun run = SupernetRun.open(runDir.resolve("supernet"), dataOptions, common.quiet)) {
-                var t = PredictorStage.accuracyTable(run.net, run.data, dir.resolve(PredictorStage.ACCURACY_FILE), samples, calibrationImages,
-                        common.seed, common.quiet);
+                var t = spark.accuracyTable(run, dir.resolve(PredictorStage.ACCURACY_FILE), samples, calibrationImages, common,
+                        spec.commandLine().getOut());
                 spec.commandLine().getOut().printf("accuracy table %s: %d rows (%d new) in %.1f s%n", t.file(), t.totalRows(),
                         t.newRows(), t.seconds());
                 try (PredictorStage.Predictors p = PredictorStage.fitPredictors(run.net.space(), dir, common.seed, false, cvFolds)) {

@@ -33,7 +33,8 @@ import picocli.CommandLine.Spec;
         description = "The main job: train -> profile -> predictor -> slice -> export, with report.json, summary.md and pareto.png.",
         footer = {"", "Examples:", "  ofa run                        # quick preset, Fashion-MNIST, runs/quick",
                 "  ofa run --preset full --out runs/full --resume",
-                "  ofa run --data my_images/ --out runs/pets     # one sub-folder of PNG/JPEG images per class"})
+                "  ofa run --data my_images/ --out runs/pets     # one sub-folder of PNG/JPEG images per class",
+                "  ofa run --preset full --spark local[2]        # the accuracy table as a Spark job"})
 final class RunCommand implements Callable<Integer> {
 
     /** Folds of the predictor cross-validation reported next to the held-out 20%. */
@@ -44,6 +45,8 @@ final class RunCommand implements Callable<Integer> {
     @Mixin CommonOptions common;
 
     @Mixin DataOptions dataOptions;
+
+    @Mixin SparkOptions spark;
 
     @Option(names = "--preset", defaultValue = "quick", description = "quick (about 10 min in all here), full, or smoke (a short try-out) (default ${DEFAULT-VALUE}).")
     String preset;
@@ -117,6 +120,7 @@ final class RunCommand implements Callable<Integer> {
         if (calib < 1) {
             throw new IllegalArgumentException("--calibration-images must be >= 1, found " + calib);
         }
+        spark.check();
         common.applyThreads();
         Path out = common.outDir(p.name());
         if (!resume && Files.isDirectory(out.resolve("supernet"))) {
@@ -148,7 +152,7 @@ final class RunCommand implements Callable<Integer> {
             Path predDir = out.resolve("predictor");
             Files.createDirectories(predDir);
             var table = ledger.time("accuracy_dataset", () ->
-                    PredictorStage.accuracyTable(run.net, run.data, predDir.resolve(PredictorStage.ACCURACY_FILE), n, calib, common.seed, common.quiet));
+                    spark.accuracyTable(run, predDir.resolve(PredictorStage.ACCURACY_FILE), n, calib, common, w));
             w.println("[4/5] fitting predictors...");
             try (PredictorStage.Predictors preds = ledger.time("fit_predictors", () ->
                     PredictorStage.fitPredictors(space, predDir, common.seed, resume, CV_FOLDS))) {

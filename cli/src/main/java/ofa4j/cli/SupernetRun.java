@@ -24,16 +24,18 @@ import ofa4j.supernet.train.TrainingPreset;
 final class SupernetRun implements AutoCloseable {
 
     final Path dir;
+    final Checkpoint.Loaded checkpoint;
     final CheckpointManifest manifest;
     final String checkpointSha;
     final Supernet net;
     final DataSplits data;
     final DataOptions.Source source;
 
-    private SupernetRun(Path dir, CheckpointManifest manifest, String sha, Supernet net, DataSplits data,
+    private SupernetRun(Path dir, Checkpoint.Loaded checkpoint, String sha, Supernet net, DataSplits data,
             DataOptions.Source source) {
         this.dir = dir;
-        this.manifest = manifest;
+        this.checkpoint = checkpoint;
+        this.manifest = checkpoint.manifest();
         this.checkpointSha = sha;
         this.net = net;
         this.data = data;
@@ -90,8 +92,7 @@ final class SupernetRun implements AutoCloseable {
                     m.inputNormalisation().std());
         }
         Supernet net = Checkpoint.loadSupernet(dir);
-        return new SupernetRun(dir, loaded.manifest(), loaded.manifest().files().params().sha256(), net, data,
-                ld.source());
+        return new SupernetRun(dir, loaded, loaded.manifest().files().params().sha256(), net, data, ld.source());
     }
 
     /**

@@ -216,6 +216,39 @@ class PipelineEndToEndTest {
         r = CliRunner.run("predictor", "fit", "--run", run.toString(), "--samples", "5");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--samples") && r.err().contains("5"), r.err());
+        r = CliRunner.run("predictor", "fit", "--run", run.toString(), "--spark", "yarn");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--spark must be local, local[N]") && r.err().contains("found 'yarn'"), r.err());
+        r = CliRunner.run("run", "--preset", "smoke", "--out", dir.resolve("never").toString(), "--spark", "local[2]",
+                "--spark-threads", "0");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--spark-threads must be in [1, 256], found 0"), r.err());
+        assertTrue(!Files.exists(dir.resolve("never")), "a bad Spark option must stop the run before training");
+    }
+
+    @Test
+    void predictorFitOnSparkBuildsTheRunsTableByteForByte() throws Exception {
+        // a copy of the trained supernet without its table: --spark local[2] measures the 20 subnets
+        // that 'ofa run' measured in-process, with the same seed
+        Path copy = dir.resolve("on-spark");
+        try (var files = Files.walk(run.resolve("supernet"))) {
+            for (Path f : files.toList()) {
+                Path to = copy.resolve("supernet").resolve(run.resolve("supernet").relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+        }
+        CliRunner.Result r = CliRunner.run("predictor", "fit", "--run", copy.toString(), "--samples", "20",
+                "--calibration-images", "100", "--cv", "0", "--spark", "local[2]", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("20 rows (20 new) in ") && r.out().contains(" on Spark: 8 tasks on 1 executor(s)"),
+                r.out());
+        Path table = Path.of(PredictorStage.ACCURACY_FILE);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(Files.readAllBytes(run.resolve("predictor").resolve(table)),
+                Files.readAllBytes(copy.resolve("predictor").resolve(table)));
     }
 
     @Test

@@ -49,11 +49,35 @@ public final class OnnxAccuracy {
      * @throws IllegalArgumentException on channel/class mismatch, an empty set or batchSize < 1
      */
     public static double top1(byte[] onnx, Subnet subnet, ImageSet set, float[] mean, float[] std, int batchSize) {
+        return top1(onnx, subnet, set, mean, std, batchSize, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Measures the top-1 accuracy of an ONNX model exported from {@code subnet} with a fixed number
+     * of ONNX Runtime intra-op threads (a worker running several such measurements side by side
+     * gives each its share of the cores).
+     *
+     * @param onnx the model bytes (exported from {@code subnet})
+     * @param subnet the subnet (its space and resolution say how to prepare the images)
+     * @param set the images
+     * @param mean per-channel input mean
+     * @param std per-channel input standard deviation
+     * @param batchSize images per run
+     * @param threads ONNX Runtime intra-op threads, at least 1
+     * @return the fraction of images whose highest logit is the label, in [0, 1]
+     * @throws IllegalArgumentException on channel/class mismatch, an empty set, batchSize < 1 or
+     *     threads < 1
+     */
+    public static double top1(byte[] onnx, Subnet subnet, ImageSet set, float[] mean, float[] std, int batchSize,
+            int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("ONNX Runtime threads must be >= 1, found " + threads);
+        }
         Evaluator.checkTop1(subnet, set, mean, std, batchSize);
         int classes = subnet.space().numClasses();
         int r = subnet.arch().resolution();
         long correct = 0;
-        try (Verifier ort = Verifier.open(onnx, Runtime.getRuntime().availableProcessors())) {
+        try (Verifier ort = Verifier.open(onnx, threads)) {
             for (int start = 0; start < set.size(); start += batchSize) {
                 int end = Math.min(set.size(), start + batchSize);
                 int[] idx = new int[end - start];

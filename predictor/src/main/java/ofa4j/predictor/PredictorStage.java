@@ -63,20 +63,7 @@ public final class PredictorStage {
             int calibrationImages, long seed, boolean quiet) throws IOException {
         SupernetScorer scorer = new SupernetScorer(net, data.train(), data.val(), data.mean(), data.std(),
                 calibrationImages, SupernetScorer.DEFAULT_EVAL_BATCH);
-        AccuracyTableInfo info = AccuracyTableInfo.of(calibrationImages, seed, data.val().size());
-        AccuracyTableInfo old = AccuracyTableInfo.read(file.getParent());
-        if (old != null && Files.isRegularFile(file) && !old.equals(info)) {
-            throw new IllegalArgumentException("accuracy table " + file + " was measured with " + old.calibrationImages()
-                    + " calibration images (seed " + old.calibrationSeed() + ", " + old.valImages()
-                    + " validation images); this call asks for " + calibrationImages + " (seed " + info.calibrationSeed()
-                    + ", " + info.valImages() + "): use the same settings or another directory");
-        }
-        if (Files.isRegularFile(file)) {
-            AccuracyDataset.read(file, net.space()); // a damaged table fails here, before anything is written
-        }
-        if (!info.equals(old)) {
-            info.save(file.getParent());
-        }
+        recordTableSettings(file, net.space(), calibrationImages, seed, data.val().size());
         return AccuracyDatasetBuilder.builder()
                 .setSpace(net.space())
                 .setScorer(scorer)
@@ -86,6 +73,39 @@ public final class PredictorStage {
                 .optQuiet(quiet)
                 .build()
                 .build();
+    }
+
+    /**
+     * Checks that an existing table was measured with the same settings and records them next to
+     * it ({@link AccuracyTableInfo}): rows measured on other calibration images or another
+     * validation split must not be mixed in one table. Every builder of the table calls this first,
+     * in-process or distributed.
+     *
+     * @param file the table
+     * @param space the search space its rows belong to (an existing table is read first: a damaged
+     *     one fails here, before anything is written)
+     * @param calibrationImages BN recalibration images per subnet
+     * @param seed the table's seed
+     * @param valImages validation images each row is measured on
+     * @throws IOException if the settings file cannot be read or written
+     * @throws IllegalArgumentException if the existing table was measured with other settings (both named)
+     */
+    public static void recordTableSettings(Path file, SearchSpace space, int calibrationImages, long seed,
+            int valImages) throws IOException {
+        AccuracyTableInfo info = AccuracyTableInfo.of(calibrationImages, seed, valImages);
+        AccuracyTableInfo old = AccuracyTableInfo.read(file.getParent());
+        if (old != null && Files.isRegularFile(file) && !old.equals(info)) {
+            throw new IllegalArgumentException("accuracy table " + file + " was measured with " + old.calibrationImages()
+                    + " calibration images (seed " + old.calibrationSeed() + ", " + old.valImages()
+                    + " validation images); this call asks for " + calibrationImages + " (seed " + info.calibrationSeed()
+                    + ", " + info.valImages() + "): use the same settings or another directory");
+        }
+        if (Files.isRegularFile(file)) {
+            AccuracyDataset.read(file, space); // a damaged table fails here, before anything is written
+        }
+        if (!info.equals(old)) {
+            info.save(file.getParent());
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package ofa4j.predictor;
 
+import ofa4j.exporter.OnnxExporter;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.Subnet;
 import ofa4j.supernet.Supernet;
@@ -28,6 +29,7 @@ public final class SupernetScorer implements SubnetScorer {
     private final float[] std;
     private final int calibrationImages;
     private final int evalBatch;
+    private final int onnxThreads;
 
     /**
      * Creates a scorer.
@@ -43,9 +45,29 @@ public final class SupernetScorer implements SubnetScorer {
     public SupernetScorer(
             Supernet supernet, ImageSet train, ImageSet val, float[] mean, float[] std, int calibrationImages,
             int evalBatch) {
-        if (calibrationImages < 1 || evalBatch < 1) {
+        this(supernet, train, val, mean, std, calibrationImages, evalBatch, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Creates a scorer whose ONNX Runtime sessions use a fixed number of threads.
+     *
+     * @param supernet the supernet (not closed here)
+     * @param train training split, source of the BN calibration images (or the subset {@link
+     *     Supernet#calibrationSubset} picks for the seed the rows are scored with)
+     * @param val validation split, on which accuracy is measured
+     * @param mean per-channel input mean
+     * @param std per-channel input standard deviation
+     * @param calibrationImages images used for BN recalibration
+     * @param evalBatch evaluation batch size
+     * @param onnxThreads ONNX Runtime intra-op threads (default: one per available processor)
+     */
+    public SupernetScorer(
+            Supernet supernet, ImageSet train, ImageSet val, float[] mean, float[] std, int calibrationImages,
+            int evalBatch, int onnxThreads) {
+        if (calibrationImages < 1 || evalBatch < 1 || onnxThreads < 1) {
             throw new IllegalArgumentException(
-                    "calibration images and eval batch must be >= 1, found " + calibrationImages + " and " + evalBatch);
+                    "calibration images, eval batch and ONNX threads must be >= 1, found " + calibrationImages + ", "
+                            + evalBatch + " and " + onnxThreads);
         }
         this.supernet = supernet;
         this.train = train;
@@ -54,6 +76,7 @@ public final class SupernetScorer implements SubnetScorer {
         this.std = std.clone();
         this.calibrationImages = calibrationImages;
         this.evalBatch = evalBatch;
+        this.onnxThreads = onnxThreads;
     }
 
     /**
@@ -75,6 +98,6 @@ public final class SupernetScorer implements SubnetScorer {
     @Override
     public double accuracy(ArchConfig arch, long seed) {
         Subnet s = supernet.extractCalibrated(arch, train, calibrationImages, mean, std, seed);
-        return OnnxAccuracy.top1(s, val, mean, std, evalBatch);
+        return OnnxAccuracy.top1(OnnxExporter.toBytes(s, java.util.Map.of()), s, val, mean, std, evalBatch, onnxThreads);
     }
 }

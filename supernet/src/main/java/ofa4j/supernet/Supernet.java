@@ -272,7 +272,7 @@ public final class Supernet implements AutoCloseable {
             throw new IllegalArgumentException("batchSize must be >= 1, found " + batchSize);
         }
         int n = Math.min(numImages, images.size());
-        int[] order = Shuffle.sample(images.size(), n, new SplittableRandom(seed));
+        int[] order = calibrationOrder(images.size(), n, seed);
         BnStatistics stats = new BnStatistics();
         for (int start = 0; start < n; start += batchSize) {
             int[] idx = Arrays.copyOfRange(order, start, Math.min(n, start + batchSize));
@@ -285,6 +285,41 @@ public final class Supernet implements AutoCloseable {
         meta.put("source", "supernet");
         meta.put("bn.calibration", n + " images of " + images.name() + ", seed " + seed);
         return new Subnet(space, arch, net.extract(arch, stats), Fn.BN_EPS, meta);
+    }
+
+    /** The images BN recalibration reads, in the order it reads them: {@code n} of {@code available}. */
+    private static int[] calibrationOrder(int available, int n, long seed) {
+        return Shuffle.sample(available, n, new SplittableRandom(seed));
+    }
+
+    /**
+     * The only images {@link #extractCalibrated} reads for {@code (numImages, seed)}, arranged so
+     * that {@code extractCalibrated(arch, subset, numImages, mean, std, seed)} runs the very batches,
+     * in the same order, as {@code extractCalibrated(arch, images, numImages, mean, std, seed)}: the
+     * same statistics, bit for bit. A worker that recalibrates many subnets with one seed (an
+     * accuracy table) then needs these {@code min(numImages, images.size())} images, not the whole
+     * training split.
+     *
+     * @param images training images
+     * @param numImages images used by the calibration
+     * @param seed the calibration seed
+     * @return the arranged subset, named as {@code images}
+     * @throws IllegalArgumentException if {@code numImages < 1}
+     */
+    public static ImageSet calibrationSubset(ImageSet images, int numImages, long seed) {
+        if (numImages < 1) {
+            throw new IllegalArgumentException("numImages must be >= 1, found " + numImages);
+        }
+        int n = Math.min(numImages, images.size());
+        int[] picked = calibrationOrder(images.size(), n, seed);
+        // On the subset the same seed draws a permutation of 0..n-1; put the j-th image read from the
+        // full set where the subset's j-th draw will look for it.
+        int[] drawn = calibrationOrder(n, n, seed);
+        int[] at = new int[n];
+        for (int j = 0; j < n; j++) {
+            at[drawn[j]] = picked[j];
+        }
+        return images.subset(images.name(), at);
     }
 
     /**

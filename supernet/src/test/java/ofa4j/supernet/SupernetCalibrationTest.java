@@ -108,6 +108,32 @@ class SupernetCalibrationTest {
     }
 
     @Test
+    void calibrationSubsetGivesBitIdenticalStatisticsWithTheSameSeed() {
+        SearchSpace space = TestSpaces.tinyFmnist();
+        ImageSet set = TestSpaces.randomSet(90, 1, 16, 10, 5);
+        float[] mean = {0.5f};
+        float[] std = {0.29f};
+        try (Supernet net = Supernet.create(space, 31)) {
+            TestSpaces.randomize(net, 33);
+            ArchConfig arch = space.uniform(5, 4, 3, 12);
+            ImageSet subset = Supernet.calibrationSubset(set, 40, 77);
+            assertEquals(40, subset.size());
+            assertEquals(set.name(), subset.name());
+            // batches of 16: 16, 16, 8 images, so a different batch make-up would change the variance
+            Subnet full = net.extractCalibrated(arch, set, 40, mean, std, 77, 16);
+            Subnet part = net.extractCalibrated(arch, subset, 40, mean, std, 77, 16);
+            assertEquals(full.tensors(), part.tensors());
+            Subnet otherSeed = net.extractCalibrated(arch, set, 40, mean, std, 78, 16);
+            assertTrue(full.tensor("blocks.1.dw.bn.var").maxAbsDiff(otherSeed.tensor("blocks.1.dw.bn.var")) > 0);
+            // asking for more images than the set has: the whole set, rearranged
+            assertEquals(90, Supernet.calibrationSubset(set, 500, 77).size());
+        }
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Supernet.calibrationSubset(set, 0, 1));
+        assertEquals("numImages must be >= 1, found 0", e.getMessage());
+    }
+
+    @Test
     void trainingForwardUpdatesOnlyTheUsedSliceOfRunningStatistics() {
         SearchSpace space = TestSpaces.tinyFmnist();
         try (Supernet net = Supernet.create(space, 41)) {
