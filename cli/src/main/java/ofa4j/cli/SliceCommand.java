@@ -7,7 +7,9 @@ import java.util.concurrent.Callable;
 import ofa4j.predictor.DeviceProfile;
 import ofa4j.predictor.PredictorStage;
 import ofa4j.slicer.Constraint;
+import ofa4j.slicer.CostAxis;
 import ofa4j.slicer.Fleet;
+import ofa4j.slicer.SearchStrategy;
 import ofa4j.slicer.SliceStage;
 import ofa4j.slicer.Specialiser;
 import picocli.CommandLine.Command;
@@ -21,7 +23,8 @@ import picocli.CommandLine.Spec;
         name = "slice",
         description = "Find the most accurate subnet under the given bounds: the predictor proposes, the top candidates are measured, the best measured one within the bounds is exported (ONNX + report).",
         footer = {"", "Examples:", "  ofa slice --run runs/quick --device cpu-ort-1t --max-latency-ms 0.3 --out out/fast",
-                "  ofa slice --run runs/quick --device cpu-ort-1t --max-macs 3000000 --max-resolution 24"})
+                "  ofa slice --run runs/quick --device cpu-ort-1t --max-macs 3000000 --max-resolution 24",
+                "  ofa slice --run runs/quick --device cpu-ort-1t --max-latency-ms 0.3 --strategy bayes-opt --evaluations 300"})
 final class SliceCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
@@ -66,8 +69,11 @@ final class SliceCommand implements Callable<Integer> {
 
     @Mixin PredictorOption predictor;
 
+    @Mixin StrategyOption strategy;
+
     @Override
     public Integer call() throws Exception {
+        SearchStrategy search = strategy.create(CostAxis.macs()); // a bad name fails before the run is opened
         common.applyThreads();
         DeviceProfile dev = DeviceProfile.find(runDir.resolve("devices"), device);
         Constraint c = Constraint.of(dev, maxLatencyMs, maxMacs, maxParams, maxMemory, minResolution, maxResolution);
@@ -78,8 +84,9 @@ final class SliceCommand implements Callable<Integer> {
             spec.commandLine().getOut().printf("accuracy predictor: %s (%s)%n", acc.predictor().name(), acc.why());
             SliceStage.LoopSettings loop = new SliceStage.LoopSettings(candidates.k, rounds, calibrationImages,
                     candidates.screenImages(run.data.val().size(), false));
+            spec.commandLine().getOut().printf("search strategy: %s%n", search.name());
             SliceStage.Slices s = SliceStage.slice(run.net, run.data, acc.predictor(), dev, List.of(new Fleet.Target(name, c)), out, loop,
-                    runDir.resolve("predictor"), common.seed);
+                    runDir.resolve("predictor"), search, common.seed);
             for (Specialiser.Report r : s.reports()) {
                 spec.commandLine().getOut().printf(Locale.ROOT,
                         "%s: %s  predicted acc %.2f%% lat %.3f ms | measured val %.2f%% test %.2f%% lat %.3f ms"

@@ -8,11 +8,13 @@ import java.util.List;
  * @param strategy strategy name, e.g. {@code evolution}
  * @param seed the seed (same seed, same inputs: same result)
  * @param constraint the constraint every returned candidate satisfies
- * @param best the candidate with the highest predicted accuracy found
- * @param front non-dominated candidates (accuracy vs {@code frontAxis}), cost ascending: for NSGA-II
- *     and random search all evaluated candidates, for evolution the final population
+ * @param best the candidate with the highest predicted accuracy found (with {@link ReinforceSearch}'s
+ *     soft latency reward: the highest reward)
+ * @param front non-dominated candidates (accuracy vs {@code frontAxis}), cost ascending: for NSGA-II,
+ *     random search, regularized evolution, REINFORCE and Bayesian optimisation all evaluated
+ *     candidates, for evolution the final population, for compound scaling the feasible curve points
  * @param frontAxis the cost axis of {@code front}
- * @param bestHistory best predicted accuracy so far after each generation (or batch)
+ * @param bestHistory best predicted accuracy (or reward) so far after each generation (or batch)
  * @param evaluations accuracy-predictor evaluations (subnets scored, repeats of a network included: the
  *     budget, as OFA counts it)
  * @param distinctEvaluations subnets actually sent to the predictor (repeats are answered from a

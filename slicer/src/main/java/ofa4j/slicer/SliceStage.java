@@ -112,6 +112,33 @@ public final class SliceStage {
     public static Slices slice(Supernet net, DataSplits data, AccuracyPredictor predictor, DeviceProfile device,
             List<Fleet.Target> targets,
             Path out, LoopSettings loop, Path predDir, long seed) throws IOException {
+        return slice(net, data, predictor, device, targets, out, loop, predDir, EvolutionSearch.ofaDefaults(), seed);
+    }
+
+    /**
+     * Slices every target through the closed loop with a chosen search strategy (see {@link
+     * SearchStrategies}); otherwise as {@link #slice(Supernet, DataSplits, AccuracyPredictor,
+     * DeviceProfile, List, Path, LoopSettings, Path, long)}, whose strategy is OFA's evolution.
+     *
+     * @param net the trained supernet
+     * @param data its data splits
+     * @param predictor accuracy predictor to start with ({@code mlp} or {@code ridge})
+     * @param device the device the latency bounds refer to
+     * @param targets the targets
+     * @param out output directory
+     * @param loop closed-loop settings
+     * @param predDir the run's predictor directory (table to append to), or null for no refinement
+     * @param strategy the search that proposes the candidates of each round
+     * @param seed seed
+     * @return the slices
+     * @throws IOException if writing fails
+     */
+    public static Slices slice(Supernet net, DataSplits data, AccuracyPredictor predictor, DeviceProfile device,
+            List<Fleet.Target> targets, Path out, LoopSettings loop, Path predDir, SearchStrategy strategy, long seed)
+            throws IOException {
+        if (strategy == null) {
+            throw new IllegalArgumentException("search strategy must not be null");
+        }
         SearchSpace space = net.space();
         AccuracyTableInfo info = predDir == null ? null : AccuracyTableInfo.read(predDir);
         int calib = info != null ? info.calibrationImages() : loop.calibrationImages();
@@ -147,7 +174,7 @@ public final class SliceStage {
                 timings.put(t.name(), here);
             }
         }
-        ClosedLoop cl = new ClosedLoop(space, cached, EvolutionSearch.ofaDefaults(), sp.measurer(calibSeed), refine,
+        ClosedLoop cl = new ClosedLoop(space, cached, strategy, sp.measurer(calibSeed), refine,
                 local, loop.k(), loop.rounds(), range).screening(loop.screenImages());
         try {
             List<Specialiser.Report> reports = sp.specialiseAll(cl, targets, timings, CostAxis.latency(device),

@@ -85,6 +85,79 @@ public final class TestPredictors {
     }
 
     /**
+     * A synthetic objective with a known optimum: the similarity of a subnet to a hidden target
+     * subnet, {@code 0.5 + 0.4 x J}, where {@code J} is the Jaccard index of the sets of ones of the
+     * two {@link ArchEncoding}s (active kernels and expand ratios by slot, and the resolution). Its
+     * unique maximum, 0.9, is the target; every choice that matches the target's raises it, so a
+     * search that learns from its evaluations can climb it, and one that does not cannot.
+     */
+    public static final class TargetAccuracy implements AccuracyPredictor {
+        /** The value at the target. */
+        public static final double OPTIMUM = 0.9;
+
+        private final ArchEncoding encoding;
+        private final ArchConfig target;
+        private final float[] t;
+        private long predicted;
+
+        /**
+         * @param space the space
+         * @param target the subnet of highest value
+         */
+        public TargetAccuracy(SearchSpace space, ArchConfig target) {
+            this.encoding = new ArchEncoding(space);
+            this.target = space.validate(target);
+            this.t = encoding.encode(target);
+        }
+
+        /**
+         * A target drawn uniformly from the space.
+         *
+         * @param space the space
+         * @param seed seed of the draw
+         * @return the objective
+         */
+        public static TargetAccuracy random(SearchSpace space, long seed) {
+            return new TargetAccuracy(space, space.sample(new SplittableRandom(seed)));
+        }
+
+        /** @return the subnet of highest value */
+        public ArchConfig target() {
+            return target;
+        }
+
+        @Override
+        public double[] predict(List<ArchConfig> archs) {
+            predicted += archs.size();
+            double[] out = new double[archs.size()];
+            float[] x = new float[encoding.length()];
+            for (int i = 0; i < out.length; i++) {
+                encoding.encodeInto(archs.get(i), x, 0);
+                int both = 0;
+                int either = 0;
+                for (int j = 0; j < x.length; j++) {
+                    boolean a = x[j] > 0;
+                    boolean b = t[j] > 0;
+                    both += a && b ? 1 : 0;
+                    either += a || b ? 1 : 0;
+                }
+                out[i] = 0.5 + 0.4 * both / (double) either;
+            }
+            return out;
+        }
+
+        @Override
+        public String name() {
+            return "target-test";
+        }
+
+        /** @return subnets predicted so far */
+        public long predicted() {
+            return predicted;
+        }
+    }
+
+    /**
      * A latency model built from the layer list, like a look-up table: per layer a fixed overhead
      * plus time proportional to its MACs, with depthwise-heavy blocks slower per MAC.
      */
