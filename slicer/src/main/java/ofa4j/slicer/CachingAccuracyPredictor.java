@@ -22,7 +22,8 @@ public final class CachingAccuracyPredictor implements AccuracyPredictor {
 
     /**
      * Predictions kept by default: an evolution search asks about some 10^4 distinct subnets, so
-     * this holds the searches of several devices; at about 150 bytes an entry it is some 30 MB.
+     * this holds the searches of many requests; at about 240 bytes an entry (a key string of some
+     * 100 characters, the boxed value, the map's entry) it is some 50 MB of heap.
      */
     public static final int DEFAULT_MAX_ENTRIES = 200_000;
 

@@ -39,15 +39,20 @@ public final class LruCache<K, V> {
         return 40 + (s.chars().allMatch(c -> c < 256) ? s.length() : 2L * s.length());
     }
 
-    /** Estimated bytes of a map entry of a {@link LinkedHashMap} (entry object and table slot). */
-    static final long ENTRY_OVERHEAD = 64;
+    /**
+     * Estimated bytes the cache adds per entry: the {@link LinkedHashMap} entry (40), its share of
+     * the table (about 11) and the holder of value and weight (24).
+     */
+    static final long ENTRY_OVERHEAD = 80;
+
+    /** A value and its weight. */
+    private record Held<V>(V value, long weight) {}
 
     private final String name;
     private final int maxEntries;
     private final long maxBytes;
     private final ToLongBiFunction<K, V> weigher;
-    private final LinkedHashMap<K, V> map = new LinkedHashMap<>(16, 0.75f, true);
-    private final Map<K, Long> weights = new java.util.HashMap<>();
+    private final LinkedHashMap<K, Held<V>> map = new LinkedHashMap<>(16, 0.75f, true);
     private long bytes;
     private long evictions;
 
@@ -80,7 +85,8 @@ public final class LruCache<K, V> {
      * @return its value, or null
      */
     public synchronized V get(K key) {
-        return map.get(key);
+        Held<V> h = map.get(key);
+        return h == null ? null : h.value();
     }
 
     /**
@@ -97,14 +103,12 @@ public final class LruCache<K, V> {
             evictions++;
             return;
         }
-        map.put(key, value);
-        weights.put(key, w);
+        map.put(key, new Held<>(value, w));
         bytes += w;
-        Iterator<Map.Entry<K, V>> it = map.entrySet().iterator();
+        Iterator<Map.Entry<K, Held<V>>> it = map.entrySet().iterator();
         while ((map.size() > maxEntries || bytes > maxBytes) && it.hasNext()) {
-            K eldest = it.next().getKey();
+            bytes -= it.next().getValue().weight();
             it.remove();
-            bytes -= weights.remove(eldest);
             evictions++;
         }
     }
@@ -116,11 +120,12 @@ public final class LruCache<K, V> {
      * @return its value, or null
      */
     public synchronized V remove(K key) {
-        V v = map.remove(key);
-        if (v != null) {
-            bytes -= weights.remove(key);
+        Held<V> h = map.remove(key);
+        if (h == null) {
+            return null;
         }
-        return v;
+        bytes -= h.weight();
+        return h.value();
     }
 
     /** @return entries held */
