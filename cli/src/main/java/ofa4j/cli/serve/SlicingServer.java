@@ -23,7 +23,6 @@ import java.util.regex.Pattern;
 import ofa4j.models.Hashing;
 import ofa4j.models.JsonFiles;
 import ofa4j.slicer.LruCache;
-import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
@@ -519,12 +518,6 @@ public final class SlicingServer implements AutoCloseable {
                 Callback callback) {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
             response.write(true, ByteBuffer.wrap(body(code, message)), callback);
-        }
-
-        @Override
-        public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
-            fields.put(HttpHeader.CONTENT_TYPE, "application/json");
-            return ByteBuffer.wrap(body(status, reason));
         }
     }
 
