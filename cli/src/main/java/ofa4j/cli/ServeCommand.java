@@ -2,6 +2,7 @@ package ofa4j.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,15 +17,19 @@ import ofa4j.exporter.OnnxExporter;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.SpaceJson;
 import ofa4j.predictor.AccuracyDatasetBuilder;
+import ofa4j.predictor.AccuracyPredictor;
 import ofa4j.predictor.AccuracyTableInfo;
 import ofa4j.predictor.DeviceProfile;
 import ofa4j.predictor.LatencyPredictor;
 import ofa4j.predictor.PredictorStage;
 import ofa4j.predictor.SupernetScorer;
 import ofa4j.slicer.ClosedLoop;
+import ofa4j.slicer.ConstrainedSpace;
 import ofa4j.slicer.Constraint;
+import ofa4j.slicer.CostTable;
 import ofa4j.slicer.EvolutionSearch;
 import ofa4j.slicer.Fleet;
+import ofa4j.slicer.LruCache;
 import ofa4j.slicer.SearchResult;
 import ofa4j.slicer.SlicingService;
 import ofa4j.slicer.Specialiser;
@@ -40,8 +45,19 @@ import picocli.CommandLine.Spec;
         name = "serve",
         description = "Serve on-demand slicing over HTTP: POST a device and constraints, get the arch and its ONNX.",
         footer = {"", "Examples:", "  ofa serve --run runs/quick --port 8080",
-                "  curl -s localhost:8080/v1/slice -d '{\"device\":\"cpu-ort-1t\",\"max_latency_ms\":0.3}'"})
+                "  curl -s localhost:8080/v1/slice -H 'Content-Type: application/json' \\",
+                "       -d '{\"device\":\"cpu-ort-1t\",\"max_latency_ms\":0.3}'",
+                "  OFA_SERVE_TOKEN=$(cat token) ofa serve --run runs/quick --host 0.0.0.0 --allow-host myhost.lan",
+                "", "A token is read from --token-file or from the environment variable " + ServeCommand.TOKEN_ENV
+                        + " (never from the command line, which other users can read); with it every request needs"
+                        + " 'Authorization: Bearer <token>'."})
 final class ServeCommand implements Callable<Integer> {
+
+    /** Environment variable holding the bearer token. */
+    static final String TOKEN_ENV = "OFA_SERVE_TOKEN";
+
+    /** Largest token file read, bytes (a token is one short line). */
+    static final int MAX_TOKEN_FILE = 4096;
 
     @Spec CommandSpec spec;
 
@@ -52,11 +68,38 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "Directory of 'ofa run' (supernet/, devices/, predictor/).")
     Path runDir;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default ${DEFAULT-VALUE}).")
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "Address to bind (default ${DEFAULT-VALUE}); beyond loopback, set a token.")
     String host;
 
     @Option(names = "--port", defaultValue = "8080", description = "Port, 0 for any free one (default ${DEFAULT-VALUE}).")
     int port;
+
+    @Option(names = "--allow-host", split = ",", paramLabel = "HOST",
+            description = "Host name the Host header may carry besides the bound address, localhost, 127.0.0.1 and"
+                    + " [::1] (repeatable; '*' allows any: only behind a proxy that checks it).")
+    List<String> allowHosts = new ArrayList<>();
+
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "File whose first line is the bearer token every request must carry (or set " + TOKEN_ENV + ").")
+    Path tokenFile;
+
+    @Option(names = "--queue", defaultValue = "8", paramLabel = "N",
+            description = "Searches admitted at once, running and waiting (default ${DEFAULT-VALUE}); beyond: 503 with Retry-After.")
+    int queue;
+
+    @Option(names = "--request-timeout", defaultValue = "120", paramLabel = "SECONDS",
+            description = "Time limit of one request, queueing included (default ${DEFAULT-VALUE} s); then 503, and the"
+                    + " search is cancelled unless another request waits for it.")
+    long requestTimeoutS;
+
+    @Option(names = "--cache-entries", defaultValue = "1024", paramLabel = "N",
+            description = "Answers (and model ids) kept, least recently used go first (default ${DEFAULT-VALUE}).")
+    int cacheEntries;
+
+    @Option(names = "--onnx-cache-mb", defaultValue = "256", paramLabel = "MB",
+            description = "ONNX model bytes kept for download (default ${DEFAULT-VALUE} MB).")
+    int onnxCacheMb;
 
     @Option(names = "--calibration-images", defaultValue = "2000",
             description = "BN recalibration images when the run's accuracy table records none (default ${DEFAULT-VALUE}; otherwise the table's).")
@@ -71,14 +114,39 @@ final class ServeCommand implements Callable<Integer> {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("--port must be in [0, 65535], found " + port);
         }
+        if (cacheEntries < 1 || cacheEntries > 1_000_000) {
+            throw new IllegalArgumentException("--cache-entries must be in [1, 1000000], found " + cacheEntries);
+        }
+        if (onnxCacheMb < 1 || onnxCacheMb > 65536) {
+            throw new IllegalArgumentException("--onnx-cache-mb must be in [1, 65536], found " + onnxCacheMb);
+        }
+        for (String h : allowHosts) {
+            if (h.isBlank() || h.chars().anyMatch(c -> c <= ' ' || c == '/' || c == '@')) {
+                throw new IllegalArgumentException("--allow-host must be a host name or address without port, found '" + h + "'");
+            }
+        }
+        String token = token(tokenFile, System.getenv(TOKEN_ENV));
+        SlicingServer.Options options = SlicingServer.Options.defaults()
+                .withQueue(queue)
+                .withRequestTimeout(Duration.ofSeconds(requestTimeoutS))
+                .withCaches(cacheEntries, (long) cacheEntries * 32 * 1024)
+                .withOnnxCache(256, (long) onnxCacheMb << 20)
+                .withAllowHosts(allowHosts)
+                .withToken(token);
+        if (SlicingServer.beyondLoopback(host) && token == null) {
+            spec.commandLine().getErr().println("ofa serve: warning: bound to " + host + ", beyond loopback, without a"
+                    + " token: anyone who reaches this port can run searches; set " + TOKEN_ENV + " or --token-file");
+            spec.commandLine().getErr().flush();
+        }
         common.applyThreads();
         try (Backend backend = Backend.open(runDir, predictor.which, dataOptions, calibrationImages, candidates,
                         common.seed, common.quiet);
-                SlicingServer server = new SlicingServer(backend, 16, 2)) {
+                SlicingServer server = new SlicingServer(backend, options)) {
             int bound = server.start(host, port);
             spec.commandLine().getOut().println("serving " + runDir + " on http://" + host + ":" + bound + "/v1/ (devices "
                     + backend.devices() + ", accuracy predictor " + backend.predictor.predictor().name() + ": "
-                    + backend.predictor.why() + "); Ctrl-C to stop");
+                    + backend.predictor.why() + "; queue " + queue + ", time limit " + requestTimeoutS + " s"
+                    + (token == null ? "" : ", bearer token required") + "); Ctrl-C to stop");
             spec.commandLine().getOut().flush();
             new CountDownLatch(1).await();
         }
@@ -86,37 +154,87 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /**
+     * The bearer token: the first line of {@code file}, or the environment variable's value.
+     *
+     * @param file the token file, or null
+     * @param env the environment variable's value, or null
+     * @return the token, or null for none
+     * @throws IllegalArgumentException if both are given, or the token is empty
+     * @throws java.io.IOException naming the file when it is unreadable, too large or not UTF-8
+     */
+    static String token(Path file, String env) throws java.io.IOException {
+        if (file != null && env != null && !env.isEmpty()) {
+            throw new IllegalArgumentException("give the token once: --token-file " + file + " and " + TOKEN_ENV
+                    + " are both set");
+        }
+        if (file != null) {
+            long size = Files.size(file);
+            if (size > MAX_TOKEN_FILE) {
+                throw new java.io.IOException("token file " + file + " is " + size + " bytes; a token is one line of at"
+                        + " most " + MAX_TOKEN_FILE + " bytes");
+            }
+            String t = ofa4j.models.JsonFiles.readText(file).lines().findFirst().orElse("").trim();
+            if (t.isEmpty()) {
+                throw new IllegalArgumentException("token file " + file + " has no token on its first line");
+            }
+            return t;
+        }
+        if (env != null && !env.isEmpty()) {
+            if (env.isBlank()) {
+                throw new IllegalArgumentException(TOKEN_ENV + " is blank; unset it or give a token");
+            }
+            return env.trim();
+        }
+        return null;
+    }
+
+    /**
      * The real backend: a trained run, its accuracy predictor and its device profiles; every slice
-     * goes through the closed loop (measurements are shared by all requests).
+     * goes through the closed loop (measurements are shared by all requests). A search checks its
+     * cancellation token before every measurement and every batch of predictions.
      */
     static final class Backend implements ServeBackend, AutoCloseable {
         /** Answers kept, by constraint. */
         static final int ANSWER_CACHE = 256;
+
+        /** Measured candidates the closed loop keeps between requests. */
+        static final int POOL = 4096;
+
+        /**
+         * Estimated heap bytes of one measured candidate: an arch of about 20 blocks, its costs and
+         * latency maps, and the measurement.
+         */
+        static final long POOLED_BYTES = 2048;
 
         private final SupernetRun run;
         private final PredictorStage.LoadedPredictor predictor;
         private final SlicingService service;
         private final ClosedLoop loop;
         private final SupernetBackend measuring;
+        private final CostTable table;
         private final long calibrationSeed;
         private final long seed;
-        private final Map<String, HttpBodies.SliceAnswer> answers = java.util.Collections.synchronizedMap(
-                new LinkedHashMap<>(16, 0.75f, true) {
-                    @Override
-                    protected boolean removeEldestEntry(Map.Entry<String, HttpBodies.SliceAnswer> e) {
-                        return size() > ANSWER_CACHE;
-                    }
-                });
+        private final LruCache<String, HttpBodies.SliceAnswer> answers = new LruCache<>("backend answers (by constraint)",
+                ANSWER_CACHE, 8L << 20, (k, v) -> LruCache.stringBytes(k) + 4L * ofa4j.models.JsonFiles.toLine(v).length());
+        /** The token of the search running now (searches run one at a time, under the run's lock). */
+        private final Current current;
+
+        /** The cancellation token of the search running now, read by the measurer and the predictor. */
+        private static final class Current {
+            volatile Cancel token = Cancel.NEVER;
+        }
 
         private Backend(SupernetRun run, PredictorStage.LoadedPredictor predictor, SlicingService service, ClosedLoop loop,
-                SupernetBackend measuring, long calibrationSeed, long seed) {
+                SupernetBackend measuring, long calibrationSeed, long seed, Current current) {
             this.run = run;
             this.predictor = predictor;
             this.service = service;
             this.loop = loop;
             this.measuring = measuring;
+            this.table = new CostTable(run.net.space());
             this.calibrationSeed = calibrationSeed;
             this.seed = seed;
+            this.current = current;
         }
 
         static Backend open(Path runDir, String predictor, DataOptions data, int calibrationImages,
@@ -145,18 +263,57 @@ final class ServeCommand implements Callable<Integer> {
                 AccuracyTableInfo info = AccuracyTableInfo.read(runDir.resolve("predictor"));
                 int calib = info != null ? info.calibrationImages() : calibrationImages;
                 long calibSeed = info != null ? info.calibrationSeed() : AccuracyDatasetBuilder.calibrationSeed(seed);
-                SlicingService service = new SlicingService(run.net.space(), acc.predictor(), devices,
+                Current current = new Current();
+                AccuracyPredictor checked = new AccuracyPredictor() {
+                    @Override
+                    public double[] predict(List<ArchConfig> archs) {
+                        current.token.check();
+                        return acc.predictor().predict(archs);
+                    }
+
+                    @Override
+                    public String name() {
+                        return acc.predictor().name();
+                    }
+                };
+                SlicingService service = new SlicingService(run.net.space(), checked, devices,
                         EvolutionSearch.ofaDefaults(), seed);
                 SupernetBackend measuring = new SupernetBackend(run.net, run.data, calib, SupernetScorer.DEFAULT_EVAL_BATCH);
                 Specialiser sp = new Specialiser(measuring, runDir.resolve("served"));
                 ClosedLoop loop = new ClosedLoop(run.net.space(), service.predictor(), EvolutionSearch.ofaDefaults(),
-                        sp.measurer(calibSeed), null, local, candidates.k, 1, null)
-                        .screening(candidates.screenImages(run.data.val().size(), false));
-                return new Backend(run, acc, service, loop, measuring, calibSeed, seed);
+                        cancellable(sp.measurer(calibSeed), current), null, local, candidates.k, 1, null)
+                        .screening(candidates.screenImages(run.data.val().size(), false))
+                        .maxPooled(POOL);
+                return new Backend(run, acc, service, loop, measuring, calibSeed, seed, current);
             } catch (Exception | Error e) {
                 acc.close();
                 throw e;
             }
+        }
+
+        /** A measurer that checks the running search's token before each measurement. */
+        private static ClosedLoop.Measurer cancellable(ClosedLoop.Measurer m, Current current) {
+            return new ClosedLoop.Measurer() {
+                @Override
+                public ClosedLoop.Measurement measure(ArchConfig arch, Map<String, Specialiser.LocalTiming> timings)
+                        throws Exception {
+                    current.token.check();
+                    return m.measure(arch, timings);
+                }
+
+                @Override
+                public ClosedLoop.Measurement screen(ArchConfig arch, Map<String, Specialiser.LocalTiming> timings,
+                        int valImages) throws Exception {
+                    current.token.check();
+                    return m.screen(arch, timings, valImages);
+                }
+
+                @Override
+                public double valAccuracy(ArchConfig arch) throws Exception {
+                    current.token.check();
+                    return m.valAccuracy(arch);
+                }
+            };
         }
 
         @Override
@@ -169,10 +326,20 @@ final class ServeCommand implements Callable<Integer> {
             return new ArrayList<>(service.devices());
         }
 
-        @Override
-        public HttpBodies.SliceAnswer slice(SliceRequest r) {
-            Constraint c = service.constraint(r.device(), r.maxLatencyMs(), r.maxMacs(), r.maxParams(),
+        private Constraint constraint(SliceRequest r) {
+            return service.constraint(r.device(), r.maxLatencyMs(), r.maxMacs(), r.maxParams(),
                     r.maxPeakMemoryBytes(), r.minResolution(), r.maxResolution());
+        }
+
+        /** {@inheritDoc} Builds the constrained space, which fails at once for an impossible constraint. */
+        @Override
+        public void check(SliceRequest r) {
+            new ConstrainedSpace(run.net.space(), constraint(r), List.of(service.device(r.device())), table);
+        }
+
+        @Override
+        public HttpBodies.SliceAnswer slice(SliceRequest r, Cancel cancel) {
+            Constraint c = constraint(r);
             String key = r.device() + "|" + c.describe();
             HttpBodies.SliceAnswer cached = answers.get(key);
             if (cached != null) {
@@ -181,7 +348,13 @@ final class ServeCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             ClosedLoop.Outcome out;
             synchronized (run) { // measurements share the supernet's engine state
-                out = loop.run(new Fleet.Target("request", c), seed);
+                current.token = cancel;
+                try {
+                    cancel.check(); // cancelled while waiting for the lock
+                    out = loop.run(new Fleet.Target("request", c), seed);
+                } finally {
+                    current.token = Cancel.NEVER;
+                }
             }
             ClosedLoop.MeasuredCandidate d = out.delivered();
             ArchConfig a = d.arch();
@@ -206,6 +379,14 @@ final class ServeCommand implements Callable<Integer> {
                 return OnnxExporter.toBytes(measuring.extract(a, calibrationSeed), Map.of(
                         "ofa4j.served.predicted_accuracy", String.valueOf(result.predicted().accuracy())));
             }
+        }
+
+        @Override
+        public List<LruCache.Stats> caches() {
+            int pooled = loop.pooled();
+            return List.of(answers.stats(), service.predictor().stats(),
+                    new LruCache.Stats("measured candidates (closed-loop pool, bytes estimated)", pooled, POOL,
+                            pooled * POOLED_BYTES, POOL * POOLED_BYTES, 0));
         }
 
         @Override

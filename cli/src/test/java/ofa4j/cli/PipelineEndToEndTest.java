@@ -338,12 +338,12 @@ class PipelineEndToEndTest {
         CandidatesOption three = new CandidatesOption();
         three.k = 3;
         try (ServeCommand.Backend backend = ServeCommand.Backend.open(run, "best", new DataOptions(), 100, three, 42, true);
-                SlicingServer server = new SlicingServer(backend, 8, 2)) {
+                SlicingServer server = new SlicingServer(backend, SlicingServer.Options.defaults().withThreads(8, 1))) {
             int port = server.start("127.0.0.1", 0);
             HttpClient http = HttpClient.newHttpClient();
             String body = "{\"device\":\"cpu-ort-1t\",\"max_macs\":4000000}";
             HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/slice"))
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build();
             long t0 = System.nanoTime();
             HttpResponse<String> a = http.send(req, HttpResponse.BodyHandlers.ofString());
             double uncachedMs = (System.nanoTime() - t0) / 1e6;
@@ -371,7 +371,7 @@ class PipelineEndToEndTest {
             assertEquals(200, m.statusCode());
             assertTrue(m.body().length > 10_000);
             HttpResponse<String> bad = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/slice"))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"device\":\"cpu-ort-1t\",\"max_macs\":10}")).build(),
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"device\":\"cpu-ort-1t\",\"max_macs\":10}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(422, bad.statusCode(), bad.body());
         }

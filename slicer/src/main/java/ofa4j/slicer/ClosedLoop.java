@@ -236,6 +236,8 @@ public final class ClosedLoop {
     private int screenImages;
     /** Every candidate measured so far, by arch key, in the order measured (guarded by {@code this}). */
     private final Map<String, MeasuredCandidate> pool = new LinkedHashMap<>();
+    /** Candidates the pool keeps between targets (the oldest measured go first). */
+    private int maxPooled = Integer.MAX_VALUE;
     private CachingAccuracyPredictor predictor;
 
     /**
@@ -296,6 +298,28 @@ public final class ClosedLoop {
         }
         this.screenImages = valImages;
         return this;
+    }
+
+    /**
+     * Bounds the pool of measured candidates kept between targets, for a long-lived loop (the
+     * slicing service): before each target the oldest measured candidates beyond {@code max} are
+     * dropped, so a later target may measure one again. Unbounded by default (a run's targets).
+     *
+     * @param max candidates kept (>= 1)
+     * @return this loop
+     * @throws IllegalArgumentException if {@code max} is below 1
+     */
+    public synchronized ClosedLoop maxPooled(int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException("measured candidates kept must be >= 1, found " + max);
+        }
+        this.maxPooled = max;
+        return this;
+    }
+
+    /** @return measured candidates held in the pool now */
+    public synchronized int pooled() {
+        return pool.size();
     }
 
     /** Screened candidates measured whole per target and round, best screened first. */
@@ -364,6 +388,10 @@ public final class ClosedLoop {
     }
 
     private Outcome runOne(Fleet.Target target, long seed) {
+        for (var it = pool.keySet().iterator(); pool.size() > maxPooled && it.hasNext(); ) {
+            it.next();
+            it.remove(); // between targets only: a target's own candidates stay until it returns
+        }
         Constraint c = target.constraint();
         Map<String, Double> factor = new LinkedHashMap<>();
         for (Constraint.LatencyBound b : c.latencyBounds()) {

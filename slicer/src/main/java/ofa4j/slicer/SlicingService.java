@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import ofa4j.models.SearchSpace;
 import ofa4j.predictor.AccuracyPredictor;
 import ofa4j.predictor.LatencyPredictor;
@@ -12,8 +11,9 @@ import ofa4j.predictor.LatencyPredictor;
 /**
  * The core of on-demand slicing: one search space, one accuracy predictor (cached across requests
  * by architecture key) and named device latency models; each request names a device and optional
- * bounds and gets the best predicted subnet. Results are cached by the request's constraint, so a
- * repeated request costs nothing. Thread-safe; searches of different requests may run concurrently.
+ * bounds and gets the best predicted subnet. Results are cached by the request's constraint (the
+ * {@link #MAX_RESULTS} most recently used), so a repeated request costs nothing. Thread-safe;
+ * searches of different requests may run concurrently.
  */
 public final class SlicingService {
 
@@ -23,7 +23,17 @@ public final class SlicingService {
     private final SearchStrategy strategy;
     private final long seed;
     private final CostTable table;
-    private final ConcurrentHashMap<String, SearchResult> results = new ConcurrentHashMap<>();
+    /** Search results kept (least recently used go first). */
+    public static final int MAX_RESULTS = 1024;
+
+    /**
+     * Estimated bytes of a kept result: the best candidate, a front of tens of candidates and the
+     * per-generation history; the byte limit is {@link #MAX_RESULTS} of them.
+     */
+    static final long RESULT_BYTES = 16 * 1024;
+
+    private final LruCache<String, SearchResult> results = new LruCache<>("search results", MAX_RESULTS,
+            MAX_RESULTS * RESULT_BYTES, (k, v) -> LruCache.stringBytes(k) + RESULT_BYTES);
 
     /**
      * Creates the service.
@@ -122,13 +132,24 @@ public final class SlicingService {
         extra.add(d);
         ConstrainedSpace cs = new ConstrainedSpace(space, constraint, extra, table);
         SearchResult r = strategy.search(cs, predictor, seed);
-        results.putIfAbsent(key, r);
-        return results.get(key);
+        synchronized (results) { // concurrent searches of one request: the first result stays
+            SearchResult first = results.get(key);
+            if (first != null) {
+                return first;
+            }
+            results.put(key, r);
+        }
+        return r;
     }
 
     /** @return cached search results */
     public int cachedResults() {
         return results.size();
+    }
+
+    /** @return sizes and limits of the search-result cache */
+    public LruCache.Stats resultStats() {
+        return results.stats();
     }
 
     /** @return the shared, caching accuracy predictor */

@@ -71,6 +71,22 @@ class ClosedLoopTest {
     }
 
     @Test
+    void aBoundedPoolDropsTheOldestCandidatesBetweenTargets() {
+        FakeMeasurer m = new FakeMeasurer(1.0);
+        ClosedLoop loop = new ClosedLoop(SPACE, new TestPredictors.SmoothAccuracy(SPACE, 1), SMALL, m, null, local(), 4, 1,
+                null).maxPooled(5);
+        double budget = midBudget();
+        for (int i = 0; i < 4; i++) {
+            loop.run(new Fleet.Target("t" + i, Constraint.builder().maxLatencyMs(CPU, budget * (1 + 0.2 * i)).build()), i);
+            // trimmed before each target, so at most the bound plus one target's K candidates
+            assertTrue(loop.pooled() <= 5 + 4, "pool " + loop.pooled());
+        }
+        assertTrue(m.calls.size() > 5, "several targets measured " + m.calls.size() + " distinct candidates");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> loop.maxPooled(0));
+        assertTrue(e.getMessage().contains("found 0"), e.getMessage());
+    }
+
+    @Test
     void screeningScoresEveryCandidateOnAPartAndDeliversOnlyFinalistsMeasuredWhole() {
         ScreeningMeasurer m = new ScreeningMeasurer();
         List<Integer> refitRows = new ArrayList<>();

@@ -3,6 +3,7 @@ package ofa4j.cli.serve;
 import java.util.List;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.SpaceJson;
+import ofa4j.slicer.LruCache;
 
 /**
  * The JSON bodies the slicing server answers with, as records written through {@code
@@ -85,6 +86,35 @@ public final class HttpBodies {
                     peakActivationBytes, searchMs, totalMs, id, onnx, fromCache);
         }
     }
+
+    /**
+     * The work queue of a server (searches and ONNX builds) at one moment.
+     *
+     * @param running jobs running
+     * @param waiting jobs admitted and not running
+     * @param capacity jobs admitted at most, running and waiting (beyond: 503)
+     * @param threads jobs run at once
+     * @param rejected requests refused with 503 because the queue was full, so far
+     * @param timedOut requests answered 503 at their time limit, so far
+     * @param cancelled jobs cancelled because no request waited for them any more, so far
+     */
+    public record QueueBody(int running, int waiting, int capacity, int threads, long rejected, long timedOut,
+            long cancelled) {}
+
+    /**
+     * {@code GET /v1/health}: the queue and every bounded cache with its limits.
+     *
+     * @param status {@code ok}
+     * @param searchesRun searches run so far (cache misses)
+     * @param queue searches running and waiting, and what was refused
+     * @param caches sizes and limits of the server's and the backend's caches
+     * @param requestTimeoutS time limit of a request, seconds
+     * @param maxBodyBytes largest request body accepted, bytes
+     * @param tokenRequired whether requests need a bearer token
+     * @param allowedHosts hosts the {@code Host} header may name
+     */
+    public record HealthBody(String status, long searchesRun, QueueBody queue, List<LruCache.Stats> caches,
+            long requestTimeoutS, long maxBodyBytes, boolean tokenRequired, List<String> allowedHosts) {}
 
     /**
      * Every error.

@@ -1,6 +1,8 @@
 package ofa4j.cli.serve;
 
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import ofa4j.slicer.LruCache;
 
 /** What the slicing server serves: a trained supernet with its predictors and device profiles. */
 public interface ServeBackend {
@@ -14,7 +16,30 @@ public interface ServeBackend {
          * @param known the names that exist
          */
         public UnknownDeviceException(String device, List<String> known) {
-            super("unknown device '" + device + "'; known devices: " + known);
+            super("unknown device '" + ApiError.shown(device) + "'; known devices: " + known);
+        }
+    }
+
+    /**
+     * Tells a running search that nobody waits for it any more (its clients left, or their time
+     * limits passed). Searches check it between steps and stop with {@link #check()}.
+     */
+    interface Cancel {
+        /** A token that is never cancelled. */
+        Cancel NEVER = () -> false;
+
+        /** @return whether the search should stop */
+        boolean cancelled();
+
+        /**
+         * Stops the search when it was cancelled.
+         *
+         * @throws CancellationException if {@link #cancelled()}
+         */
+        default void check() {
+            if (cancelled()) {
+                throw new CancellationException("search cancelled: no request waits for it any more");
+            }
         }
     }
 
@@ -25,21 +50,38 @@ public interface ServeBackend {
     List<String> devices();
 
     /**
-     * Searches the best subnet for a request (expensive: the server caches results).
+     * Checks a request before it is queued, cheaply (no search): by default nothing.
+     *
+     * @param request the parsed request
+     * @throws UnknownDeviceException for an unknown device
+     * @throws IllegalArgumentException for a constraint no subnet can meet (message names the cheapest value)
+     */
+    default void check(SliceRequest request) {}
+
+    /**
+     * Searches the best subnet for a request (expensive: the server caches results and runs it on
+     * its search threads).
      *
      * @param request the checked request
+     * @param cancel polled between steps; when it is cancelled the search may stop with a {@link
+     *     CancellationException}
      * @return the delivered subnet; the server adds {@code id}, {@code onnx} and {@code cached}
      * @throws UnknownDeviceException for an unknown device
      * @throws IllegalArgumentException for an impossible constraint (message names the cheapest value)
      */
-    HttpBodies.SliceAnswer slice(SliceRequest request);
+    HttpBodies.SliceAnswer slice(SliceRequest request, Cancel cancel);
 
     /**
-     * Builds the ONNX model of a result returned by {@link #slice(SliceRequest)}.
+     * Builds the ONNX model of a result returned by {@link #slice}.
      *
      * @param result that result
      * @return the model bytes
      * @throws Exception if extraction or export fails
      */
     byte[] onnx(HttpBodies.SliceAnswer result) throws Exception;
+
+    /** @return sizes and limits of the backend's own caches, for {@code GET /v1/health} (none by default) */
+    default List<LruCache.Stats> caches() {
+        return List.of();
+    }
 }

@@ -4,6 +4,15 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -55,31 +64,74 @@ public record SliceRequest(
     }
 
     /**
-     * Parses and checks a JSON body.
+     * Parses and checks a body as it arrived: UTF-8 bytes (RFC 8259) of a JSON object.
      *
      * @param body the request body
      * @return the request
-     * @throws BadRequest naming the field that is missing, unknown, of the wrong type or out of range
+     * @throws BadRequest naming {@code body} for bytes that are not UTF-8, else as {@link #parse(String)}
+     */
+    public static SliceRequest parse(byte[] body) {
+        ByteBuffer in = ByteBuffer.wrap(body);
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(in).toString();
+        } catch (CharacterCodingException e) {
+            throw new BadRequest("body", "request body is not UTF-8: malformed byte 0x"
+                    + String.format("%02x", body[Math.min(in.position(), body.length - 1)] & 0xff) + " at offset "
+                    + in.position());
+        }
+        return parse(text);
+    }
+
+    /**
+     * Parses and checks a JSON body: strict JSON (no comments, single quotes or unquoted names),
+     * one object, each field at most once.
+     *
+     * @param body the request body
+     * @return the request
+     * @throws BadRequest naming the field that is missing, unknown, repeated, of the wrong type or out of range
      */
     public static SliceRequest parse(String body) {
-        JsonObject o;
-        try {
-            JsonElement e = JsonParser.parseString(body == null ? "" : body);
-            if (!e.isJsonObject()) {
-                throw new BadRequest("body", "request body must be a JSON object");
+        JsonObject o = new JsonObject();
+        try (JsonReader r = new JsonReader(new StringReader(body == null ? "" : body))) {
+            r.setStrictness(Strictness.STRICT);
+            if (r.peek() != JsonToken.BEGIN_OBJECT) {
+                throw new BadRequest("body", "request body must be a JSON object, found " + r.peek());
             }
-            o = e.getAsJsonObject();
-        } catch (JsonParseException ex) {
-            throw new BadRequest("body", "request body is not valid JSON");
+            r.beginObject();
+            while (r.hasNext()) {
+                String k = r.nextName();
+                JsonElement v = JsonParser.parseReader(r);
+                if (o.has(k)) {
+                    throw new BadRequest(k, "field '" + ApiError.shown(k) + "' is given twice");
+                }
+                o.add(k, v);
+            }
+            r.endObject();
+            if (r.peek() != JsonToken.END_DOCUMENT) {
+                throw new BadRequest("body", "request body has text after the JSON object");
+            }
+        } catch (JsonParseException | IOException | IllegalStateException ex) {
+            throw new BadRequest("body", "request body is not valid JSON: " + ApiError.shown(ex.getMessage()));
         }
         for (String k : o.keySet()) {
             if (!FIELDS.contains(k)) {
-                throw new BadRequest(k, "unknown field '" + k + "'; allowed: " + new java.util.TreeSet<>(FIELDS));
+                throw new BadRequest(ApiError.shown(k), "unknown field '" + ApiError.shown(k) + "'; allowed: "
+                        + new java.util.TreeSet<>(FIELDS));
             }
         }
         JsonElement d = o.get("device");
-        if (d == null || !d.isJsonPrimitive() || !d.getAsJsonPrimitive().isString() || d.getAsString().isBlank()) {
+        if (d == null || d.isJsonNull()) {
             throw new BadRequest("device", "field 'device' (a device profile name) is required");
+        }
+        if (!d.isJsonPrimitive() || !d.getAsJsonPrimitive().isString() || d.getAsString().isBlank()) {
+            throw new BadRequest("device", "field 'device' must be a device profile name (a non-empty string), found "
+                    + ApiError.shown(d.toString()));
+        }
+        if (d.getAsString().length() > MAX_DEVICE_NAME) {
+            throw new BadRequest("device", "field 'device' must be a device profile name of at most " + MAX_DEVICE_NAME
+                    + " characters, found " + d.getAsString().length());
         }
         Double lat = positiveNumber(o, "max_latency_ms");
         Long macs = positiveLong(o, "max_macs");
@@ -100,14 +152,17 @@ public record SliceRequest(
             return null;
         }
         if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
-            throw new BadRequest(name, "field '" + name + "' must be a positive number, found " + e);
+            throw new BadRequest(name, "field '" + name + "' must be a positive number, found " + ApiError.shown(e.toString()));
         }
         double v = e.getAsDouble();
         if (!(v > 0) || Double.isInfinite(v)) {
-            throw new BadRequest(name, "field '" + name + "' must be a positive number, found " + e);
+            throw new BadRequest(name, "field '" + name + "' must be a positive finite number, found " + ApiError.shown(e.toString()));
         }
         return v;
     }
+
+    /** Longest device name a request may send (profile names are short file names). */
+    static final int MAX_DEVICE_NAME = 128;
 
     /** Largest resolution a request may name (an int beyond it would wrap; no space comes close). */
     static final int MAX_RESOLUTION = 4096;
@@ -116,7 +171,7 @@ public record SliceRequest(
         Long v = positiveLong(o, name);
         if (v != null && v > MAX_RESOLUTION) {
             throw new BadRequest(name, "field '" + name + "' must be an integer in [1, " + MAX_RESOLUTION + "] (pixels),"
-                    + " found " + o.get(name));
+                    + " found " + ApiError.shown(o.get(name).toString()));
         }
         return v;
     }
@@ -127,7 +182,7 @@ public record SliceRequest(
             return null;
         }
         if (v != Math.rint(v) || v > 1e15) {
-            throw new BadRequest(name, "field '" + name + "' must be a positive integer, found " + o.get(name));
+            throw new BadRequest(name, "field '" + name + "' must be a positive integer, found " + ApiError.shown(o.get(name).toString()));
         }
         return v.longValue();
     }
