@@ -155,7 +155,7 @@ def start_server(run_dir, args):
     env.pop("OFA_SERVE_TOKEN", None)
     if args.java_opts is not None:
         env["OFA_JAVA_OPTS"] = args.java_opts
-    log("OFA_JAVA_OPTS=%s" % env.get("OFA_JAVA_OPTS", "(unset: the launcher's -Xmx8g)"))
+    log("OFA_JAVA_OPTS=%s" % env.get("OFA_JAVA_OPTS", "(unset: the launcher's -Xmx384m for serve)"))
     log("starting: " + " ".join(cmd))
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                          start_new_session=True)
@@ -317,7 +317,7 @@ def main():
     ap.add_argument("--chunked-mb", type=int, default=50, help="size of the chunked body (default 50 MB)")
     ap.add_argument("--start-timeout", type=int, default=600, help="seconds to wait for the server to start")
     ap.add_argument("--java-opts", help="JVM options of the server (OFA_JAVA_OPTS; default: the environment's, else"
-                    " the launcher's -Xmx8g)")
+                    " the launcher's -Xmx384m for serve)")
     ap.add_argument("--json", help="also write the figures to this JSON file")
     args = ap.parse_args()
     for name in ("concurrent", "requests", "workers", "queue", "request_timeout", "chunked_mb"):

@@ -97,7 +97,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "Answers (and model ids) kept, least recently used go first (default ${DEFAULT-VALUE}).")
     int cacheEntries;
 
-    @Option(names = "--onnx-cache-mb", defaultValue = "256", paramLabel = "MB",
+    @Option(names = "--onnx-cache-mb", defaultValue = "64", paramLabel = "MB",
             description = "ONNX model bytes kept for download (default ${DEFAULT-VALUE} MB).")
     int onnxCacheMb;
 
