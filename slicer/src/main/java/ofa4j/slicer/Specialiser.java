@@ -213,7 +213,7 @@ public final class Specialiser {
                 throw new IllegalArgumentException("INT8 calibration method must be one of minmax, percentile; found null");
             }
             if (method == Int8Exporter.Method.PERCENTILE && !(percentile > 50 && percentile <= 100)) {
-                throw new IllegalArgumentException("--percentile must be in (50, 100], found " + percentile);
+                throw new IllegalArgumentException("INT8 percentile (--int8-percentile) must be in (50, 100], found " + percentile);
             }
             if (images < 1) {
                 throw new IllegalArgumentException("INT8 calibration images must be >= 1, found " + images);
