@@ -10,9 +10,9 @@ import picocli.CommandLine.Option;
  */
 public final class Int8Option {
 
-    @Option(names = "--int8-calibration", defaultValue = "percentile", paramLabel = "METHOD",
+    @Option(names = "--int8-calibration", defaultValue = "minmax", paramLabel = "METHOD",
             description = "INT8 activation ranges from the calibration images: minmax or percentile (default ${DEFAULT-VALUE}).")
-    String method = "percentile";
+    String method = "minmax";
 
     @Option(names = "--int8-percentile", defaultValue = "99.99", paramLabel = "P",
             description = "Percentile of --int8-calibration percentile: each tail clips 100 - P %% of the values (default ${DEFAULT-VALUE}).")

@@ -198,11 +198,12 @@ public final class Specialiser {
     public record Int8Settings(Int8Exporter.Method method, double percentile, int images) {
 
         /**
-         * The default: percentile {@value Int8Exporter#DEFAULT_PERCENTILE} on {@value #DEFAULT_IMAGES}
-         * training images.
+         * The default: min/max on {@value #DEFAULT_IMAGES} training images. On the quick preset's
+         * supernet (max, min and three slices) min/max lost 0.03 points of validation accuracy on
+         * average and percentile 99.99 lost 0.08: these small nets have few outliers to clip.
          */
         public static final Int8Settings DEFAULT =
-                new Int8Settings(Int8Exporter.Method.PERCENTILE, Int8Exporter.DEFAULT_PERCENTILE, Int8Settings.DEFAULT_IMAGES);
+                new Int8Settings(Int8Exporter.Method.MINMAX, Int8Exporter.DEFAULT_PERCENTILE, Int8Settings.DEFAULT_IMAGES);
 
         /** Calibration images by default: 500, enough for stable ranges of every activation of these small nets. */
         public static final int DEFAULT_IMAGES = 500;
