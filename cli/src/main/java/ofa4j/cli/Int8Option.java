@@ -35,6 +35,9 @@ public final class Int8Option {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--int8-calibration must be one of minmax, percentile; found '" + method + "'");
         }
+        if (!(percentile > 50 && percentile <= 100)) { // checked with minmax too: a bad value is a typo either way
+            throw new IllegalArgumentException("--int8-percentile must be in (50, 100], found " + percentile);
+        }
         if (images < 1) {
             throw new IllegalArgumentException("--int8-images must be >= 1, found " + images);
         }

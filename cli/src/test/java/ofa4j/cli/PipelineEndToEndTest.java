@@ -256,7 +256,7 @@ class PipelineEndToEndTest {
         assertTrue(r.err().contains("--int8-calibration must be one of minmax, percentile; found 'entropy'"), r.err());
         r = CliRunner.run("slice", "--run", run.toString(), "--max-macs", "3000000", "--int8-percentile", "30");
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("--int8-percentile) must be in (50, 100], found 30.0"), r.err());
+        assertTrue(r.err().contains("--int8-percentile must be in (50, 100], found 30.0"), r.err());
         r = CliRunner.run("slice", "--run", run.toString(), "--device", "toaster", "--max-macs", "1000000");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("'toaster'") && r.err().contains("cpu-ort-1t"), r.err());
