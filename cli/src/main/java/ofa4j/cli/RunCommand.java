@@ -71,6 +71,14 @@ final class RunCommand implements Callable<Integer> {
 
     @Mixin CandidatesOption candidates;
 
+    @Option(names = "--int8", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also write each delivered slice as a post-training INT8 model (<target>.int8.onnx), its"
+                    + " validation and test accuracy measured in ONNX Runtime next to the FP32 ones; --no-int8 skips"
+                    + " it (default: on).")
+    boolean int8 = true;
+
+    @Mixin Int8Option int8Options;
+
     @Option(names = "--rounds", defaultValue = "2",
             description = "Closed loop: search-measure-refit rounds per target (default ${DEFAULT-VALUE}).")
     int rounds;
@@ -121,6 +129,7 @@ final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--calibration-images must be >= 1, found " + calib);
         }
         spark.check();
+        ofa4j.slicer.Specialiser.Int8Settings int8Settings = int8 ? int8Options.settings() : null;
         common.applyThreads();
         Path out = common.outDir(p.name());
         if (!resume && Files.isDirectory(out.resolve("supernet"))) {
@@ -165,7 +174,7 @@ final class RunCommand implements Callable<Integer> {
                 AccuracyPredictor search = preds.best();
                 String why = preds.choice().why();
                 SliceStage.LoopSettings loop = new SliceStage.LoopSettings(candidates.k, rounds, calib,
-                        candidates.screenImages(run.data.val().size(), true));
+                        candidates.screenImages(run.data.val().size(), true), int8Settings);
                 w.println("[5/5] slicing for 4 budgets: " + search.name() + " predictor (" + why + ") proposes, the top "
                         + candidates.k + " candidates are measured, " + rounds + " round(s); exporting ONNX...");
                 List<Fleet.Target> targets = SliceStage.defaultTargets(space, device);

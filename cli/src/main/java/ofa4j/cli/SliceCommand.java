@@ -63,6 +63,14 @@ final class SliceCommand implements Callable<Integer> {
 
     @Mixin CandidatesOption candidates;
 
+    @Option(names = "--int8", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also write each delivered slice as a post-training INT8 model (<target>.int8.onnx), its"
+                    + " validation and test accuracy measured in ONNX Runtime next to the FP32 ones; --no-int8 skips"
+                    + " it (default: on).")
+    boolean int8 = true;
+
+    @Mixin Int8Option int8Options;
+
     @Option(names = "--rounds", defaultValue = "1",
             description = "Closed loop: search-measure-refit rounds; measured rows are appended to the run's predictor/measured.jsonl and the predictor refitted on table + measured rows between rounds (default ${DEFAULT-VALUE}).")
     int rounds;
@@ -74,6 +82,7 @@ final class SliceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         SearchStrategy search = strategy.create(CostAxis.macs()); // a bad name fails before the run is opened
+        Specialiser.Int8Settings int8Settings = int8 ? int8Options.settings() : null;
         common.applyThreads();
         DeviceProfile dev = DeviceProfile.find(runDir.resolve("devices"), device);
         Constraint c = Constraint.of(dev, maxLatencyMs, maxMacs, maxParams, maxMemory, minResolution, maxResolution);
@@ -83,7 +92,7 @@ final class SliceCommand implements Callable<Integer> {
                 SupernetRun run = SupernetRun.open(runDir.resolve("supernet"), dataOptions, common.quiet)) {
             spec.commandLine().getOut().printf("accuracy predictor: %s (%s)%n", acc.predictor().name(), acc.why());
             SliceStage.LoopSettings loop = new SliceStage.LoopSettings(candidates.k, rounds, calibrationImages,
-                    candidates.screenImages(run.data.val().size(), false));
+                    candidates.screenImages(run.data.val().size(), false), int8Settings);
             spec.commandLine().getOut().printf("search strategy: %s%n", search.name());
             SliceStage.Slices s = SliceStage.slice(run.net, run.data, acc.predictor(), dev, List.of(new Fleet.Target(name, c)), out, loop,
                     runDir.resolve("predictor"), search, common.seed);
@@ -95,6 +104,10 @@ final class SliceCommand implements Callable<Integer> {
                         dev.predictMs(r.candidate().arch()), 100 * r.valAccuracy(), 100 * r.testAccuracy(),
                         r.measuredLatencyMs(), r.outcome().proposed().size(), r.outcome().searches().size(),
                         r.onnxFile(), r.reportFile());
+                if (r.int8OnnxFile() != null) {
+                    spec.commandLine().getOut().printf(Locale.ROOT, "  INT8: val %.2f%% test %.2f%%  %s%n",
+                            100 * r.int8ValAccuracy(), 100 * r.int8TestAccuracy(), r.int8OnnxFile());
+                }
                 r.outcome().notes().forEach(n -> spec.commandLine().getOut().println("  " + n));
             }
             if (s.rowsAdded() > 0) {

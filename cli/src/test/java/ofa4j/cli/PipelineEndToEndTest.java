@@ -107,6 +107,41 @@ class PipelineEndToEndTest {
         }
     }
 
+    @Test
+    void everyDeliveredSliceHasAnInt8ModelWhoseAccuraciesAreInItsReport() throws Exception {
+        RunReport r = RunReport.read(run.resolve("report.json"));
+        ofa4j.supernet.data.ImageSet test = FashionMnist.load(null, true).test().head(r.data().testImages());
+        int[] idx = java.util.stream.IntStream.range(0, test.size()).toArray();
+        for (RunReport.Slice s : r.slices()) {
+            SliceJson.Report rep = SliceJson.Report.read(Path.of(s.report()));
+            // FP32 and INT8 side by side in the slice report and the run report
+            assertEquals(s.testAccuracy(), rep.measured().testAccuracy());
+            assertEquals(s.int8TestAccuracy(), rep.measured().int8TestAccuracy(), s.target());
+            assertEquals(s.int8ValAccuracy(), rep.measured().int8ValAccuracy(), s.target());
+            // 500 calibration images by default, all 256 of the smoke preset's training split here
+            assertTrue(rep.measured().int8Calibration().matches("minmax on 256 images of .*train.*, seed -?\\d+"),
+                    rep.measured().int8Calibration());
+            Path q = Path.of(s.int8Onnx());
+            assertEquals(run.resolve("slices").resolve(s.target() + ".int8.onnx"), q);
+            assertEquals(Files.size(q), rep.int8Onnx().bytes());
+            Map<String, String> meta = OnnxExporter.readMetadata(q);
+            assertEquals("int8", meta.get(ofa4j.exporter.Int8Exporter.META_PRECISION));
+            assertEquals(s.key(), meta.get(OnnxExporter.META_ARCH_KEY));
+            double ratio = (double) Files.size(q) / Files.size(Path.of(s.onnx()));
+            assertTrue(ratio > 0.25 && ratio < 0.35, s.target() + ": INT8 / FP32 bytes " + ratio);
+            // the reported INT8 test accuracy is the file's top-1 in ONNX Runtime on the run's test split
+            int res = Integer.parseInt(meta.get("ofa4j.resolution"));
+            float[] mean = {Float.parseFloat(meta.get(ofa4j.models.Subnet.INPUT_MEAN_KEY))};
+            float[] std = {Float.parseFloat(meta.get(ofa4j.models.Subnet.INPUT_STD_KEY))};
+            float[] x = ofa4j.supernet.data.Batches.pixels(test, idx, res, mean, std);
+            try (ofa4j.exporter.Verifier v = ofa4j.exporter.Verifier.open(Files.readAllBytes(q), 2)) {
+                assertEquals(s.int8TestAccuracy(), top1(v.run(x, test.size(), 1, res, res).data(), test.labels()), 1e-9,
+                        s.target());
+            }
+        }
+        assertTrue(Files.readString(run.resolve("summary.md")).contains("test accuracy FP32 -> INT8"));
+    }
+
     private static double top1(float[] logits, int[] labels) {
         return (double) ofa4j.supernet.Evaluator.countCorrect(logits, logits.length / labels.length, labels) / labels.length;
     }
@@ -179,6 +214,18 @@ class PipelineEndToEndTest {
         try (var files = Files.list(dir)) { // verified under a temporary name, then renamed: none is left
             assertTrue(files.noneMatch(f -> f.getFileName().toString().endsWith(".tmp")));
         }
+        Path q = dir.resolve("min.int8.onnx");
+        CliRunner.Result i = CliRunner.run("export", "--supernet", run.resolve("supernet").toString(), "--arch", "min",
+                "--precision", "int8", "--int8-calibration", "minmax", "--int8-images", "64", "--out", q.toString(),
+                "--verify", "--calibration-images", "100", "--quiet");
+        assertEquals(0, i.code(), i.err());
+        assertTrue(i.out().contains("ONNX Runtime top-1, FP32 -> INT8: validation ") && i.out().contains("(minmax on 64 images of"),
+                i.out());
+        Map<String, String> meta = OnnxExporter.readMetadata(q);
+        assertEquals("int8", meta.get(ofa4j.exporter.Int8Exporter.META_PRECISION));
+        assertEquals("minmax", meta.get(ofa4j.exporter.Int8Exporter.META_CALIBRATION_METHOD));
+        assertEquals("64", meta.get(ofa4j.exporter.Int8Exporter.META_CALIBRATION_IMAGES));
+        assertTrue(Files.size(q) < Files.size(onnx) / 3, Files.size(q) + " vs " + Files.size(onnx));
     }
 
     @Test
@@ -189,6 +236,16 @@ class PipelineEndToEndTest {
         r = CliRunner.run("export", "--supernet", run.resolve("supernet").toString(), "--arch", "{\"resolution\":99}");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("depths"), r.err());
+        r = CliRunner.run("export", "--supernet", run.resolve("supernet").toString(), "--arch", "min", "--precision", "int4");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--precision must be one of [fp32, int8], found 'int4'"), r.err());
+        r = CliRunner.run("export", "--supernet", run.resolve("supernet").toString(), "--arch", "min", "--precision", "int8",
+                "--int8-calibration", "entropy");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--int8-calibration must be one of minmax, percentile; found 'entropy'"), r.err());
+        r = CliRunner.run("slice", "--run", run.toString(), "--max-macs", "3000000", "--int8-percentile", "30");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--int8-percentile must be in (50, 100], found 30.0"), r.err());
         r = CliRunner.run("slice", "--run", run.toString(), "--device", "toaster", "--max-macs", "1000000");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("'toaster'") && r.err().contains("cpu-ort-1t"), r.err());

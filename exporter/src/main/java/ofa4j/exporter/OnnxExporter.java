@@ -284,6 +284,55 @@ public final class OnnxExporter {
         return out;
     }
 
+    /**
+     * Reads the {@code metadata_props} of ONNX bytes, in file order.
+     *
+     * @param model ONNX bytes
+     * @return key to value
+     * @throws IllegalArgumentException if the bytes are not an ONNX model
+     */
+    public static Map<String, String> readMetadata(byte[] model) {
+        ModelProto m;
+        try {
+            m = ModelProto.parseFrom(model);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("not an ONNX model: " + e.getMessage(), e);
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        m.getMetadataPropsList().forEach(e -> out.put(e.getKey(), e.getValue()));
+        return out;
+    }
+
+    /**
+     * Adds {@code metadata_props} to a model written by this exporter or {@link Int8Exporter}, for
+     * figures measured on the model itself (e.g. its accuracy); the graph is untouched.
+     *
+     * @param model ONNX bytes
+     * @param extra the entries to add
+     * @return the model with the entries appended
+     * @throws IllegalArgumentException if the bytes are not a model, a key is empty or already
+     *     present, or a value is null
+     */
+    public static byte[] withMetadata(byte[] model, Map<String, String> extra) {
+        ModelProto m;
+        try {
+            m = ModelProto.parseFrom(model);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("not an ONNX model: " + e.getMessage(), e);
+        }
+        Set<String> present = new HashSet<>();
+        m.getMetadataPropsList().forEach(e -> present.add(e.getKey()));
+        ModelProto.Builder b = m.toBuilder();
+        for (Map.Entry<String, String> e : extra.entrySet()) {
+            if (e.getKey() == null || e.getKey().isEmpty() || e.getValue() == null || !present.add(e.getKey())) {
+                throw new IllegalArgumentException("metadata to add must have new non-empty keys and non-null values,"
+                        + " found " + e.getKey() + "=" + e.getValue());
+            }
+            b.addMetadataProps(StringStringEntryProto.newBuilder().setKey(e.getKey()).setValue(e.getValue()));
+        }
+        return b.build().toByteArray();
+    }
+
     // ------------------------------------------------------------------ single layers
 
     /**

@@ -130,7 +130,7 @@ public final class OpenCvDnn {
             }
             if (p.exitValue() != 0) {
                 throw new IOException("OpenCV DNN failed (" + python() + ", exit " + p.exitValue() + "): "
-                        + lastLine(text));
+                        + errorLine(text));
             }
             byte[] raw = Files.readAllBytes(out);
             if (raw.length % (Float.BYTES * n) != 0 || raw.length == 0) {
@@ -147,6 +147,20 @@ public final class OpenCvDnn {
             }
             Files.deleteIfExists(dir);
         }
+    }
+
+    /**
+     * The line of a failed run that says what went wrong: the last one with OpenCV's {@code error:}
+     * (its messages end with a bare {@code >} line), else the last non-blank one.
+     */
+    static String errorLine(String text) {
+        String[] lines = text.strip().split("\n");
+        for (int i = lines.length - 1; i >= 0; i--) {
+            if (lines[i].contains("error:")) {
+                return lines[i].replaceFirst("^[>\\s]+", "").strip();
+            }
+        }
+        return lastLine(text);
     }
 
     private static String lastLine(String text) {

@@ -187,6 +187,37 @@ public final class Verifier implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the model once and returns every float output by name, in the model's output order: used
+     * to read intermediate values of a model whose graph lists them as outputs (INT8 calibration).
+     *
+     * @param input values in row-major order (NCHW for images)
+     * @param shape the input shape; must match the model's input except where it is symbolic
+     * @return output name to its values, row-major
+     * @throws IllegalArgumentException if the shape does not fit the model or the data
+     * @throws IllegalStateException if ONNX Runtime fails or an output is not a float tensor
+     */
+    public Map<String, float[]> runAll(float[] input, long... shape) {
+        checkShape(input, shape);
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);
+                OrtSession.Result r = session.run(Collections.singletonMap(inputName, t))) {
+            for (Map.Entry<String, OnnxValue> e : r) {
+                if (!(e.getValue() instanceof OnnxTensor o) || o.getInfo().type != ai.onnxruntime.OnnxJavaType.FLOAT) {
+                    throw new IllegalStateException("output '" + e.getKey() + "' is not a float tensor but "
+                            + e.getValue().getInfo());
+                }
+                FloatBuffer fb = o.getFloatBuffer();
+                float[] data = new float[fb.remaining()];
+                fb.get(data);
+                out.put(e.getKey(), data);
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed to run on input " + Arrays.toString(shape) + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
     private void checkShape(float[] input, long[] shape) {
         if (input == null || shape == null) {
             throw new IllegalArgumentException("input and shape must not be null");

@@ -82,6 +82,29 @@ class OnnxCheckerTest {
     }
 
     @Test
+    void int8ModelsPassOnnxFullCheck(@TempDir Path dir) throws Exception {
+        assumeOnnxImportable();
+        List<String> files = new ArrayList<>();
+        SplittableRandom rng = new SplittableRandom(22);
+        for (SearchSpace space : List.of(SearchSpace.fmnist(), OnnxExporterTest.smallOfa())) {
+            List<ofa4j.models.ArchConfig> archs = List.of(space.max(), space.min(), space.sample(rng));
+            for (int i = 0; i < archs.size(); i++) {
+                ofa4j.models.ArchConfig a = archs.get(i);
+                Int8Exporter.Method m = Int8Exporter.Method.values()[i % 2];
+                Path f = dir.resolve(space.name() + "-int8-" + i + ".onnx");
+                Int8Exporter.export(RandomSubnets.create(space, a, i), f, Int8ExporterTest.calibration(space, a, m, i),
+                        Map.of("predicted.accuracy", "0.5"));
+                files.add(f.toString());
+            }
+        }
+        List<String> args = new ArrayList<>(List.of("-c", CHECK));
+        args.addAll(files);
+        Run r = python(args);
+        assertEquals(0, r.exit(), "onnx checker refused an INT8 model:\n" + r.output());
+        assertEquals(files.size(), r.output().lines().filter(s -> s.startsWith("OK ")).count(), r.output());
+    }
+
+    @Test
     void checkerRefusesABrokenModel(@TempDir Path dir) throws Exception {
         assumeOnnxImportable();
         // proves the checker really checks: a node reading a value nobody produces is invalid

@@ -67,6 +67,26 @@ class OpenCvParityTest {
         assertTrue(checked >= 6, "models checked: " + checked);
     }
 
+    /**
+     * OpenCV 4.6 cannot import the INT8 QDQ models: its ONNX importer refuses a per-channel {@code
+     * DequantizeLinear} (the first weight). The other QDQ forms fail too (per-tensor weights: a
+     * {@code DequantizeLinear} of a constant fails an assertion; float weights with quantized
+     * activations: the {@code Conv} then receives int8 data). When this test fails, OpenCV reads
+     * them: compare its top-1 with ONNX Runtime's as for FP32.
+     */
+    @Test
+    void openCv46RefusesInt8QdqModelsAtThePerChannelWeight() throws Exception {
+        assertNull(OpenCvDnn.unavailable(), "OpenCV DNN is needed (apt-get install python3-opencv)");
+        SearchSpace space = SearchSpace.fmnist();
+        ArchConfig a = space.min();
+        Subnet s = RandomSubnets.create(space, a, 3);
+        byte[] q = Int8Exporter.toBytes(s, Int8ExporterTest.calibration(space, a, Int8Exporter.Method.MINMAX, 1), Map.of());
+        int r = a.resolution();
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> OpenCvDnn.run(q, RandomSubnets.input(2, 1, r, 2), 2, 1, r, r));
+        assertTrue(e.getMessage().contains("Per-channel scales/zeropoints are not supported"), e.getMessage());
+    }
+
     private static int pick(List<Integer> choices, SplittableRandom rng) {
         return choices.get(rng.nextInt(choices.size()));
     }

@@ -154,11 +154,15 @@ public record RunReport(int formatVersion, String created, String preset, String
      *     ClosedLoop.Prediction#basis}); absent in reports of earlier versions
      * @param searchPredictedAccuracy the prediction the search ranked it by; absent in reports of
      *     earlier versions
+     * @param int8ValAccuracy validation accuracy of its INT8 model; absent when none was made
+     * @param int8TestAccuracy test accuracy of its INT8 model; absent when none was made
+     * @param int8Onnx the INT8 model file; absent when none was made
      */
     public record Slice(String target, String key, long macs, long params, double predictedAccuracy,
             double valAccuracy, double testAccuracy, double predictedLatencyMs, Double measuredLatencyMs,
             int candidatesMeasured, int deliveredFromRound, boolean outsideTableRange, String onnx, String report,
-            String predictedAccuracyBasis, Double searchPredictedAccuracy) {}
+            String predictedAccuracyBasis, Double searchPredictedAccuracy, Double int8ValAccuracy,
+            Double int8TestAccuracy, String int8Onnx) {}
 
     /**
      * One stage's cost.
@@ -240,7 +244,10 @@ public record RunReport(int formatVersion, String created, String preset, String
                     Double.isNaN(r.measuredLatencyMs()) ? null : r.measuredLatencyMs(), r.outcome().proposed().size(),
                     r.outcome().delivered().round(), r.outcome().prediction().outsideTableRange(),
                     r.onnxFile().toString(), r.reportFile().toString(), r.outcome().prediction().basis(),
-                    r.outcome().delivered().candidate().predictedAccuracy()));
+                    r.outcome().delivered().candidate().predictedAccuracy(),
+                    r.int8OnnxFile() == null ? null : r.int8ValAccuracy(),
+                    r.int8OnnxFile() == null ? null : r.int8TestAccuracy(),
+                    r.int8OnnxFile() == null ? null : r.int8OnnxFile().toString()));
         }
         double bestVal = slices.reports().stream().mapToDouble(Specialiser.Report::valAccuracy).max().orElse(0.5);
         var ci = ofa4j.predictor.BinomialInterval.wilson95(bestVal, data.valImages());
@@ -300,6 +307,17 @@ public record RunReport(int formatVersion, String created, String preset, String
                     100 * s.valAccuracy(), 100 * s.testAccuracy(), s.predictedLatencyMs(),
                     s.measuredLatencyMs() == null ? "-" : String.format(Locale.ROOT, "%.3f", s.measuredLatencyMs()),
                     s.candidatesMeasured()));
+        }
+        if (slices.stream().anyMatch(s -> s.int8TestAccuracy() != null)) {
+            md.append("\nINT8 (post-training, QDQ, accuracy in ONNX Runtime), test accuracy FP32 -> INT8: ");
+            List<String> parts = new java.util.ArrayList<>();
+            for (Slice s : slices) {
+                if (s.int8TestAccuracy() != null) {
+                    parts.add(String.format(Locale.ROOT, "%s %.2f%% -> %.2f%%", s.target(), 100 * s.testAccuracy(),
+                            100 * s.int8TestAccuracy()));
+                }
+            }
+            md.append(String.join(", ", parts)).append(".\n");
         }
         if (slices.stream().anyMatch(s -> ClosedLoop.Prediction.OUT_OF_SAMPLE.equals(s.predictedAccuracyBasis()))) {
             md.append("\npred. acc: the refined predictor's prediction with the slice's own measurement left out"

@@ -208,11 +208,17 @@ public final class SliceJson {
      * @param latencyRawTimingsMs raw timings before normalisation
      * @param machineSlowdownVsProfile anchor slowdown at each raw timing
      * @param latencyNote how to read the latency figures
+     * @param int8ValAccuracy validation accuracy of the INT8 model in ONNX Runtime; absent when no
+     *     INT8 model was made (and in files of earlier versions)
+     * @param int8TestAccuracy test accuracy of the INT8 model in ONNX Runtime; absent likewise
+     * @param int8Calibration how its activation ranges were calibrated, e.g. {@code percentile
+     *     99.99 on 500 images of train, seed 7}; absent likewise
      */
     public record MeasuredSlice(double valAccuracy, double testAccuracy, Double latencyMs,
             List<Double> latencyTimingsMs, String latencyDevice, String latencyEngine, Integer latencyThreads,
             Integer latencyBatch, Integer latencyWarmup, Integer latencyRepeats, Double onnxMaxAbsDiff,
-            List<Double> latencyRawTimingsMs, List<Double> machineSlowdownVsProfile, String latencyNote) {}
+            List<Double> latencyRawTimingsMs, List<Double> machineSlowdownVsProfile, String latencyNote,
+            Double int8ValAccuracy, Double int8TestAccuracy, String int8Calibration) {}
 
     /**
      * The exported model file.
@@ -241,11 +247,12 @@ public final class SliceJson {
      * @param onnx the exported file
      * @param backend the supernet that was sliced
      * @param stepMs wall time of each step
+     * @param int8Onnx the INT8 model file; absent when none was made (and in files of earlier versions)
      */
     public record Report(int formatVersion, String target, ConstraintJson constraint, ArchConfig.Json arch, String key,
             SearchSummary search, PredictedSlice predicted, MeasuredSlice measured, List<CandidateRow> candidates,
             long macs, long params, long peakActivationBytes, OnnxFile onnx, String backend,
-            @SerializedName("step_ms") Map<String, Double> stepMs) {
+            @SerializedName("step_ms") Map<String, Double> stepMs, @SerializedName("int8_onnx") OnnxFile int8Onnx) {
 
         /** Checks the version and the keys every report has. */
         public Report {

@@ -68,8 +68,25 @@ public final class SliceStage {
      * @param rounds search-measure-refit rounds
      * @param calibrationImages BN recalibration images (the accuracy table's when it records them)
      * @param screenImages validation images of a screening, 0 to measure every candidate whole
+     * @param int8 settings of the INT8 model made of each delivered slice (never of candidates), or
+     *     null for FP32 only
      */
-    public record LoopSettings(int k, int rounds, int calibrationImages, int screenImages) {
+    public record LoopSettings(int k, int rounds, int calibrationImages, int screenImages,
+            Specialiser.Int8Settings int8) {
+
+        /**
+         * Settings without INT8 models.
+         *
+         * @param k candidates measured per round
+         * @param rounds search-measure-refit rounds
+         * @param calibrationImages BN recalibration images
+         * @param screenImages validation images of a screening, 0 to measure every candidate whole
+         */
+        public LoopSettings(int k, int rounds, int calibrationImages, int screenImages) {
+            this(k, rounds, calibrationImages, screenImages, null);
+        }
+
+        /** Checks the values. */
         public LoopSettings {
             if (k < 1 || k > 256) {
                 throw new IllegalArgumentException("--candidates (K) must be in [1, 256], found " + k);
@@ -164,7 +181,7 @@ public final class SliceStage {
         SearchResult front = Nsga2Search.builder(CostAxis.latency(device)).build()
                 .search(space, cached, Constraint.none(), seed);
         SupernetBackend backend = new SupernetBackend(net, data, calib, SupernetScorer.DEFAULT_EVAL_BATCH);
-        Specialiser sp = new Specialiser(backend, out);
+        Specialiser sp = new Specialiser(backend, out, loop.int8());
         Map<String, Specialiser.LocalTiming> local = new LinkedHashMap<>();
         Map<String, Specialiser.LocalTiming> timings = new LinkedHashMap<>();
         Specialiser.LocalTiming here = SupernetBackend.localTiming(device);

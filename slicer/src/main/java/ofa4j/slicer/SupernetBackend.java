@@ -5,9 +5,12 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SplittableRandom;
+import ofa4j.exporter.Int8Exporter;
 import ofa4j.exporter.OnnxExporter;
 import ofa4j.exporter.Verifier;
 import ofa4j.models.ArchConfig;
+import ofa4j.models.Shuffle;
 import ofa4j.models.Subnet;
 import ofa4j.predictor.DeviceProfile;
 import ofa4j.predictor.OnnxAccuracy;
@@ -186,6 +189,31 @@ public final class SupernetBackend implements Specialiser.Backend {
     @Override
     public byte[] exportOnnx(Subnet subnet, Map<String, String> metadata) {
         return OnnxExporter.toBytes(subnet, metadata);
+    }
+
+    /**
+     * Exports the INT8 model: its activation ranges calibrated in ONNX Runtime on {@code
+     * int8.images()} training images chosen by {@code seed} (all when the split has fewer),
+     * resized and normalised as for evaluation.
+     */
+    @Override
+    public byte[] exportInt8(Subnet subnet, Map<String, String> metadata, Specialiser.Int8Settings int8, long seed) {
+        ImageSet train = data.train();
+        int n = Math.min(int8.images(), train.size());
+        int[] idx = Shuffle.sample(train.size(), n, new SplittableRandom(seed));
+        float[] x = Batches.pixels(train, idx, subnet.arch().resolution(), data.mean(), data.std());
+        String source = n + " images of " + train.name() + ", seed " + seed;
+        Int8Exporter.Calibration cal = int8.method() == Int8Exporter.Method.MINMAX
+                ? Int8Exporter.Calibration.minMax(x, n, source)
+                : Int8Exporter.Calibration.percentile(int8.percentile(), x, n, source);
+        return Int8Exporter.toBytes(subnet, cal, metadata);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public double top1(byte[] onnx, Subnet subnet, Specialiser.Split split) {
+        return OnnxAccuracy.top1(onnx, subnet, split == Specialiser.Split.VAL ? data.val() : data.test(), data.mean(),
+                data.std(), evalBatch);
     }
 
     /** {@inheritDoc} */

@@ -70,6 +70,21 @@ class SpecialiserTest {
         public String describe() {
             return "fake";
         }
+
+        /** A real INT8 model of the zero-weight subnet, calibrated on two zero images. */
+        @Override
+        public byte[] exportInt8(Subnet subnet, Map<String, String> metadata, Specialiser.Int8Settings int8, long seed) {
+            calls.add("int8 " + int8.method() + " " + int8.images());
+            int r = subnet.arch().resolution();
+            return ofa4j.exporter.Int8Exporter.toBytes(subnet, ofa4j.exporter.Int8Exporter.Calibration.minMax(
+                    new float[2 * r * r], 2, "2 zero images, seed " + seed), metadata);
+        }
+
+        @Override
+        public double top1(byte[] onnx, Subnet subnet, Specialiser.Split split) {
+            calls.add("onnx top1 " + split);
+            return split == Specialiser.Split.VAL ? 0.79 : 0.74;
+        }
     }
 
     @Test
@@ -151,5 +166,63 @@ class SpecialiserTest {
             assertEquals(List.of("here-5ms.json", "here-5ms.onnx", "other-small.json", "other-small.onnx", "pareto.png"),
                     names, "no temporary files may remain");
         }
+    }
+
+    @Test
+    void int8ModelOfEachDeliveredSliceIsWrittenAndMeasuredNextToTheFp32One(@TempDir Path dir) throws Exception {
+        SearchSpace space = SearchSpace.fmnist();
+        TestPredictors.LayerLatency cpu = TestPredictors.LayerLatency.cpu(space);
+        List<Fleet.Target> targets = List.of(new Fleet.Target("here-5ms", Constraint.builder().maxLatencyMs(cpu, 5).build()));
+        FakeBackend backend = new FakeBackend();
+        Specialiser.Int8Settings int8 = new Specialiser.Int8Settings(ofa4j.exporter.Int8Exporter.Method.MINMAX, Double.NaN, 2);
+        Specialiser sp = new Specialiser(backend, dir, int8);
+        Specialiser.LocalTiming timing = new Specialiser.LocalTiming("test-cpu", 1, 1);
+        ClosedLoop loop = new ClosedLoop(space, new TestPredictors.SmoothAccuracy(space, 1),
+                EvolutionSearch.builder().optGenerations(5).build(), sp.measurer(7), null,
+                Map.of(cpu.deviceName(), timing), 2, 1, null);
+        Specialiser.Report r = sp.specialiseAll(loop, targets, Map.of("here-5ms", timing), CostAxis.latency(cpu),
+                List.of(), 4, 7).get(0);
+
+        // one INT8 model, of the delivered slice only, not of the candidates
+        assertEquals(1, backend.calls.stream().filter(c -> c.equals("int8 MINMAX 2")).count(), backend.calls.toString());
+        assertEquals(0.79, r.int8ValAccuracy());
+        assertEquals(0.74, r.int8TestAccuracy());
+        assertEquals(dir.resolve("here-5ms" + Specialiser.INT8_SUFFIX), r.int8OnnxFile());
+        SliceJson.Report rep = SliceJson.Report.read(r.reportFile());
+        assertEquals(0.8, rep.measured().valAccuracy());
+        assertEquals(0.79, rep.measured().int8ValAccuracy());
+        assertEquals(0.75, rep.measured().testAccuracy());
+        assertEquals(0.74, rep.measured().int8TestAccuracy());
+        assertEquals("minmax on 2 zero images, seed 7", rep.measured().int8Calibration());
+        byte[] q = Files.readAllBytes(r.int8OnnxFile());
+        assertEquals("here-5ms.int8.onnx", rep.int8Onnx().file());
+        assertEquals(q.length, rep.int8Onnx().bytes());
+        assertEquals(ofa4j.models.Hashing.sha256Hex(q), rep.int8Onnx().sha256());
+        for (String step : List.of("int8_export", "int8_eval", "write_int8_onnx")) {
+            assertTrue(rep.stepMs().get(step) >= 0, step + " in " + rep.stepMs());
+        }
+        Map<String, String> meta = ofa4j.exporter.OnnxExporter.readMetadata(r.int8OnnxFile());
+        assertEquals("int8", meta.get(ofa4j.exporter.Int8Exporter.META_PRECISION));
+        assertEquals("0.740000", meta.get(Specialiser.METADATA_PREFIX + "measured_int8_test_accuracy"));
+        assertEquals("0.790000", meta.get(Specialiser.METADATA_PREFIX + "measured_int8_val_accuracy"));
+        assertEquals("0.750000", meta.get(Specialiser.METADATA_PREFIX + "measured_test_accuracy"));
+        assertEquals(r.candidate().arch().key(), meta.get(Specialiser.METADATA_PREFIX + "arch_key"));
+        // the latency was measured on the FP32 model: the INT8 file does not claim it
+        assertFalse(meta.containsKey(Specialiser.METADATA_PREFIX + "measured_latency_ms"), meta.toString());
+        try (Stream<Path> files = Files.list(dir)) {
+            assertEquals(List.of("here-5ms.int8.onnx", "here-5ms.json", "here-5ms.onnx", "pareto.png"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(), "no temporary files may remain");
+        }
+        // without INT8 settings the report has no INT8 keys at all
+        Path plain = dir.resolve("plain");
+        Specialiser fp32 = new Specialiser(new FakeBackend(), plain);
+        ClosedLoop loop2 = new ClosedLoop(space, new TestPredictors.SmoothAccuracy(space, 1),
+                EvolutionSearch.builder().optGenerations(5).build(), fp32.measurer(7), null,
+                Map.of(cpu.deviceName(), timing), 2, 1, null);
+        Specialiser.Report p = fp32.specialiseAll(loop2, targets, Map.of("here-5ms", timing), CostAxis.latency(cpu),
+                List.of(), 4, 7).get(0);
+        String json = Files.readString(p.reportFile());
+        assertFalse(json.contains("int8"), json);
+        assertTrue(Double.isNaN(p.int8TestAccuracy()) && p.int8OnnxFile() == null);
     }
 }

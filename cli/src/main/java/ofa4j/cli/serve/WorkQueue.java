@@ -75,6 +75,9 @@ final class WorkQueue implements AutoCloseable {
                     }
                 }
             } catch (Throwable t) { // Errors too: a job never stays incomplete
+                synchronized (WorkQueue.this) {
+                    jobs.remove(key, this); // forgotten before anyone sees the failure, or a retry could join it
+                }
                 result.completeExceptionally(t);
             } finally {
                 result.completeExceptionally(new CancellationException("job " + key + " was cancelled before it ran"));

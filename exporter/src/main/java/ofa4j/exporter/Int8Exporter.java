@@ -1,0 +1,340 @@
+package ofa4j.exporter;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import ofa4j.exporter.onnx.GraphProto;
+import ofa4j.exporter.onnx.ModelProto;
+import ofa4j.exporter.onnx.StringStringEntryProto;
+import ofa4j.exporter.onnx.TensorProto;
+import ofa4j.exporter.onnx.TypeProto;
+import ofa4j.exporter.onnx.ValueInfoProto;
+import ofa4j.models.AtomicFiles;
+import ofa4j.models.Subnet;
+
+/**
+ * Writes a {@link Subnet} as an INT8 ONNX model in QDQ form (post-training quantization): the
+ * float graph of {@link OnnxExporter} (BN folded, same opset and IR version) with int8 weights per
+ * output channel, int32 biases and uint8 activations per tensor, as {@link QdqRewriter} describes.
+ * The input and the logits stay float32, so the model is used exactly as the FP32 one.
+ *
+ * <p>Activation ranges are calibrated by running the FP32 model in ONNX Runtime on the caller's
+ * calibration images (normally training images, never test images), every intermediate value
+ * being a graph output: either their min and max ({@link Method#MINMAX}) or the values at a
+ * percentile of each tail ({@link Method#PERCENTILE}: with 99.99, the lowest and the highest 0.01%
+ * of the values of a tensor over all calibration images are clipped), read from a {@value
+ * #HISTOGRAM_BINS}-bin histogram over the tensor's min..max.
+ *
+ * <p>{@code metadata_props} add to the FP32 ones: {@value #META_PRECISION} = {@code int8}, the
+ * scheme ({@value #META_SCHEME}), the calibration method ({@value #META_CALIBRATION_METHOD}), the
+ * number of calibration images ({@value #META_CALIBRATION_IMAGES}) and where they come from
+ * ({@value #META_CALIBRATION_SOURCE}, e.g. which split and seed).
+ */
+public final class Int8Exporter {
+
+    /** Metadata key of the precision: {@code int8}. */
+    public static final String META_PRECISION = "ofa4j.precision";
+
+    /** Metadata key of the quantization scheme (a sentence). */
+    public static final String META_SCHEME = "ofa4j.int8.scheme";
+
+    /** Metadata key of the calibration method: {@code minmax} or {@code percentile 99.99}. */
+    public static final String META_CALIBRATION_METHOD = "ofa4j.int8.calibration_method";
+
+    /** Metadata key of the number of calibration images. */
+    public static final String META_CALIBRATION_IMAGES = "ofa4j.int8.calibration_images";
+
+    /** Metadata key of where the calibration images come from (split, seed). */
+    public static final String META_CALIBRATION_SOURCE = "ofa4j.int8.calibration_source";
+
+    /** The scheme written under {@link #META_SCHEME}. */
+    public static final String SCHEME = "ONNX QDQ; weights int8 per output channel (axis 0) symmetric (zero point 0);"
+            + " biases int32 (scale input scale x weight scale); activations uint8 per tensor asymmetric;"
+            + " input and logits float32; BN folded";
+
+    /** Percentile of {@link Method#PERCENTILE} when none is given: 99.99 (each tail clips 0.01% of the values). */
+    public static final double DEFAULT_PERCENTILE = 99.99;
+
+    /**
+     * Bins of the percentile histogram: over a range of e.g. 40 the bin is 0.01, a tenth of an
+     * int8 step (40 / 255), so the bin edge a percentile falls on costs at most a tenth of a step.
+     */
+    static final int HISTOGRAM_BINS = 4096;
+
+    /** Calibration images per ONNX Runtime run (bounds the memory of every intermediate value). */
+    static final int CALIBRATION_BATCH = 64;
+
+    private static final Set<String> RESERVED =
+            Set.of(META_PRECISION, META_SCHEME, META_CALIBRATION_METHOD, META_CALIBRATION_IMAGES, META_CALIBRATION_SOURCE);
+
+    private Int8Exporter() {}
+
+    /** How activation ranges are calibrated. */
+    public enum Method {
+        /** The min and max over all calibration images. */
+        MINMAX,
+        /** The values at a percentile of each tail (outliers clipped). */
+        PERCENTILE;
+
+        /**
+         * Parses a method name as the command line spells it.
+         *
+         * @param s {@code minmax} or {@code percentile}
+         * @return the method
+         * @throws IllegalArgumentException naming the value and the values allowed
+         */
+        public static Method parse(String s) {
+            for (Method m : values()) {
+                if (m.name().toLowerCase(Locale.ROOT).equals(s)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("calibration method must be one of minmax, percentile; found '" + s + "'");
+        }
+    }
+
+    /**
+     * The calibration of an INT8 export.
+     *
+     * @param method how ranges are taken
+     * @param percentile for {@link Method#PERCENTILE}: the percentile in (50, 100], e.g. 99.99; NaN for min/max
+     * @param inputs normalised images, row-major {@code [images, C, r, r]} at the subnet's resolution
+     * @param images the number of images
+     * @param source where they come from, for the metadata (e.g. {@code 500 images of train, seed 1})
+     */
+    public record Calibration(Method method, double percentile, float[] inputs, int images, String source) {
+
+        /** Checks the values. */
+        public Calibration {
+            if (method == null) {
+                throw new IllegalArgumentException("calibration method must be one of minmax, percentile; found null");
+            }
+            if (method == Method.PERCENTILE && !(percentile > 50 && percentile <= 100)) {
+                throw new IllegalArgumentException("percentile must be in (50, 100], found " + percentile);
+            }
+            if (inputs == null || images < 1 || inputs.length % images != 0 || inputs.length == 0) {
+                throw new IllegalArgumentException("calibration needs >= 1 image and inputs of images * C * r * r floats,"
+                        + " found " + images + " images and " + (inputs == null ? "no" : inputs.length) + " floats");
+            }
+            if (source == null || source.isBlank()) {
+                throw new IllegalArgumentException("calibration source must be described, found '" + source + "'");
+            }
+        }
+
+        /**
+         * Min/max calibration.
+         *
+         * @param inputs normalised images {@code [images, C, r, r]}
+         * @param images the number of images
+         * @param source where they come from
+         * @return the calibration
+         */
+        public static Calibration minMax(float[] inputs, int images, String source) {
+            return new Calibration(Method.MINMAX, Double.NaN, inputs, images, source);
+        }
+
+        /**
+         * Percentile calibration.
+         *
+         * @param percentile in (50, 100], e.g. {@link #DEFAULT_PERCENTILE}
+         * @param inputs normalised images {@code [images, C, r, r]}
+         * @param images the number of images
+         * @param source where they come from
+         * @return the calibration
+         */
+        public static Calibration percentile(double percentile, float[] inputs, int images, String source) {
+            return new Calibration(Method.PERCENTILE, percentile, inputs, images, source);
+        }
+
+        /** @return the method as written in the metadata: {@code minmax} or e.g. {@code percentile 99.99} */
+        public String describe() {
+            return method == Method.MINMAX ? "minmax" : "percentile " + new java.math.BigDecimal(Double.toString(percentile))
+                    .stripTrailingZeros().toPlainString();
+        }
+    }
+
+    /**
+     * Serialises a subnet as an INT8 QDQ ONNX model.
+     *
+     * @param subnet the subnet (BN kept; folded here)
+     * @param calibration the calibration images and method
+     * @param extraMetadata further {@code metadata_props}, as for {@link OnnxExporter#toBytes}; must
+     *     not set the {@code ofa4j.precision} and {@code ofa4j.int8.*} keys written here
+     * @return the ONNX bytes
+     * @throws IllegalArgumentException as {@link OnnxExporter#toBytes}, or when the calibration
+     *     images do not fit the subnet's channels and resolution
+     */
+    public static byte[] toBytes(Subnet subnet, Calibration calibration, Map<String, String> extraMetadata) {
+        return toModel(subnet, calibration, extraMetadata).toByteArray();
+    }
+
+    /**
+     * Exports a subnet as an INT8 ONNX file, written atomically (temporary file, then rename).
+     *
+     * @param subnet the subnet
+     * @param out the target file, replaced if present
+     * @param calibration the calibration images and method
+     * @param extraMetadata further {@code metadata_props}, may be empty
+     * @throws IOException if the file cannot be written
+     * @throws IllegalArgumentException as {@link #toBytes}
+     */
+    public static void export(Subnet subnet, Path out, Calibration calibration, Map<String, String> extraMetadata)
+            throws IOException {
+        AtomicFiles.writeBytes(out, toBytes(subnet, calibration, extraMetadata));
+    }
+
+    static ModelProto toModel(Subnet subnet, Calibration calibration, Map<String, String> extraMetadata) {
+        if (calibration == null) {
+            throw new IllegalArgumentException("calibration must not be null");
+        }
+        if (extraMetadata != null) {
+            for (String k : extraMetadata.keySet()) {
+                if (RESERVED.contains(k)) {
+                    throw new IllegalArgumentException(
+                            "extraMetadata must not set the reserved key '" + k + "' (reserved: " + RESERVED + ")");
+                }
+            }
+        }
+        ModelProto fp32 = OnnxExporter.toModel(subnet, extraMetadata, LayerEmitter.H_SIGMOID_ALPHA);
+        int c = subnet.space().inChannels();
+        int r = subnet.arch().resolution();
+        long perImage = (long) c * r * r;
+        if (calibration.inputs().length != perImage * calibration.images()) {
+            throw new IllegalArgumentException("calibration images of subnet " + subnet.arch().key() + " must be "
+                    + calibration.images() + " x " + c + " x " + r + " x " + r + " = " + perImage * calibration.images()
+                    + " floats, found " + calibration.inputs().length);
+        }
+        GraphProto g = fp32.getGraph();
+        QdqRewriter.Plan plan = QdqRewriter.plan(g);
+        Map<String, double[]> ranges = calibrate(fp32, plan.calibrated(), calibration, c, r);
+        String doc = g.getDocString() + "\nINT8 (" + SCHEME + "); activation ranges calibrated on "
+                + calibration.images() + " images (" + calibration.source() + "), " + calibration.describe() + ".";
+        ModelProto.Builder m = fp32.toBuilder().setDocString(doc)
+                .setGraph(QdqRewriter.rewrite(g, plan, ranges, doc));
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put(META_PRECISION, "int8");
+        meta.put(META_SCHEME, SCHEME);
+        meta.put(META_CALIBRATION_METHOD, calibration.describe());
+        meta.put(META_CALIBRATION_IMAGES, Integer.toString(calibration.images()));
+        meta.put(META_CALIBRATION_SOURCE, calibration.source());
+        meta.forEach((k, v) -> m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
+        return m.build();
+    }
+
+    /**
+     * Runs the calibration images through the FP32 model with every value of {@code tensors} as an
+     * output and returns each one's {@code [lo, hi]}.
+     */
+    static Map<String, double[]> calibrate(ModelProto fp32, List<String> tensors, Calibration cal, int c, int r) {
+        String input = fp32.getGraph().getInput(0).getName();
+        ModelProto.Builder probe = fp32.toBuilder();
+        GraphProto.Builder g = probe.getGraphBuilder();
+        for (String t : tensors) {
+            if (!t.equals(input)) {
+                g.addOutput(ValueInfoProto.newBuilder().setName(t).setType(TypeProto.newBuilder()
+                        .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
+            }
+        }
+        int perImage = c * r * r;
+        Map<String, double[]> minMax = new HashMap<>();
+        Map<String, long[]> hist = new HashMap<>();
+        int passes = cal.method() == Method.PERCENTILE ? 2 : 1;
+        try (Verifier v = Verifier.open(probe.build().toByteArray(), Runtime.getRuntime().availableProcessors())) {
+            for (int pass = 0; pass < passes; pass++) {
+                for (int start = 0; start < cal.images(); start += CALIBRATION_BATCH) {
+                    int n = Math.min(CALIBRATION_BATCH, cal.images() - start);
+                    float[] x = java.util.Arrays.copyOfRange(cal.inputs(), start * perImage, (start + n) * perImage);
+                    Map<String, float[]> outs = v.runAll(x, n, c, r, r);
+                    outs.put(input, x);
+                    for (String t : tensors) {
+                        float[] values = outs.get(t);
+                        if (values == null) {
+                            throw new IllegalStateException("calibration model did not output '" + t + "'");
+                        }
+                        if (pass == 0) {
+                            accumulateMinMax(minMax.computeIfAbsent(t, k -> new double[] {Double.POSITIVE_INFINITY,
+                                    Double.NEGATIVE_INFINITY}), values, t);
+                        } else {
+                            accumulateHistogram(hist.computeIfAbsent(t, k -> new long[HISTOGRAM_BINS]), minMax.get(t), values);
+                        }
+                    }
+                }
+            }
+        }
+        if (cal.method() == Method.MINMAX) {
+            return minMax;
+        }
+        Map<String, double[]> out = new HashMap<>();
+        for (String t : tensors) {
+            out.put(t, percentileRange(hist.get(t), minMax.get(t), cal.percentile()));
+        }
+        return out;
+    }
+
+    private static void accumulateMinMax(double[] mm, float[] values, String t) {
+        for (float f : values) {
+            if (!Float.isFinite(f)) {
+                throw new IllegalArgumentException("calibration value '" + t + "' is not finite (" + f
+                        + "): the FP32 model overflows on a calibration image");
+            }
+            if (f < mm[0]) {
+                mm[0] = f;
+            }
+            if (f > mm[1]) {
+                mm[1] = f;
+            }
+        }
+    }
+
+    private static void accumulateHistogram(long[] h, double[] mm, float[] values) {
+        double width = (mm[1] - mm[0]) / h.length;
+        if (!(width > 0)) {
+            h[0] += values.length;
+            return;
+        }
+        for (float f : values) {
+            int b = (int) ((f - mm[0]) / width);
+            h[Math.max(0, Math.min(h.length - 1, b))]++;
+        }
+    }
+
+    /**
+     * The range that clips {@code 100 - percentile} % of the values at each end: the lower edge of
+     * the bin where the low tail's count is first exceeded, and the upper edge of the bin where the
+     * high tail's is.
+     *
+     * @param h histogram over {@code mm}
+     * @param mm min and max
+     * @param percentile e.g. 99.99
+     * @return {@code [lo, hi]}
+     */
+    static double[] percentileRange(long[] h, double[] mm, double percentile) {
+        long total = 0;
+        for (long v : h) {
+            total += v;
+        }
+        double width = (mm[1] - mm[0]) / h.length;
+        if (!(width > 0) || total == 0) {
+            return mm.clone();
+        }
+        double tail = total * (100 - percentile) / 100;
+        long acc = 0;
+        int lo = 0;
+        while (lo < h.length - 1 && acc + h[lo] <= tail) {
+            acc += h[lo++];
+        }
+        acc = 0;
+        int hi = h.length - 1;
+        while (hi > 0 && acc + h[hi] <= tail) {
+            acc += h[hi--];
+        }
+        double a = lo == 0 ? mm[0] : mm[0] + lo * width;
+        double b = hi == h.length - 1 ? mm[1] : mm[0] + (hi + 1) * width;
+        return new double[] {Math.min(a, b), Math.max(a, b)};
+    }
+}
