@@ -222,8 +222,6 @@ public final class ClosedLoop {
     private final Map<String, Specialiser.LocalTiming> localTimings;
     private final int k;
     private final int rounds;
-    private double tableMin;
-    private double tableMax;
     private final double fittedMin;
     private final double fittedMax;
     /** Every row given to the refiner, by arch key (guarded by {@code this}). */
@@ -274,10 +272,8 @@ public final class ClosedLoop {
         this.localTimings = localTimings == null ? Map.of() : Map.copyOf(localTimings);
         this.k = k;
         this.rounds = rounds;
-        this.tableMin = tableRange == null ? Double.NEGATIVE_INFINITY : tableRange[0];
-        this.tableMax = tableRange == null ? Double.POSITIVE_INFINITY : tableRange[1];
-        this.fittedMin = tableMin;
-        this.fittedMax = tableMax;
+        this.fittedMin = tableRange == null ? Double.NEGATIVE_INFINITY : tableRange[0];
+        this.fittedMax = tableRange == null ? Double.POSITIVE_INFINITY : tableRange[1];
         this.table = new CostTable(space);
     }
 
@@ -442,8 +438,6 @@ public final class ClosedLoop {
                 try {
                     predictor = cached(refiner.refit(rows));
                     for (MeasuredCandidate row : rows) { // the refitted predictor has seen these accuracies too
-                        tableMin = Math.min(tableMin, row.measurement().valAccuracy());
-                        tableMax = Math.max(tableMax, row.measurement().valAccuracy());
                         refitRows.put(row.arch().key(), row.measurement().valAccuracy());
                     }
                 } catch (Exception e) {
@@ -494,20 +488,31 @@ public final class ClosedLoop {
             if (fitted == null) {
                 return o;
             }
-            double lo = Math.max(0, fittedMin);
-            double hi = Math.min(1, fittedMax);
-            for (Map.Entry<String, Double> e : refitRows.entrySet()) {
-                if (!e.getKey().equals(key)) {
-                    lo = Math.min(lo, e.getValue());
-                    hi = Math.max(hi, e.getValue());
-                }
-            }
+            double[] range = fittedRange(key);
+            double lo = Math.max(0, range[0]);
+            double hi = Math.min(1, range[1]);
             double raw = fitted.predict(List.of(o.delivered().arch()))[0];
             boolean outside = raw < lo || raw > hi;
             p = new Prediction(Math.max(lo, Math.min(hi, raw)), fitted.name(), outside, Prediction.OUT_OF_SAMPLE);
             outOfSample.put(key, p);
         }
         return new Outcome(o.target(), o.delivered(), o.proposed(), o.searches(), o.notes(), o.latencyMeasured(), p);
+    }
+
+    /**
+     * The accuracies the current predictor was fitted on: the table's range widened by every
+     * measured row given to the refiner, except {@code exceptKey}'s (null: none left out).
+     */
+    private double[] fittedRange(String exceptKey) {
+        double lo = fittedMin;
+        double hi = fittedMax;
+        for (Map.Entry<String, Double> e : refitRows.entrySet()) {
+            if (!e.getKey().equals(exceptKey)) {
+                lo = Math.min(lo, e.getValue());
+                hi = Math.max(hi, e.getValue());
+            }
+        }
+        return new double[] {lo, hi};
     }
 
     /**
@@ -630,8 +635,9 @@ public final class ClosedLoop {
         // a refitted predictor can make far above anything measured: it is flagged and reported at
         // the nearest accuracy it has seen. The search itself ranks on the raw predictions.
         double p = cand.predictedAccuracy();
-        boolean outside = p < tableMin || p > tableMax;
-        Candidate reported = outside ? new Candidate(cand.arch(), Math.max(tableMin, Math.min(tableMax, p)), cand.costs())
+        double[] range = fittedRange(null);
+        boolean outside = p < range[0] || p > range[1];
+        Candidate reported = outside ? new Candidate(cand.arch(), Math.max(range[0], Math.min(range[1], p)), cand.costs())
                 : cand;
         return new MeasuredCandidate(reported, target, round, predictor.name(), m, outside,
                 (System.nanoTime() - t0) / 1e6);
