@@ -97,6 +97,11 @@ final class ProfileCommand implements Callable<Integer> {
         DeviceProfile p = ProfileStage.profile(s, out, engine, ortThreads, batch, subnets, common.seed, common.quiet, false);
         spec.commandLine().getOut().printf(Locale.ROOT, "profiled %s in %.1f s: min subnet %.3f ms, max subnet %.3f ms predicted; wrote %s%n",
                 p.name(), (System.nanoTime() - t0) / 1e9, p.predictMs(s.min()), p.predictMs(s.max()), out);
+        DeviceProfile.Measurement m = p.measurement();
+        spec.commandLine().getOut().printf(Locale.ROOT,
+                "consistency: fit error %.1f%% (allowed %.1f%%), anchor %.1f%% off (allowed %.1f%%), %d attempt(s)%n",
+                m.fitMapePercent(), ofa4j.predictor.Profiler.MAX_FIT_MAPE_PERCENT, m.anchorErrorPercent(),
+                ofa4j.predictor.Profiler.MAX_ANCHOR_ERROR_PERCENT, m.attempts());
         return 0;
     }
 }

@@ -76,6 +76,10 @@ public record DeviceProfile(
      * @param anchorMs latency of the anchor subnet ({@link ProfileMeter#anchor}) on the quiet machine
      *     while profiling (the fastest of its timings), or null in profiles without it; a later
      *     measurement times the anchor again to tell whether the machine is as fast as it was
+     * @param attempts how many times the whole profile was measured before one was consistent (see
+     *     {@link Profiler#MAX_ATTEMPTS}), or null in profiles without it
+     * @param anchorErrorPercent |the profile's prediction of the anchor - its timing| / its timing,
+     *     percent: how well the table and the fit describe a whole subnet timed beside them, or null
      */
     public record Measurement(
             String host,
@@ -91,7 +95,32 @@ public record DeviceProfile(
                     double fitMapePercent,
             @SerializedName("rawMapePercent") @JsonAdapter(value = JsonBindings.NanAsNull.class, nullSafe = false)
                     double rawMapePercent,
-            @SerializedName("anchorMs") Double anchorMs) {
+            @SerializedName("anchorMs") Double anchorMs,
+            Integer attempts,
+            @SerializedName("anchorErrorPercent") Double anchorErrorPercent) {
+
+        /**
+         * A measurement without the consistency check's figures (imported or older profiles).
+         *
+         * @param host host name
+         * @param os operating system
+         * @param cpuModel CPU model
+         * @param date ISO-8601 time
+         * @param warmup warm-up runs
+         * @param repeats timed runs
+         * @param layerVariants layer variants timed
+         * @param subnets subnets timed for the fit
+         * @param profileSeconds wall time of profiling
+         * @param fitMapePercent error of the fitted model
+         * @param rawMapePercent error of the raw table sum
+         * @param anchorMs the anchor's latency, or null
+         */
+        public Measurement(String host, String os, String cpuModel, String date, int warmup, int repeats,
+                int layerVariants, int subnets, double profileSeconds, double fitMapePercent, double rawMapePercent,
+                Double anchorMs) {
+            this(host, os, cpuModel, date, warmup, repeats, layerVariants, subnets, profileSeconds, fitMapePercent,
+                    rawMapePercent, anchorMs, null, null);
+        }
 
         /**
          * A measurement without an anchor timing (imported or older profiles).

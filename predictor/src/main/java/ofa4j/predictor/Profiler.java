@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntToDoubleFunction;
 import me.tongfei.progressbar.ProgressBar;
@@ -33,6 +34,22 @@ public final class Profiler {
 
     /** A pass is quiet when the anchor timed before and after it is within this ratio of the fastest anchor seen. */
     public static final double QUIET_RATIO = 1.10;
+
+    /**
+     * A profile is consistent when its fit misses the timed subnets by at most this mean absolute
+     * percentage error (3.3-5.4% in profiles whose runs kept their latency predictions within 5%).
+     */
+    public static final double MAX_FIT_MAPE_PERCENT = 7.0;
+
+    /**
+     * A profile is consistent when it predicts the anchor subnet, timed beside it, within this
+     * percentage (1.7-2.5% in good profiles; 27% in the profile of a slow episode whose delivered
+     * subnets then measured 1.4x their predictions).
+     */
+    public static final double MAX_ANCHOR_ERROR_PERCENT = 8.0;
+
+    /** Whole profiles measured at most, until one is consistent (the least inconsistent is kept otherwise). */
+    public static final int MAX_ATTEMPTS = 4;
 
     private Profiler() {}
 
@@ -71,6 +88,65 @@ public final class Profiler {
     public static DeviceProfile profile(
             SearchSpace space, LatencyMeter meter, String deviceName, int subnets, int passes, long seed,
             boolean quiet, PrintStream progressOut) {
+        // A profile measured in one of this machine's slow episodes can be inconsistent in itself:
+        // the episode hit the layer table, the fit's subnets and the anchor unevenly, and every
+        // prediction made from it was then off by the same factor (1.4x once). Measuring again is
+        // cheap next to a run (about 10 s per attempt on fmnist), so an inconsistent profile is
+        // refused and measured again; after MAX_ATTEMPTS the least inconsistent one is kept, and
+        // says so in its measurement block.
+        long t0 = System.nanoTime();
+        DeviceProfile best = null;
+        double bestBadness = Double.POSITIVE_INFINITY;
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            String task = "profile " + deviceName + (attempt == 1 ? "" : " (attempt " + attempt + ")");
+            DeviceProfile p = attempt(space, meter, deviceName, subnets, passes, seed, quiet, progressOut, task);
+            DeviceProfile.Measurement m = p.measurement();
+            double anchorError = anchorErrorPercent(p);
+            double badness = Math.max(m.fitMapePercent() / MAX_FIT_MAPE_PERCENT, anchorError / MAX_ANCHOR_ERROR_PERCENT);
+            DeviceProfile.Measurement withCheck = new DeviceProfile.Measurement(
+                    m.host(), m.os(), m.cpuModel(), m.date(), m.warmup(), m.repeats(), m.layerVariants(), m.subnets(),
+                    (System.nanoTime() - t0) / 1e9, m.fitMapePercent(), m.rawMapePercent(), m.anchorMs(), attempt,
+                    anchorError);
+            DeviceProfile checked = new DeviceProfile(p.name(), p.engine(), p.threads(), p.batchSize(), p.space(),
+                    withCheck, p.lutMs(), p.interceptMs(), p.scale());
+            if (!(badness > 1)) {
+                return checked;
+            }
+            PrintStream out = progressOut != null ? progressOut : System.err;
+            out.printf(Locale.ROOT,
+                    "profile %s: attempt %d of %d is inconsistent (fit error %.1f%%, allowed %.1f%%; anchor predicted"
+                            + " %.4f ms, timed %.4f ms: %.1f%% off, allowed %.1f%%)%s%n",
+                    deviceName, attempt, MAX_ATTEMPTS, m.fitMapePercent(), MAX_FIT_MAPE_PERCENT,
+                    p.predictMs(ProfileMeter.anchor(space)), m.anchorMs(), anchorError, MAX_ANCHOR_ERROR_PERCENT,
+                    attempt < MAX_ATTEMPTS ? "; measuring again" : "; keeping the least inconsistent attempt");
+            if (badness < bestBadness) {
+                bestBadness = badness;
+                best = checked;
+            }
+        }
+        DeviceProfile.Measurement m = best.measurement();
+        return new DeviceProfile(best.name(), best.engine(), best.threads(), best.batchSize(), best.space(),
+                new DeviceProfile.Measurement(m.host(), m.os(), m.cpuModel(), m.date(), m.warmup(), m.repeats(),
+                        m.layerVariants(), m.subnets(), (System.nanoTime() - t0) / 1e9, m.fitMapePercent(),
+                        m.rawMapePercent(), m.anchorMs(), MAX_ATTEMPTS, m.anchorErrorPercent()),
+                best.lutMs(), best.interceptMs(), best.scale());
+    }
+
+    /**
+     * How far a profile's prediction of its anchor subnet is from the anchor's timing, percent.
+     *
+     * @param p a profile with an anchor timing
+     * @return |predicted - timed| / timed * 100
+     */
+    static double anchorErrorPercent(DeviceProfile p) {
+        double timed = p.measurement().anchorMs();
+        return Math.abs(p.predictMs(ProfileMeter.anchor(p.space())) - timed) / timed * 100;
+    }
+
+    /** One whole measurement of the profile: layer table, the fit's subnets and the anchor. */
+    private static DeviceProfile attempt(
+            SearchSpace space, LatencyMeter meter, String deviceName, int subnets, int passes, long seed,
+            boolean quiet, PrintStream progressOut, String task) {
         if (passes < 1) {
             throw new IllegalArgumentException("profiling needs >= 1 pass over the layer table, found " + passes);
         }
@@ -81,7 +157,7 @@ public final class Profiler {
         Map<String, LayerSpec> variants = LayerVariants.enumerate(space);
         List<ArchConfig> archs = AccuracyDatasetBuilder.sampleDistinct(space, subnets, seed);
         Map<String, Double> lut = new LinkedHashMap<>();
-        ProgressBar bar = quiet ? null : bar("profile " + deviceName, (long) passes * (variants.size() + subnets), progressOut);
+        ProgressBar bar = quiet ? null : bar(task, (long) passes * (variants.size() + subnets), progressOut);
         double[] sums = new double[subnets];
         double[] measured;
         double anchorMs;

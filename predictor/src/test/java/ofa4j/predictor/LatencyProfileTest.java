@@ -72,6 +72,48 @@ class LatencyProfileTest {
     }
 
     @Test
+    void anInconsistentProfileIsMeasuredAgainAndTheConsistentAttemptIsKept() {
+        // The whole first attempt (1 anchor + 2 passes x (12 subnets + 1 anchor)) is timed in an
+        // uneven slow episode: its fit misses and it mispredicts the anchor; the second is exact.
+        int subnets = 12;
+        int firstAttemptSubnetCalls = 1 + Profiler.DEFAULT_PASSES * (subnets + 1);
+        FakeMeter erratic = FakeMeter.erratic(space, firstAttemptSubnetCalls);
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        DeviceProfile p = Profiler.profile(space, erratic, "erratic", subnets, 3, true,
+                new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(2 * firstAttemptSubnetCalls, erratic.subnetCalls.get(), "exactly two attempts");
+        assertEquals(2, p.measurement().attempts());
+        assertEquals(0.0, p.measurement().anchorErrorPercent(), 1e-9);
+        assertEquals(FakeMeter.INTERCEPT, p.interceptMs(), 1e-9);
+        assertEquals(FakeMeter.SCALE, p.scale(), 1e-9);
+        String msg = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(msg.contains("attempt 1 of " + Profiler.MAX_ATTEMPTS + " is inconsistent") && msg.contains("measuring again"), msg);
+    }
+
+    @Test
+    void aProfileThatNeverBecomesConsistentKeepsTheLeastInconsistentAttemptAndSaysSo() {
+        FakeMeter erratic = FakeMeter.erratic(space, Integer.MAX_VALUE);
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        DeviceProfile p = Profiler.profile(space, erratic, "erratic", 12, 3, true,
+                new java.io.PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(Profiler.MAX_ATTEMPTS, p.measurement().attempts());
+        assertTrue(p.measurement().anchorErrorPercent() > Profiler.MAX_ANCHOR_ERROR_PERCENT
+                        || p.measurement().fitMapePercent() > Profiler.MAX_FIT_MAPE_PERCENT,
+                p.measurement().toString());
+        String msg = log.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(msg.contains("keeping the least inconsistent attempt"), msg);
+        assertEquals(Profiler.MAX_ATTEMPTS, msg.lines().filter(l -> l.contains("is inconsistent")).count(), msg);
+    }
+
+    @Test
+    void aConsistentProfileIsMeasuredOnce() {
+        FakeMeter meter = new FakeMeter(space);
+        DeviceProfile p = Profiler.profile(space, meter, "fake", 10, 3, true, null);
+        assertEquals(1, p.measurement().attempts());
+        assertEquals(0.0, p.measurement().anchorErrorPercent(), 1e-9);
+    }
+
+    @Test
     void profileSavesAndLoadsAsJson() throws IOException {
         DeviceProfile p = Profiler.profile(space, new FakeMeter(space), "fake-1t", 5, 3, true, null);
         Path f = dir.resolve("fake.json");

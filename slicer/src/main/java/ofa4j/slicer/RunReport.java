@@ -85,8 +85,13 @@ public record RunReport(int formatVersion, String created, String preset, String
      * @param reused whether an existing profile was reused
      * @param predictedMinMs predicted latency of the smallest subnet
      * @param predictedMaxMs predicted latency of the largest subnet
+     * @param fitMapePercent the profile's fit error on its timed subnets, percent (null if unknown)
+     * @param anchorErrorPercent how far the profile predicts its anchor subnet from the anchor's timing,
+     *     percent (null in profiles without it)
+     * @param profileAttempts whole profiles measured until one was consistent (null in profiles without it)
      */
-    public record Device(String name, String file, boolean reused, double predictedMinMs, double predictedMaxMs) {}
+    public record Device(String name, String file, boolean reused, double predictedMinMs, double predictedMaxMs,
+            Double fitMapePercent, Double anchorErrorPercent, Integer profileAttempts) {}
 
     /**
      * Quality of the accuracy predictors after refinement with the closed loop's measurements.
@@ -219,8 +224,11 @@ public record RunReport(int formatVersion, String created, String preset, String
         var m = trained.metrics();
         Training training = new Training(trained.globalSteps(), trained.finished(),
                 m.isEmpty() ? null : m.get(m.size() - 1), phaseSteps);
+        var pm = device.measurement();
         Device dev = new Device(device.name(), deviceFile.toString(), deviceReused,
-                device.predictMs(searchSpace.min()), device.predictMs(searchSpace.max()));
+                device.predictMs(searchSpace.min()), device.predictMs(searchSpace.max()),
+                pm == null || !Double.isFinite(pm.fitMapePercent()) ? null : pm.fitMapePercent(),
+                pm == null ? null : pm.anchorErrorPercent(), pm == null ? null : pm.attempts());
         Refined after = null;
         if (refined != null) {
             after = new Refined(refined.rows(), slices.rowsAdded(), QualityReport.Figures.of(refined.mlpQuality()),
@@ -292,6 +300,13 @@ public record RunReport(int formatVersion, String created, String preset, String
         if (training.phaseSteps() != null) {
             md.append(String.format(Locale.ROOT, "Training: %s preset, optimizer steps per phase %s.%n%n", preset,
                     training.phaseSteps()));
+        }
+        if (device != null && device.anchorErrorPercent() != null && device.fitMapePercent() != null) {
+            md.append(String.format(Locale.ROOT,
+                    "Latency profile %s%s: fit error %.1f%%, anchor subnet predicted %.1f%% off its timing, %d"
+                            + " attempt(s).%n%n",
+                    device.name(), device.reused() ? " (reused)" : "", device.fitMapePercent(),
+                    device.anchorErrorPercent(), device.profileAttempts()));
         }
         md.append("Slices (closed loop: the top ").append(closedLoop.candidatesPerRound())
                 .append(" candidates per round measured, ").append(closedLoop.rounds())
