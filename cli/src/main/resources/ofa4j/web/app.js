@@ -100,7 +100,16 @@
     const text = formatBudget(sliderValue());
     $('budget-exact').value = text;
     $('budget').setAttribute('aria-valuetext', text + ' ' + METRICS[metric()].unit);
-    redraw();
+    moveBudgetLine();
+  }
+
+  function budgetLine() {
+    const b = budgetValue();
+    return typeof b === 'number' && b > 0 ? b / METRICS[metric()].scale : null;
+  }
+
+  function moveBudgetLine() {
+    if (state.chart) state.chart.setVline(budgetLine()); else redraw();
   }
 
   function syncFromExact() {
@@ -110,7 +119,7 @@
       $('budget').value = String(Math.round((v - r.min) / (r.max - r.min) * STEPS));
       $('budget').setAttribute('aria-valuetext', $('budget-exact').value.trim() + ' ' + METRICS[metric()].unit);
     }
-    redraw();
+    moveBudgetLine();
   }
 
   /** The budget as the request sends it: a number when the text is one, else the text itself (the API names it). */
@@ -155,14 +164,14 @@
     }));
     const series = [
       {label: 'predicted front (' + f.accuracy_predictor + ')', points: frontPts, line: true, size: 5},
-      {label: 'measured candidates', points: measuredPts, hollow: true, size: 8},
+      {label: 'measured candidates', points: measuredPts, hollow: true, size: 8, color: '#7d4fa8'},
     ];
     const a = state.answer;
     if (a && a.device === $('device').value) {
       const lat = a.measured && a.measured.latency_ms !== null && a.measured.latency_ms !== undefined
         ? a.measured.latency_ms : a.predicted.latency_ms;
       const acc = a.measured ? a.measured.val_accuracy : a.predicted.accuracy;
-      series.push({label: 'chosen subnet', size: 14, color: '#d62728', points: [{
+      series.push({label: 'chosen subnet', size: 15, color: '#d62728', points: [{
         x: chartX({latency: lat, macs: a.macs, params: a.params}, m), y: 100 * acc,
         info: [['arch key', a.key], ['predicted accuracy', pct(a.predicted.accuracy)],
           ['measured accuracy', a.measured ? pct(a.measured.val_accuracy) : 'n/a'],
@@ -170,10 +179,9 @@
           ['measured latency', ms(a.measured ? a.measured.latency_ms : null)], ['MACs', count(a.macs)], ['params', count(a.params)]],
       }]});
     }
-    const b = budgetValue();
-    const vline = typeof b === 'number' ? b / METRICS[m].scale : null;
+    const vline = budgetLine();
     state.chart = window.OfaCharts.scatter(host, series, {
-      xLabel: METRICS[m].axis, yLabel: 'validation accuracy (%)', height: 380, vline: vline,
+      xLabel: METRICS[m].axis, yLabel: 'validation accuracy (%)', height: 310, vline: vline,
       describe: 'Chart of accuracy against ' + METRICS[m].axis + ' on ' + f.device + ': ' + frontPts.length
         + ' subnets on the predicted front, ' + measuredPts.length + ' measured candidates'
         + (series.length > 2 ? ', and the chosen subnet' : '') + '. Use the arrow keys to read the points.',
@@ -197,6 +205,10 @@
       $('budget-range').textContent = 'feasible range: ' + formatBudget(rg.min) + ' to ' + formatBudget(rg.max) + ' '
         + METRICS[m].unit + ' (the cheapest and the largest subnet)';
       if (keep !== null) $('budget').value = keep;
+      if (state.chart) {
+        state.chart.destroy();
+        state.chart = null;
+      }
       syncFromSlider();
       document.body.dataset.front = device + '|' + m + '|' + r.body.measured.length;
       status('Front of ' + device + ': ' + r.body.front.length + ' subnets; ' + r.body.measured.length

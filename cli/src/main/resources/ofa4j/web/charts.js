@@ -157,7 +157,12 @@ window.OfaCharts = (function () {
     host.tabIndex = 0;
     host.setAttribute('role', 'group');
     if (opts.describe) host.setAttribute('aria-label', opts.describe);
-    host.addEventListener('keydown', ev => {
+    // a host keeps one chart: the handlers of the chart drawn before this one go
+    if (host.ofaHandlers) {
+      host.removeEventListener('keydown', host.ofaHandlers.key);
+      host.removeEventListener('blur', host.ofaHandlers.blur);
+    }
+    const onKey = ev => {
       if (!rows.length) return;
       let i = focused;
       if (ev.key === 'ArrowRight' || ev.key === 'ArrowUp') i = Math.min(rows.length - 1, i + 1);
@@ -168,9 +173,11 @@ window.OfaCharts = (function () {
       else return;
       ev.preventDefault();
       show(i);
-    });
-    u.over.addEventListener('mouseleave', hide);
+    };
+    host.ofaHandlers = {key: onKey, blur: hide};
+    host.addEventListener('keydown', onKey);
     host.addEventListener('blur', hide);
+    u.over.addEventListener('mouseleave', hide);
 
     let ro = null;
     if (window.ResizeObserver) {
@@ -184,6 +191,11 @@ window.OfaCharts = (function () {
       uplot: u,
       points: rows.length,
       focus: show,
+      /** Moves the dashed vertical line (the budget) and rescales. */
+      setVline(x) {
+        vline = x;
+        u.setData(u.data, true);
+      },
       destroy() { if (ro) ro.disconnect(); u.destroy(); },
     };
   }
