@@ -43,8 +43,9 @@ import picocli.CommandLine.Spec;
 /** {@code ofa serve}: slicing on demand over HTTP for a trained run. */
 @Command(
         name = "serve",
-        description = "Serve on-demand slicing over HTTP: POST a device and constraints, get the arch and its ONNX.",
-        footer = {"", "Examples:", "  ofa serve --run runs/quick --port 8080",
+        description = "Serve on-demand slicing over HTTP: POST a device and constraints, get the arch and its ONNX;"
+                + " a web page at / (budget slider, chart, downloads) and the run report at /report.html.",
+        footer = {"", "Examples:", "  ofa serve --run runs/quick --port 8080        # then open http://127.0.0.1:8080/",
                 "  curl -s localhost:8080/v1/slice -H 'Content-Type: application/json' \\",
                 "       -d '{\"device\":\"cpu-ort-1t\",\"max_latency_ms\":0.3}'",
                 "  OFA_SERVE_TOKEN=$(cat token) ofa serve --run runs/quick --host 0.0.0.0 --allow-host myhost.lan",
@@ -143,7 +144,8 @@ final class ServeCommand implements Callable<Integer> {
                         common.seed, common.quiet);
                 SlicingServer server = new SlicingServer(backend, options)) {
             int bound = server.start(host, port);
-            spec.commandLine().getOut().println("serving " + runDir + " on http://" + host + ":" + bound + "/v1/ (devices "
+            spec.commandLine().getOut().println("serving " + runDir + " on http://" + host + ":" + bound + "/ (web page;"
+                    + " API under /v1/; devices "
                     + backend.devices() + ", accuracy predictor " + backend.predictor.predictor().name() + ": "
                     + backend.predictor.why() + "; queue " + queue + ", time limit " + requestTimeoutS + " s"
                     + (token == null ? "" : ", bearer token required") + "); Ctrl-C to stop");
