@@ -187,10 +187,15 @@ window.OfaCharts = (function () {
       });
       ro.observe(host);
     }
-    return {
+    const chart = {
       uplot: u,
       points: rows.length,
       focus: show,
+      /** Shows the first point of series {@code si} (0-based), as the keyboard would. */
+      focusSeries(si) {
+        const i = rows.findIndex(r => r.si === si);
+        if (i >= 0) show(i);
+      },
       /** Moves the dashed vertical line (the budget) and rescales. */
       setVline(x) {
         vline = x;
@@ -198,6 +203,8 @@ window.OfaCharts = (function () {
       },
       destroy() { if (ro) ro.disconnect(); u.destroy(); },
     };
+    host.ofaChart = chart;
+    return chart;
   }
 
   return {scatter: scatter, COLORS: COLORS, el: el};

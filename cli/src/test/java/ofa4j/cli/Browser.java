@@ -71,6 +71,23 @@ final class Browser implements AutoCloseable {
         behaviour.put("behavior", "allow");
         behaviour.put("downloadPath", downloads.toAbsolutePath().toString());
         driver.executeCdpCommand("Page.setDownloadBehavior", behaviour);
+        viewport(width, height, false);
+    }
+
+    /**
+     * Sets the page's viewport (the window's size includes the browser's own bars).
+     *
+     * @param width CSS px
+     * @param height CSS px
+     * @param mobile whether to emulate a phone (touch, mobile viewport rules)
+     */
+    void viewport(int width, int height, boolean mobile) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("width", width);
+        m.put("height", height);
+        m.put("deviceScaleFactor", 1);
+        m.put("mobile", mobile);
+        driver.executeCdpCommand("Emulation.setDeviceMetricsOverride", m);
     }
 
     WebElement byId(String id) {

@@ -533,6 +533,19 @@ class PipelineEndToEndTest {
             assertEquals(400, bad.statusCode());
             assertEquals("Error 400 (max_latency_ms): " + JsonParser.parseString(bad.body()).getAsJsonObject().get("error")
                     .getAsString(), error.getText());
+            // an API message that quotes a request's markup verbatim is shown as text, never parsed
+            b.js("const o = document.createElement('option'); o.value = o.textContent = '<img id=pwn src=x>';"
+                    + " const s = document.getElementById('device'); s.appendChild(o); s.value = o.value;"
+                    + " s.dispatchEvent(new Event('change'));");
+            HttpResponse<String> echo = http.send(authed(port, "/v1/front?device="
+                    + java.net.URLEncoder.encode("<img id=pwn src=x>", java.nio.charset.StandardCharsets.UTF_8), token).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, echo.statusCode());
+            String message = JsonParser.parseString(echo.body()).getAsJsonObject().get("error").getAsString();
+            assertTrue(message.startsWith("unknown device '<img id=pwn src=x>'"), message);
+            new org.openqa.selenium.support.ui.WebDriverWait(b.driver, java.time.Duration.ofSeconds(30))
+                    .until(d -> d.findElement(org.openqa.selenium.By.id("error")).getText().equals("Error 404 (device): " + message));
+            assertTrue(b.all("#pwn").isEmpty());
         }
     }
 

@@ -65,7 +65,8 @@ class WebScreenshotsTest {
             double sliceMs = (System.nanoTime() - t0) / 1e6;
             String pageSliceMs = b.waitForBodyData("slice-ms", v -> !v.isEmpty(), 10);
             b.waitForBodyData("front", v -> !v.endsWith("|0"), 120);
-            b.byId("chart").sendKeys(Keys.END);
+            b.byId("chart").sendKeys(Keys.HOME);
+            b.js("document.getElementById('chart').ofaChart.focusSeries(2);"); // the chosen subnet's figures
             b.screenshot(docs.resolve("web-slice.png"));
             // a second slice of the same budget comes from the cache
             b.byId("slice").click();
@@ -77,7 +78,7 @@ class WebScreenshotsTest {
             double t1 = System.nanoTime();
             assertEquals("true", b.waitForBodyData("ready", v -> !v.isEmpty(), 30));
             double reportMs = (System.nanoTime() - t1) / 1e6;
-            b.driver.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+            b.viewport(390, 844, true);
             b.driver.get(url);
             b.waitForBodyData("front", v -> v.startsWith("cpu-ort-1t|latency|"), 120);
             b.screenshot(tmp.resolve("web-slice-phone.png"));
