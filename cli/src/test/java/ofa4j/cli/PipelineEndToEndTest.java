@@ -521,6 +521,20 @@ class PipelineEndToEndTest {
             Path json = b.waitForDownload(a.get("id").getAsString() + ".json", 30);
             assertEquals(a.get("key").getAsString(), JsonParser.parseString(Files.readString(json)).getAsJsonObject()
                     .get("key").getAsString());
+            // INT8: the same subnet (the search is cached), its model quantised
+            b.byId("precision-int8").click();
+            b.byId("slice").click();
+            new org.openqa.selenium.support.ui.WebDriverWait(b.driver, java.time.Duration.ofSeconds(120)).until(d -> "int8"
+                    .equals(d.findElement(org.openqa.selenium.By.cssSelector("#result-table tr[data-field=precision] td"))
+                            .getAttribute("data-value")));
+            String int8Id = b.driver.findElement(org.openqa.selenium.By.cssSelector("#result-table tr[data-field=id] td"))
+                    .getAttribute("data-value");
+            assertTrue(!int8Id.equals(a.get("id").getAsString()), int8Id);
+            b.byId("dl-onnx").click();
+            Path int8 = b.waitForDownload(int8Id + ".int8.onnx", 120);
+            assertEquals("int8", OnnxExporter.readMetadata(int8).get(ofa4j.exporter.Int8Exporter.META_PRECISION));
+            assertEquals(a.get("key").getAsString(), OnnxExporter.readMetadata(int8).get(OnnxExporter.META_ARCH_KEY));
+            b.byId("precision-fp32").click();
             // an invalid budget: the page shows the API's own message
             WebElement exact = b.byId("budget-exact");
             exact.clear();
