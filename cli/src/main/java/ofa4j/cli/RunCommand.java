@@ -201,11 +201,12 @@ final class RunCommand implements Callable<Integer> {
                     refined.close();
                 }
                 report.write(out);
+                Path page = ofa4j.cli.serve.RunReportPage.write(out);
                 String md = report.summary();
                 w.println();
                 results.print(md);
                 w.println();
-                results.println("wrote " + out.resolve("report.json") + ", " + out.resolve("summary.md") + ", "
+                results.println("wrote " + out.resolve("report.json") + ", " + page + ", " + out.resolve("summary.md") + ", "
                         + out.resolve("slices").resolve("pareto.png") + " and " + slices.reports().size() + " ONNX files");
             }
         }

@@ -43,8 +43,9 @@ import picocli.CommandLine.Spec;
 /** {@code ofa serve}: slicing on demand over HTTP for a trained run. */
 @Command(
         name = "serve",
-        description = "Serve on-demand slicing over HTTP: POST a device and constraints, get the arch and its ONNX.",
-        footer = {"", "Examples:", "  ofa serve --run runs/quick --port 8080",
+        description = "Serve on-demand slicing over HTTP: POST a device and constraints, get the arch and its ONNX;"
+                + " a web page at / (budget slider, chart, downloads) and the run report at /report.html.",
+        footer = {"", "Examples:", "  ofa serve --run runs/quick --port 8080        # then open http://127.0.0.1:8080/",
                 "  curl -s localhost:8080/v1/slice -H 'Content-Type: application/json' \\",
                 "       -d '{\"device\":\"cpu-ort-1t\",\"max_latency_ms\":0.3}'",
                 "  OFA_SERVE_TOKEN=$(cat token) ofa serve --run runs/quick --host 0.0.0.0 --allow-host myhost.lan",
@@ -143,7 +144,8 @@ final class ServeCommand implements Callable<Integer> {
                         common.seed, common.quiet);
                 SlicingServer server = new SlicingServer(backend, options)) {
             int bound = server.start(host, port);
-            spec.commandLine().getOut().println("serving " + runDir + " on http://" + host + ":" + bound + "/v1/ (devices "
+            spec.commandLine().getOut().println("serving " + runDir + " on http://" + host + ":" + bound + "/ (web page;"
+                    + " API under /v1/; devices "
                     + backend.devices() + ", accuracy predictor " + backend.predictor.predictor().name() + ": "
                     + backend.predictor.why() + "; queue " + queue + ", time limit " + requestTimeoutS + " s"
                     + (token == null ? "" : ", bearer token required") + "); Ctrl-C to stop");
@@ -206,8 +208,17 @@ final class ServeCommand implements Callable<Integer> {
          */
         static final long POOLED_BYTES = 2048;
 
+        /** Population and generations of the NSGA-II search of a device's front (the page's chart). */
+        static final int FRONT_POPULATION = 64;
+
+        /** Generations of the front's search. */
+        static final int FRONT_GENERATIONS = 60;
+
         private final SupernetRun run;
+        private final Path runDir;
         private final PredictorStage.LoadedPredictor predictor;
+        private final LruCache<String, List<HttpBodies.FrontPoint>> fronts = new LruCache<>("predicted fronts (by device and axis)",
+                64, 8L << 20, (k, v) -> LruCache.stringBytes(k) + 256L * v.size());
         private final SlicingService service;
         private final ClosedLoop loop;
         private final SupernetBackend measuring;
@@ -224,8 +235,9 @@ final class ServeCommand implements Callable<Integer> {
             volatile Cancel token = Cancel.NEVER;
         }
 
-        private Backend(SupernetRun run, PredictorStage.LoadedPredictor predictor, SlicingService service, ClosedLoop loop,
-                SupernetBackend measuring, long calibrationSeed, long seed, Current current) {
+        private Backend(Path runDir, SupernetRun run, PredictorStage.LoadedPredictor predictor, SlicingService service,
+                ClosedLoop loop, SupernetBackend measuring, long calibrationSeed, long seed, Current current) {
+            this.runDir = runDir;
             this.run = run;
             this.predictor = predictor;
             this.service = service;
@@ -284,7 +296,7 @@ final class ServeCommand implements Callable<Integer> {
                         cancellable(sp.measurer(calibSeed), current), null, local, candidates.k, 1, null)
                         .screening(candidates.screenImages(run.data.val().size(), false))
                         .maxPooled(POOL);
-                return new Backend(run, acc, service, loop, measuring, calibSeed, seed, current);
+                return new Backend(runDir, run, acc, service, loop, measuring, calibSeed, seed, current);
             } catch (Exception | Error e) {
                 acc.close();
                 throw e;
@@ -367,7 +379,7 @@ final class ServeCommand implements Callable<Integer> {
                     out.proposed().size(), d.candidate().costs().macs(), d.candidate().costs().params(),
                     d.candidate().costs().peakActivationBytes(),
                     out.searches().stream().mapToDouble(SearchResult::wallMs).sum(), (System.nanoTime() - t0) / 1e6,
-                    null, null, null);
+                    null, null, null, null);
             answers.put(key, o);
             return o;
         }
@@ -375,16 +387,82 @@ final class ServeCommand implements Callable<Integer> {
         @Override
         public byte[] onnx(HttpBodies.SliceAnswer result) {
             ArchConfig a = run.net.space().validate(result.arch().toArch());
+            Map<String, String> meta = Map.of("ofa4j.served.predicted_accuracy", String.valueOf(result.predicted().accuracy()));
             synchronized (run) { // one extraction at a time: they share the supernet's engine state
-                return OnnxExporter.toBytes(measuring.extract(a, calibrationSeed), Map.of(
-                        "ofa4j.served.predicted_accuracy", String.valueOf(result.predicted().accuracy())));
+                ofa4j.models.Subnet subnet = measuring.extract(a, calibrationSeed);
+                if ("int8".equals(result.precision())) {
+                    return measuring.exportInt8(subnet, meta, Specialiser.Int8Settings.DEFAULT, calibrationSeed);
+                }
+                return OnnxExporter.toBytes(subnet, meta);
             }
+        }
+
+        /**
+         * {@inheritDoc} The front is an NSGA-II search on the accuracy predictor ({@value
+         * #FRONT_POPULATION} subnets, {@value #FRONT_GENERATIONS} generations), kept per device and
+         * axis; the measured candidates are the closed loop's pool at the time of the request.
+         */
+        @Override
+        public HttpBodies.FrontBody front(String device, String metric, Cancel cancel) {
+            ofa4j.predictor.LatencyPredictor lp = service.device(device);
+            String cacheKey = device + "|" + metric;
+            List<HttpBodies.FrontPoint> points = fronts.get(cacheKey);
+            if (points == null) {
+                ofa4j.slicer.CostAxis axis = switch (metric) {
+                    case "macs" -> ofa4j.slicer.CostAxis.macs();
+                    case "params" -> ofa4j.slicer.CostAxis.params();
+                    default -> ofa4j.slicer.CostAxis.latency(lp);
+                };
+                SearchResult r;
+                synchronized (run) { // the predictor is shared with the searches of slices
+                    current.token = cancel;
+                    try {
+                        cancel.check();
+                        r = ofa4j.slicer.Nsga2Search.builder(axis).optPopulationSize(FRONT_POPULATION)
+                                .optGenerations(FRONT_GENERATIONS).build()
+                                .search(run.net.space(), service.predictor(), Constraint.none(), seed);
+                    } finally {
+                        current.token = Cancel.NEVER;
+                    }
+                }
+                points = r.front().stream()
+                        .map(c -> new HttpBodies.FrontPoint(c.arch().key(), c.predictedAccuracy(), lp.predictMs(c.arch()),
+                                c.costs().macs(), c.costs().params()))
+                        .sorted(java.util.Comparator.comparingDouble(p -> switch (metric) {
+                            case "macs" -> (double) p.macs();
+                            case "params" -> (double) p.params();
+                            default -> p.latencyMs();
+                        }))
+                        .toList();
+                fronts.put(cacheKey, points);
+            }
+            List<HttpBodies.MeasuredPoint> measured = new ArrayList<>();
+            for (ClosedLoop.MeasuredCandidate m : loop.measured()) {
+                double ml = m.measuredLatencyMs(device);
+                measured.add(new HttpBodies.MeasuredPoint(m.arch().key(), m.candidate().predictedAccuracy(),
+                        m.measurement().valAccuracy(), lp.predictMs(m.arch()), Double.isFinite(ml) ? ml : null,
+                        m.candidate().costs().macs(), m.candidate().costs().params()));
+            }
+            ArchConfig min = run.net.space().min();
+            ArchConfig max = run.net.space().max();
+            ofa4j.models.CostModel.Cost cMin = table.cost(min);
+            ofa4j.models.CostModel.Cost cMax = table.cost(max);
+            return new HttpBodies.FrontBody(device, metric, new HttpBodies.Range(lp.predictMs(min), lp.predictMs(max), "ms"),
+                    new HttpBodies.Range(cMin.macs(), cMax.macs(), "MACs"),
+                    new HttpBodies.Range(cMin.params(), cMax.params(), "params"), service.predictor().name(), points,
+                    measured);
+        }
+
+        /** {@inheritDoc} The data of the served run's {@code report.html}, read from its files. */
+        @Override
+        public Object report() throws java.io.IOException {
+            return ofa4j.cli.serve.RunReportPage.read(runDir);
         }
 
         @Override
         public List<LruCache.Stats> caches() {
             int pooled = loop.pooled();
-            return List.of(answers.stats(), service.predictor().stats(),
+            return List.of(answers.stats(), fronts.stats(), service.predictor().stats(),
                     new LruCache.Stats("measured candidates (closed-loop pool, bytes estimated)", pooled, POOL,
                             pooled * POOLED_BYTES, POOL * POOLED_BYTES, 0));
         }

@@ -20,10 +20,12 @@ import ofa4j.slicer.RunReport;
 import ofa4j.slicer.SliceJson;
 import ofa4j.supernet.data.FashionMnist;
 import org.junit.jupiter.api.BeforeAll;
+import org.openqa.selenium.WebElement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -432,5 +434,176 @@ class PipelineEndToEndTest {
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(422, bad.statusCode(), bad.body());
         }
+    }
+
+    /** Sends a request to a test's server with the bearer token. */
+    private static HttpRequest.Builder authed(int port, String path, String token) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(java.time.Duration.ofSeconds(120)).header("Authorization", "Bearer " + token);
+    }
+
+    @Test
+    void slicingPageInAHeadlessBrowserAgreesWithTheApi() throws Exception {
+        assertNull(Browser.unavailable(), Browser.unavailable());
+        CandidatesOption three = new CandidatesOption();
+        three.k = 3;
+        String token = "page-token-123";
+        Path downloads = Files.createDirectories(dir.resolve("downloads"));
+        try (ServeCommand.Backend backend = ServeCommand.Backend.open(run, "best", new DataOptions(), 100, three, 42, true);
+                SlicingServer server = new SlicingServer(backend, SlicingServer.Options.defaults().withThreads(8, 1)
+                        .withToken(token));
+                Browser b = new Browser(downloads, 1280, 800)) {
+            int port = server.start("127.0.0.1", 0);
+            HttpClient http = HttpClient.newHttpClient();
+            // the page's files need an allowed Host but no token; its data requests carry the token
+            b.driver.get("http://127.0.0.1:" + port + "/#token=" + token);
+            b.waitForBodyData("front", v -> v.startsWith("cpu-ort-1t|latency|"), 60);
+            assertEquals("http://127.0.0.1:" + port + "/", b.driver.getCurrentUrl(), "the token leaves the address bar");
+            List<String> options = b.all("#device option").stream().map(e -> e.getAttribute("value")).toList();
+            JsonObject devices = JsonParser.parseString(http.send(authed(port, "/v1/devices", token).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).getAsJsonObject();
+            assertEquals(devices.getAsJsonArray("devices").asList().stream().map(JsonElement::getAsString).toList(), options);
+            new org.openqa.selenium.support.ui.Select(b.byId("device")).selectByValue("cpu-ort-1t");
+            JsonObject front = JsonParser.parseString(http.send(authed(port, "/v1/front?device=cpu-ort-1t&metric=latency",
+                    token).build(), HttpResponse.BodyHandlers.ofString()).body()).getAsJsonObject();
+            double min = front.getAsJsonObject("latency_ms").get("min").getAsDouble();
+            double max = front.getAsJsonObject("latency_ms").get("max").getAsDouble();
+            assertTrue(min > 0 && max > min, front.toString());
+            // the budget moves by keyboard: End is the largest subnet, then 150 of 1000 steps down
+            WebElement slider = b.byId("budget");
+            slider.sendKeys(org.openqa.selenium.Keys.END);
+            for (int i = 0; i < 150; i++) {
+                slider.sendKeys(org.openqa.selenium.Keys.ARROW_LEFT);
+            }
+            assertEquals("850", slider.getAttribute("value"));
+            double budget = min + (max - min) * 850 / 1000; // as the page computes it
+            String shown = b.byId("budget-exact").getAttribute("value");
+            assertEquals(Math.ceil(budget * 10000) / 10000, Double.parseDouble(shown), 1e-9, shown);
+            // hover by keyboard: the chart's first point shows its arch key from the API's front
+            b.byId("chart").sendKeys(org.openqa.selenium.Keys.HOME);
+            String tip = b.driver.findElement(org.openqa.selenium.By.cssSelector("#chart .chart-tip")).getText();
+            assertTrue(tip.contains(front.getAsJsonArray("front").get(0).getAsJsonObject().get("key").getAsString()), tip);
+            b.byId("slice").click();
+            b.waitShown("result", 120);
+            b.waitForBodyData("front", v -> !v.endsWith("|0"), 30); // the front is read again with the measured candidates
+            // the same request through the API answers from the cache: the table shows the same figures
+            String body = "{\"device\":\"cpu-ort-1t\",\"precision\":\"fp32\",\"max_latency_ms\":" + shown + "}";
+            HttpResponse<String> api = http.send(authed(port, "/v1/slice", token).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, api.statusCode(), api.body());
+            JsonObject a = JsonParser.parseString(api.body()).getAsJsonObject();
+            assertTrue(a.get("cached").getAsBoolean(), a.toString());
+            Map<String, String> table = new java.util.LinkedHashMap<>();
+            for (WebElement td : b.all("#result-table tr td")) {
+                table.put(td.findElement(org.openqa.selenium.By.xpath("..")).getAttribute("data-field"), td.getAttribute("data-value"));
+            }
+            assertEquals(a.get("key").getAsString(), table.get("key"));
+            assertEquals(a.get("id").getAsString(), table.get("id"));
+            assertEquals("fp32", table.get("precision"));
+            assertEquals(a.get("macs").getAsLong(), Long.parseLong(table.get("macs")));
+            assertEquals(a.get("params").getAsLong(), Long.parseLong(table.get("params")));
+            assertEquals(a.getAsJsonObject("predicted").get("accuracy").getAsDouble(),
+                    Double.parseDouble(table.get("predicted_accuracy")), 1e-12);
+            assertEquals(a.getAsJsonObject("predicted").get("latency_ms").getAsDouble(),
+                    Double.parseDouble(table.get("predicted_latency_ms")), 1e-12);
+            assertEquals(a.getAsJsonObject("measured").get("val_accuracy").getAsDouble(),
+                    Double.parseDouble(table.get("measured_accuracy")), 1e-12);
+            assertTrue(a.getAsJsonObject("predicted").get("latency_ms").getAsDouble() <= Double.parseDouble(shown) + 1e-9);
+            // the ONNX download (fetched with the token) is the API's model, byte for byte
+            b.byId("dl-onnx").click();
+            Path onnx = b.waitForDownload(a.get("id").getAsString() + ".onnx", 60);
+            HttpResponse<byte[]> model = http.send(authed(port, a.get("onnx").getAsString(), token).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, model.statusCode());
+            assertTrue(model.body().length > 10_000);
+            assertEquals(ofa4j.models.Hashing.sha256Hex(model.body()), ofa4j.models.Hashing.sha256Hex(Files.readAllBytes(onnx)));
+            b.byId("dl-json").click();
+            Path json = b.waitForDownload(a.get("id").getAsString() + ".json", 30);
+            assertEquals(a.get("key").getAsString(), JsonParser.parseString(Files.readString(json)).getAsJsonObject()
+                    .get("key").getAsString());
+            // INT8: the same subnet (the search is cached), its model quantised
+            b.byId("precision-int8").click();
+            b.byId("slice").click();
+            new org.openqa.selenium.support.ui.WebDriverWait(b.driver, java.time.Duration.ofSeconds(120)).until(d -> "int8"
+                    .equals(d.findElement(org.openqa.selenium.By.cssSelector("#result-table tr[data-field=precision] td"))
+                            .getAttribute("data-value")));
+            String int8Id = b.driver.findElement(org.openqa.selenium.By.cssSelector("#result-table tr[data-field=id] td"))
+                    .getAttribute("data-value");
+            assertTrue(!int8Id.equals(a.get("id").getAsString()), int8Id);
+            b.byId("dl-onnx").click();
+            Path int8 = b.waitForDownload(int8Id + ".int8.onnx", 120);
+            assertEquals("int8", OnnxExporter.readMetadata(int8).get(ofa4j.exporter.Int8Exporter.META_PRECISION));
+            assertEquals(a.get("key").getAsString(), OnnxExporter.readMetadata(int8).get(OnnxExporter.META_ARCH_KEY));
+            b.byId("precision-fp32").click();
+            // an invalid budget: the page shows the API's own message
+            WebElement exact = b.byId("budget-exact");
+            exact.clear();
+            exact.sendKeys("-1");
+            b.byId("slice").click();
+            WebElement error = b.waitShown("error", 30);
+            HttpResponse<String> bad = http.send(authed(port, "/v1/slice", token).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"device\":\"cpu-ort-1t\",\"precision\":\"fp32\","
+                            + "\"max_latency_ms\":-1}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, bad.statusCode());
+            assertEquals("Error 400 (max_latency_ms): " + JsonParser.parseString(bad.body()).getAsJsonObject().get("error")
+                    .getAsString(), error.getText());
+            // an API message that quotes a request's markup verbatim is shown as text, never parsed
+            b.js("const o = document.createElement('option'); o.value = o.textContent = '<img id=pwn src=x>';"
+                    + " const s = document.getElementById('device'); s.appendChild(o); s.value = o.value;"
+                    + " s.dispatchEvent(new Event('change'));");
+            HttpResponse<String> echo = http.send(authed(port, "/v1/front?device="
+                    + java.net.URLEncoder.encode("<img id=pwn src=x>", java.nio.charset.StandardCharsets.UTF_8), token).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, echo.statusCode());
+            String message = JsonParser.parseString(echo.body()).getAsJsonObject().get("error").getAsString();
+            assertTrue(message.startsWith("unknown device '<img id=pwn src=x>'"), message);
+            new org.openqa.selenium.support.ui.WebDriverWait(b.driver, java.time.Duration.ofSeconds(30))
+                    .until(d -> d.findElement(org.openqa.selenium.By.id("error")).getText().equals("Error 404 (device): " + message));
+            assertTrue(b.all("#pwn").isEmpty());
+        }
+    }
+
+    @Test
+    void reportPageShowsEverySectionFromDiskAndThroughTheServer() throws Exception {
+        assertNull(Browser.unavailable(), Browser.unavailable());
+        Path page = run.resolve(ofa4j.cli.serve.RunReportPage.FILE);
+        assertTrue(Files.size(page) > 50_000, "report.html inlines the chart library and the data");
+        String html = Files.readString(page);
+        assertTrue(!html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("<link"),
+                "report.html loads nothing from elsewhere: everything is inline");
+        RunReport r = RunReport.read(run.resolve("report.json"));
+        try (Browser b = new Browser(Files.createDirectories(dir.resolve("report-downloads")), 1280, 800)) {
+            b.driver.get(page.toUri().toString());
+            checkReport(b, r);
+            CandidatesOption three = new CandidatesOption();
+            three.k = 3;
+            try (ServeCommand.Backend backend = ServeCommand.Backend.open(run, "best", new DataOptions(), 100, three, 42, true);
+                    SlicingServer server = new SlicingServer(backend, SlicingServer.Options.defaults().withThreads(8, 1))) {
+                int port = server.start("127.0.0.1", 0);
+                b.driver.get("http://127.0.0.1:" + port + "/report.html");
+                checkReport(b, r);
+            }
+        }
+    }
+
+    private static void checkReport(Browser b, RunReport r) {
+        assertEquals("true", b.waitForBodyData("ready", v -> !v.isEmpty(), 30), b.byId("report-error").getText());
+        for (String id : List.of("summary", "training", "predictor", "latency", "pareto", "costs")) {
+            assertTrue(b.byId(id).isDisplayed(), id);
+            assertTrue(b.all("#" + id + " .missing").isEmpty(), id + ": " + b.byId(id).getText());
+        }
+        // training curves: loss and accuracy charts with one legend entry per phase at least
+        assertEquals(1, b.all("#chart-loss canvas").size());
+        assertEquals(1, b.all("#chart-acc canvas").size());
+        assertTrue(b.all("#chart-loss .u-legend .u-series").size() >= 2);
+        assertEquals(1, b.all("#chart-predictor canvas").size());
+        assertEquals(1, b.all("#chart-latency canvas").size());
+        assertTrue(b.byId("latency-lines").getText().contains("held-out error (MAPE) on"), b.byId("latency-lines").getText());
+        assertTrue(b.byId("predictor-lines").getText().contains("Kendall tau"), b.byId("predictor-lines").getText());
+        Object png = b.js("const i = document.querySelector('#pareto-figure img'); return i && i.complete ? i.naturalWidth : 0;");
+        assertTrue(((Number) png).intValue() > 100, "Pareto figure width " + png);
+        assertEquals(r.slices().size(), b.all("#slices-table tbody tr").size());
+        assertEquals(r.costs().stages().size(), b.all("#costs-table tbody tr").size());
+        assertEquals(r.slices().get(0).key(), b.all("#slices-table tbody tr td.mono").get(0).getText());
     }
 }

@@ -69,6 +69,20 @@ final class Access {
      * @throws ApiError 403 naming the host, or 401 with a {@code WWW-Authenticate} challenge
      */
     void check(String hostHeader, String authorization) {
+        check(hostHeader, authorization, true);
+    }
+
+    /**
+     * Checks one request, with or without its token: the page's own files (HTML, scripts, styles:
+     * code, no data) are served to any allowed host so that a browser can load the page, which
+     * then sends the token with every data request.
+     *
+     * @param hostHeader its {@code Host} header, or null
+     * @param authorization its {@code Authorization} header, or null
+     * @param needsToken whether the token rule applies
+     * @throws ApiError 403 naming the host, or 401 with a {@code WWW-Authenticate} challenge
+     */
+    void check(String hostHeader, String authorization, boolean needsToken) {
         if (!anyHost) {
             if (hostHeader == null || hostHeader.isBlank()) {
                 throw new ApiError(403, "Host", "a Host header is required; allowed hosts: " + hosts
@@ -80,7 +94,7 @@ final class Access {
                         + " (ofa serve --allow-host adds one)");
             }
         }
-        if (tokenSha == null) {
+        if (tokenSha == null || !needsToken) {
             return;
         }
         String challenge = "Bearer realm=\"" + REALM + "\"";

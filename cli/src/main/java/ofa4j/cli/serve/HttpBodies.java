@@ -63,10 +63,12 @@ public final class HttpBodies {
      * @param id model id (added by the server)
      * @param onnx model URL (added by the server)
      * @param cached whether the answer came from the cache (added by the server)
+     * @param precision precision of the ONNX model, {@code fp32} or {@code int8} (added by the server;
+     *     the predicted and measured figures are those of the FP32 subnet)
      */
     public record SliceAnswer(ArchConfig.Json arch, String key, Predicted predicted, Measured measured,
             int candidatesMeasured, long macs, long params, long peakActivationBytes, double searchMs, double totalMs,
-            String id, String onnx, Boolean cached) {
+            String id, String onnx, Boolean cached, String precision) {
 
         /**
          * @param newId the model id
@@ -74,7 +76,7 @@ public final class HttpBodies {
          */
         public SliceAnswer withId(String newId) {
             return new SliceAnswer(arch, key, predicted, measured, candidatesMeasured, macs, params,
-                    peakActivationBytes, searchMs, totalMs, newId, "/v1/models/" + newId + ".onnx", cached);
+                    peakActivationBytes, searchMs, totalMs, newId, "/v1/models/" + newId + ".onnx", cached, precision);
         }
 
         /**
@@ -83,7 +85,72 @@ public final class HttpBodies {
          */
         public SliceAnswer withCached(boolean fromCache) {
             return new SliceAnswer(arch, key, predicted, measured, candidatesMeasured, macs, params,
-                    peakActivationBytes, searchMs, totalMs, id, onnx, fromCache);
+                    peakActivationBytes, searchMs, totalMs, id, onnx, fromCache, precision);
+        }
+
+        /**
+         * @param modelPrecision {@code fp32} or {@code int8}
+         * @return this answer with the precision of its ONNX model
+         */
+        public SliceAnswer withPrecision(String modelPrecision) {
+            return new SliceAnswer(arch, key, predicted, measured, candidatesMeasured, macs, params,
+                    peakActivationBytes, searchMs, totalMs, id, onnx, cached, modelPrecision);
+        }
+    }
+
+    /**
+     * A budget axis of the web page: the smallest and largest value a subnet of the space has.
+     *
+     * @param min the cheapest subnet's value
+     * @param max the largest subnet's value
+     * @param unit {@code ms}, {@code MACs} or {@code params}
+     */
+    public record Range(double min, double max, String unit) {}
+
+    /**
+     * A subnet of the predicted Pareto front.
+     *
+     * @param key arch key
+     * @param predictedAccuracy predicted validation accuracy
+     * @param latencyMs predicted latency on the device
+     * @param macs multiply-accumulates
+     * @param params parameters
+     */
+    public record FrontPoint(String key, double predictedAccuracy, double latencyMs, long macs, long params) {}
+
+    /**
+     * A candidate the closed loop measured (for any request so far).
+     *
+     * @param key arch key
+     * @param predictedAccuracy accuracy the search predicted
+     * @param measuredAccuracy validation accuracy measured after BN recalibration
+     * @param predictedLatencyMs predicted latency on the device
+     * @param measuredLatencyMs measured latency, absent when the device is not this machine
+     * @param macs multiply-accumulates
+     * @param params parameters
+     */
+    public record MeasuredPoint(String key, double predictedAccuracy, double measuredAccuracy,
+            double predictedLatencyMs, Double measuredLatencyMs, long macs, long params) {}
+
+    /**
+     * {@code GET /v1/front?device=D&metric=M}: what the web page draws and the range of its budget slider.
+     *
+     * @param device the device
+     * @param metric the budget axis the front was searched along: {@code latency}, {@code macs} or {@code params}
+     * @param latencyMs predicted latency range on the device (ms)
+     * @param macs MACs range
+     * @param params parameter count range
+     * @param accuracyPredictor the predictor of the accuracies
+     * @param front the predicted Pareto front along {@code metric}, cheapest first
+     * @param measured the candidates measured so far
+     */
+    public record FrontBody(String device, String metric, Range latencyMs, Range macs, Range params,
+            String accuracyPredictor, List<FrontPoint> front, List<MeasuredPoint> measured) {
+
+        /** Copies the lists. */
+        public FrontBody {
+            front = List.copyOf(front);
+            measured = List.copyOf(measured);
         }
     }
 

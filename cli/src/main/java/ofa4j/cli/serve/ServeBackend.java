@@ -80,6 +80,34 @@ public interface ServeBackend {
      */
     byte[] onnx(HttpBodies.SliceAnswer result) throws Exception;
 
+    /** Budget axes of {@link #front}: the web page's slider moves along one of them. */
+    List<String> METRICS = List.of("latency", "macs", "params");
+
+    /**
+     * The predicted Pareto front of a device along one budget axis, the range of every axis, and
+     * the candidates measured so far (expensive: the server caches the front and runs it on its
+     * search threads).
+     *
+     * @param device a device of {@link #devices()}
+     * @param metric one of {@link #METRICS}
+     * @param cancel polled between steps
+     * @return the front
+     * @throws UnsupportedOperationException by default: this backend draws no front
+     */
+    default HttpBodies.FrontBody front(String device, String metric, Cancel cancel) {
+        throw new UnsupportedOperationException("this server has no Pareto front to show");
+    }
+
+    /**
+     * The run report of the served run, as the report page shows it.
+     *
+     * @return its data, or null when the backend serves no run directory
+     * @throws java.io.IOException naming a run file that cannot be read
+     */
+    default Object report() throws java.io.IOException {
+        return null;
+    }
+
     /** @return sizes and limits of the backend's own caches, for {@code GET /v1/health} (none by default) */
     default List<LruCache.Stats> caches() {
         return List.of();

@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -28,6 +29,7 @@ import java.util.TreeMap;
  * @param maxPeakMemoryBytes upper bound on peak activation memory (bytes), or null
  * @param minResolution lower bound on input resolution (px), or null
  * @param maxResolution upper bound on input resolution (px), or null
+ * @param precision precision of the ONNX model: {@code fp32} (the default) or {@code int8}
  */
 public record SliceRequest(
         String device,
@@ -36,12 +38,16 @@ public record SliceRequest(
         Long maxParams,
         Long maxPeakMemoryBytes,
         Integer minResolution,
-        Integer maxResolution) {
+        Integer maxResolution,
+        String precision) {
 
     /** Fields a request may carry. */
     public static final Set<String> FIELDS =
             Set.of("device", "max_latency_ms", "max_macs", "max_params", "max_peak_memory_bytes",
-                    "min_resolution", "max_resolution");
+                    "min_resolution", "max_resolution", "precision");
+
+    /** Precisions of the ONNX model a request may ask for; the first is the default. */
+    public static final List<String> PRECISIONS = List.of("fp32", "int8");
 
     /** A request that cannot be served as given; names the offending field. */
     public static final class BadRequest extends IllegalArgumentException {
@@ -142,8 +148,17 @@ public record SliceRequest(
         if (minR != null && maxR != null && minR > maxR) {
             throw new BadRequest("min_resolution", "min_resolution " + minR + " exceeds max_resolution " + maxR);
         }
+        JsonElement p = o.get("precision");
+        String precision = PRECISIONS.get(0);
+        if (p != null && !p.isJsonNull()) {
+            if (!p.isJsonPrimitive() || !p.getAsJsonPrimitive().isString() || !PRECISIONS.contains(p.getAsString())) {
+                throw new BadRequest("precision", "field 'precision' must be one of " + PRECISIONS + ", found "
+                        + ApiError.shown(p.toString()));
+            }
+            precision = p.getAsString();
+        }
         return new SliceRequest(d.getAsString(), lat, macs, params, mem,
-                minR == null ? null : minR.intValue(), maxR == null ? null : maxR.intValue());
+                minR == null ? null : minR.intValue(), maxR == null ? null : maxR.intValue(), precision);
     }
 
     private static Double positiveNumber(JsonObject o, String name) {
@@ -201,6 +216,7 @@ public record SliceRequest(
         m.put("max_peak_memory_bytes", maxPeakMemoryBytes);
         m.put("min_resolution", minResolution);
         m.put("max_resolution", maxResolution);
+        m.put("precision", precision);
         return m.toString();
     }
 }

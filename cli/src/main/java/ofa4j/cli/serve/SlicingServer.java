@@ -43,8 +43,18 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /v1/slice} with a {@link SliceRequest} JSON body ({@code Content-Type:
  *       application/json}): the chosen subnet, its predicted figures, an {@code id} and the {@code
  *       onnx} download path;
- *   <li>{@code GET /v1/models/{id}.onnx}: the ONNX file of a result.
+ *   <li>{@code GET /v1/models/{id}.onnx}: the ONNX file of a result;
+ *   <li>{@code GET /v1/front?device=D&metric=latency|macs|params}: the predicted Pareto front, the
+ *       budget ranges and the measured candidates ({@link HttpBodies.FrontBody});
+ *   <li>{@code GET /v1/report}: the served run's report data (what {@code report.html} draws);
+ *   <li>{@code GET /}, {@code GET /report.html}, {@code GET /static/*}: the web page for slicing
+ *       and the run report page ({@link WebAssets}: fixed files from the application's classpath,
+ *       the chart library included, with a strict {@code Content-Security-Policy}).
  * </ul>
+ *
+ * <p>Every request must name an allowed {@code Host}. The token, when set, is needed by every
+ * request except the page's own files: they hold code and no data, and a browser cannot send a
+ * header when it opens a page; the page sends the token with each data request.
  *
  * <p>Searches and ONNX builds run on a {@link WorkQueue} of their own, never on Jetty's threads, so
  * cheap requests never wait behind them; at most {@link Options#queue()} are admitted at once and
@@ -214,6 +224,7 @@ public final class SlicingServer implements AutoCloseable {
     private final LruCache<String, HttpBodies.SliceAnswer> ids;
     private final LruCache<String, byte[]> models;
     private final AtomicLong searches = new AtomicLong();
+    private final WebAssets web = WebAssets.load();
     private volatile Access access;
 
     /**
@@ -268,7 +279,13 @@ public final class SlicingServer implements AutoCloseable {
                     // the response is gone already
                 }
             });
-            cfg.routes.before(ctx -> access.check(ctx.header("Host"), ctx.header("Authorization")));
+            cfg.routes.before(ctx -> access.check(ctx.header("Host"), ctx.header("Authorization"),
+                    !WebAssets.isPageFile(ctx.path())));
+            cfg.routes.get("/", ctx -> page(ctx, WebAssets.INDEX));
+            cfg.routes.get("/report.html", ctx -> page(ctx, WebAssets.REPORT_SHELL));
+            cfg.routes.get("/static/{file}", ctx -> page(ctx, ctx.pathParam("file")));
+            cfg.routes.get("/v1/front", this::front);
+            cfg.routes.get("/v1/report", this::report);
             cfg.routes.get("/v1/space", ctx -> json(ctx, 200, backend.space()));
             cfg.routes.get("/v1/devices", ctx -> json(ctx, 200, new HttpBodies.DevicesBody(backend.devices())));
             cfg.routes.get("/v1/health", ctx -> json(ctx, 200, health()));
@@ -340,13 +357,52 @@ public final class SlicingServer implements AutoCloseable {
         backend.check(req); // impossible constraints: 422 at once, without queueing
         CompletableFuture<HttpBodies.SliceAnswer> mine = work.join("slice " + key, cancel -> {
             searches.incrementAndGet();
-            HttpBodies.SliceAnswer r = backend.slice(req, cancel).withId(id(key));
+            HttpBodies.SliceAnswer r = backend.slice(req, cancel).withPrecision(req.precision()).withId(id(key));
             ids.put(r.id(), r);
             answers.put(key, r); // before the job ends: a request arriving then finds it here
             return r;
         }, options.requestTimeout());
         AutoCloseable watching = watch.watch(ctx, () -> mine.completeExceptionally(new WorkQueue.ClientGone()));
         respond(ctx, mine, watching, r -> json(ctx, 200, r.withCached(false)));
+    }
+
+    /** One of the page's fixed files, or 404. */
+    private void page(Context ctx, String name) {
+        WebAssets.Asset a = web.get(name);
+        if (a == null) {
+            throw new ApiError(404, null, "no such page file: " + ApiError.shown(name));
+        }
+        WebAssets.headers().forEach(ctx::header);
+        ctx.status(200);
+        ctx.contentType(a.contentType());
+        ctx.result(a.bytes());
+    }
+
+    private void front(Context ctx) {
+        String device = ctx.queryParam("device");
+        String metric = ctx.queryParam("metric") == null ? ServeBackend.METRICS.get(0) : ctx.queryParam("metric");
+        if (device == null || device.isBlank()) {
+            throw new SliceRequest.BadRequest("device", "query parameter 'device' (a device profile name) is required;"
+                    + " known devices: " + backend.devices());
+        }
+        if (!ServeBackend.METRICS.contains(metric)) {
+            throw new SliceRequest.BadRequest("metric", "query parameter 'metric' must be one of " + ServeBackend.METRICS
+                    + ", found '" + ApiError.shown(metric) + "'");
+        }
+        if (!backend.devices().contains(device)) {
+            throw new ServeBackend.UnknownDeviceException(device, backend.devices());
+        }
+        CompletableFuture<HttpBodies.FrontBody> mine = work.join("front " + device + " " + metric,
+                cancel -> backend.front(device, metric, cancel), options.requestTimeout());
+        respond(ctx, mine, () -> {}, f -> json(ctx, 200, f));
+    }
+
+    private void report(Context ctx) throws IOException {
+        Object r = backend.report();
+        if (r == null) {
+            throw new ApiError(404, null, "this server serves no run report");
+        }
+        json(ctx, 200, r);
     }
 
     private void model(Context ctx) throws Exception {
@@ -477,6 +533,9 @@ public final class SlicingServer implements AutoCloseable {
         }
         if (t instanceof IllegalArgumentException) {
             return new ApiError(422, "constraint", t.getMessage());
+        }
+        if (t instanceof UnsupportedOperationException) {
+            return new ApiError(404, null, t.getMessage());
         }
         if (t instanceof HttpResponseException h) {
             return new ApiError(h.getStatus(), null, h.getMessage());

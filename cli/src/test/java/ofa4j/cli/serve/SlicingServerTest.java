@@ -99,7 +99,7 @@ class SlicingServerTest {
             return new HttpBodies.SliceAnswer(ofa4j.models.SearchSpace.fmnist().min().toJsonRecord(),
                     "r20-k3e3|" + r.device() + "|" + r.maxLatencyMs(),
                     new HttpBodies.Predicted(null, null, r.maxLatencyMs() == null ? 1.0 : r.maxLatencyMs() / 2), null, 0, 0,
-                    0, 0, 0, 0, null, null, null);
+                    0, 0, 0, 0, null, null, null, null);
         }
 
         @Override
@@ -575,5 +575,75 @@ class SlicingServerTest {
         JsonObject models = cache(h, "onnx");
         assertEquals(2, models.get("entries").getAsInt(), models.toString());
         assertEquals(1, models.get("evictions").getAsLong(), models.toString());
+    }
+
+    @Test
+    void pageFilesNeedAnAllowedHostButNoTokenAndCarryAStrictPolicy() throws Exception {
+        start(SlicingServer.Options.defaults().withThreads(16, 2).withToken("s3cret"));
+        Raw page = raw("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n", new byte[0]);
+        assertEquals(200, page.status(), page.body());
+        assertTrue(page.headers().get("content-type").startsWith("text/html"), page.headers().toString());
+        assertEquals(WebAssets.HEADERS.get("Content-Security-Policy"), page.headers().get("content-security-policy"));
+        assertTrue(page.headers().get("content-security-policy").contains("script-src 'self'"));
+        assertEquals("nosniff", page.headers().get("x-content-type-options"));
+        assertTrue(page.body().contains("<script src=\"/static/app.js\"></script>"), page.body());
+        Raw lib = raw("GET /static/" + WebAssets.UPLOT_JS + " HTTP/1.1\r\nHost: localhost\r\n", new byte[0]);
+        assertEquals(200, lib.status());
+        assertTrue(lib.body().startsWith("/*! https://github.com/leeoniya/uPlot (v" + WebAssets.load().uplotVersion() + ")"),
+                lib.body().substring(0, 80));
+        assertEquals("1.6.30", WebAssets.load().uplotVersion());
+        Raw report = raw("GET /report.html HTTP/1.1\r\nHost: localhost\r\n", new byte[0]);
+        assertEquals(200, report.status());
+        assertTrue(report.body().contains("/static/report.js") && !report.body().contains("report-data"), report.body());
+        // another host gets 403 for the page too (DNS rebinding), data needs the token, unknown files are 404
+        Raw evil = raw("GET / HTTP/1.1\r\nHost: evil.example\r\n", new byte[0]);
+        assertEquals(403, evil.status());
+        assertEquals("Host", evil.json().get("field").getAsString());
+        Raw data = raw("GET /v1/front?device=phone HTTP/1.1\r\nHost: localhost\r\n", new byte[0]);
+        assertEquals(401, data.status(), data.body());
+        Raw none = raw("GET /static/secret.txt HTTP/1.1\r\nHost: localhost\r\n", new byte[0]);
+        assertEquals(404, none.status());
+        assertEquals("no such page file: secret.txt", none.json().get("error").getAsString());
+        Raw deeper = raw("GET /static/a/b.js HTTP/1.1\r\nHost: localhost\r\n", new byte[0]);
+        assertEquals(401, deeper.status(), "a path beyond the page's files is not exempt from the token");
+    }
+
+    @Test
+    void frontAndReportNameTheBadQueryOrWhatIsMissing() throws Exception {
+        start();
+        HttpResponse<String> noDevice = get("/v1/front");
+        assertEquals(400, noDevice.statusCode());
+        assertEquals("device", json(noDevice).get("field").getAsString());
+        HttpResponse<String> badMetric = get("/v1/front?device=phone&metric=flops");
+        assertEquals(400, badMetric.statusCode());
+        assertEquals("query parameter 'metric' must be one of [latency, macs, params], found 'flops'",
+                json(badMetric).get("error").getAsString());
+        HttpResponse<String> unknown = get("/v1/front?device=toaster");
+        assertEquals(404, unknown.statusCode());
+        assertEquals("device", json(unknown).get("field").getAsString());
+        HttpResponse<String> noFront = get("/v1/front?device=phone&metric=macs");
+        assertEquals(404, noFront.statusCode());
+        assertEquals("this server has no Pareto front to show", json(noFront).get("error").getAsString());
+        HttpResponse<String> noReport = get("/v1/report");
+        assertEquals(404, noReport.statusCode());
+        assertEquals("this server serves no run report", json(noReport).get("error").getAsString());
+    }
+
+    @Test
+    void precisionIsCheckedAndChoosesTheModel() throws Exception {
+        start();
+        backend.delayMs = 0;
+        HttpResponse<String> bad = post("/v1/slice", "{\"device\":\"phone\",\"precision\":\"fp16\"}");
+        assertEquals(400, bad.statusCode());
+        assertEquals("precision", json(bad).get("field").getAsString());
+        assertEquals("field 'precision' must be one of [fp32, int8], found \"fp16\"", json(bad).get("error").getAsString());
+        HttpResponse<String> fp32 = post("/v1/slice", "{\"device\":\"phone\",\"max_latency_ms\":2}");
+        HttpResponse<String> int8 = post("/v1/slice", "{\"device\":\"phone\",\"max_latency_ms\":2,\"precision\":\"int8\"}");
+        assertEquals(200, fp32.statusCode(), fp32.body());
+        assertEquals(200, int8.statusCode(), int8.body());
+        assertEquals("fp32", json(fp32).get("precision").getAsString());
+        assertEquals("int8", json(int8).get("precision").getAsString());
+        assertEquals(json(fp32).get("key"), json(int8).get("key"));
+        assertFalse(json(fp32).get("id").equals(json(int8).get("id")), "each precision has its own model id");
     }
 }
