@@ -89,9 +89,9 @@ final class SliceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SearchStrategy search = strategy.create(CostAxis.macs()); // a bad name fails before the run is opened
         Specialiser.Int8Settings int8Settings = int8 ? int8Options.settings() : null;
+        spark.check();
         common.applyThreads();
         DeviceProfile dev = DeviceProfile.find(runDir.resolve("devices"), device);
-        spark.check();
         List<Fleet.Target> targets = targets(dev);
         Path out = common.outDir("slice");
         try (PredictorStage.LoadedPredictor acc = predictor.load(runDir);
