@@ -48,8 +48,9 @@ public final class SparkOptions {
     int targetsPerTask = 1;
 
     @Option(names = "--spark-threads", paramLabel = "N", defaultValue = "1", description = "ONNX Runtime threads of each"
-            + " Spark task, also its spark.task.cpus (default ${DEFAULT-VALUE}). The BN recalibration runs with --threads"
-            + " PyTorch threads, as in-process, so that the rows are the same.")
+            + " Spark task's accuracy measurements, also its spark.task.cpus (default ${DEFAULT-VALUE}). The BN"
+            + " recalibration runs with --threads PyTorch threads, as in-process, so that the rows and slices are the"
+            + " same.")
     int threads;
 
     @Option(names = "--spark-subnets-per-task", paramLabel = "N", defaultValue = "0", description = "Subnets per Spark task"
@@ -150,7 +151,7 @@ public final class SparkOptions {
         }
         try (JavaSparkContext sc = SparkContexts.start(master, "ofa fleet", threads, Map.of())) {
             IndependentFleet.Runner runner = SparkFleet.runner(sc, SupernetFile.of(run.checkpoint), run.data,
-                    common.threads, targetsPerTask, j -> out.println(j.summary()));
+                    common.threads, threads, targetsPerTask, j -> out.println(j.summary()));
             return IndependentFleet.run(run.net.space(), SupernetFile.of(run.checkpoint).sha256(), run.data, predictor,
                     device, targets, outDir, loop, predDir, strategyName, evaluations, common.seed, measure, runner,
                     common.quiet ? null : line -> out.println("      " + line));

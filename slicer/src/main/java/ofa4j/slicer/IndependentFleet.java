@@ -333,7 +333,8 @@ public final class IndependentFleet {
      * @return the runner
      */
     public static Runner inProcess(Supernet net, DataSplits data) {
-        return (inputs, works, done) -> slice(net, data, inputs, works, "this process", done);
+        return (inputs, works, done) -> slice(net, data, inputs, works, "this process",
+                Runtime.getRuntime().availableProcessors(), done);
     }
 
     /**
@@ -345,11 +346,13 @@ public final class IndependentFleet {
      * @param in what every target needs
      * @param works the targets
      * @param where names this machine in messages
+     * @param onnxThreads ONNX Runtime intra-op threads of the accuracy measurements (the slices do not
+     *     depend on it)
      * @param done receives each delivered target
      * @throws IOException if a step fails (the target named)
      */
     public static void slice(Supernet net, DataSplits data, Inputs in, List<Work> works, String where,
-            Consumer<Shipped> done) throws IOException {
+            int onnxThreads, Consumer<Shipped> done) throws IOException {
         SearchSpace space = net.space();
         Path scratch = Files.createTempDirectory("ofa-fleet-");
         AccuracyPredictor predictor = null;
@@ -382,7 +385,7 @@ public final class IndependentFleet {
             List<Row> refineRows = in.refineRows();
             List<AccuracySample> base = refineRows == null ? null : refineRows.stream().map(Row::toSample).toList();
             SupernetBackend backend = new SupernetBackend(net, data, in.calibrationImages(),
-                    SupernetScorer.DEFAULT_EVAL_BATCH);
+                    SupernetScorer.DEFAULT_EVAL_BATCH, onnxThreads);
             Specialiser sp = new Specialiser(backend, scratch, in.int8());
             SearchStrategy strategy = SearchStrategies.create(in.strategy(), in.evaluations(), CostAxis.macs());
             for (Work w : works) {

@@ -18,16 +18,19 @@ import ofa4j.supernet.data.DataSplits;
  * @param std per-channel input standard deviation
  * @param fleet the fleet's inputs
  * @param torchThreads PyTorch intra-op threads of a task (the BN recalibration's, as in-process)
+ * @param onnxThreads ONNX Runtime intra-op threads of a task's accuracy measurements
  */
 record FleetTaskInputs(SupernetFile supernet, TableTaskInputs.Images train, TableTaskInputs.Images val,
-        TableTaskInputs.Images test, float[] mean, float[] std, IndependentFleet.Inputs fleet, int torchThreads)
+        TableTaskInputs.Images test, float[] mean, float[] std, IndependentFleet.Inputs fleet, int torchThreads,
+        int onnxThreads)
         implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
-    static FleetTaskInputs of(SupernetFile supernet, DataSplits data, IndependentFleet.Inputs fleet, int torchThreads) {
+    static FleetTaskInputs of(SupernetFile supernet, DataSplits data, IndependentFleet.Inputs fleet, int torchThreads,
+            int onnxThreads) {
         return new FleetTaskInputs(supernet, TableTaskInputs.Images.of(data.train()), TableTaskInputs.Images.of(data.val()),
-                TableTaskInputs.Images.of(data.test()), data.mean(), data.std(), fleet, torchThreads);
+                TableTaskInputs.Images.of(data.test()), data.mean(), data.std(), fleet, torchThreads, onnxThreads);
     }
 
     DataSplits data() {

@@ -47,7 +47,7 @@ final class SlicePartition extends AbstractFunction2<TaskContext, Iterator<Indep
         try (Supernet net = in.supernet().open(where)) {
             long t1 = System.nanoTime();
             List<IndependentFleet.Shipped> out = new ArrayList<>();
-            IndependentFleet.slice(net, in.data(), in.fleet(), todo, where, out::add);
+            IndependentFleet.slice(net, in.data(), in.fleet(), todo, where, in.onnxThreads(), out::add);
             long t2 = System.nanoTime();
             return new FleetTaskReport(ctx.partitionId(), ctx.attemptNumber(), executor, host, pid, (t1 - t0) / 1e9,
                     (t2 - t1) / 1e9, out);

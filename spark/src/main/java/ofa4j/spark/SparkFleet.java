@@ -65,25 +65,31 @@ public final class SparkFleet {
      * @param supernet the parameter file every worker reads
      * @param data the data splits (broadcast once per executor)
      * @param torchThreads PyTorch intra-op threads of each task (the in-process run's, for the same slices)
+     * @param onnxThreads ONNX Runtime intra-op threads of each task's accuracy measurements (its
+     *     {@code spark.task.cpus}; the slices do not depend on it)
      * @param targetsPerTask targets per task (at least 1)
      * @param jobs receives each job's task reports (may be null)
      * @return the runner
-     * @throws IllegalArgumentException if {@code torchThreads} or {@code targetsPerTask} is below 1
+     * @throws IllegalArgumentException if a thread count or {@code targetsPerTask} is below 1
      */
     public static IndependentFleet.Runner runner(JavaSparkContext sc, SupernetFile supernet, DataSplits data,
-            int torchThreads, int targetsPerTask, Consumer<Jobs> jobs) {
+            int torchThreads, int onnxThreads, int targetsPerTask, Consumer<Jobs> jobs) {
         if (sc == null || supernet == null || data == null) {
             throw new IllegalArgumentException("a Spark fleet needs a context, a supernet file and data");
         }
         if (torchThreads < 1) {
             throw new IllegalArgumentException("PyTorch threads per task must be >= 1, found " + torchThreads);
         }
+        if (onnxThreads < 1) {
+            throw new IllegalArgumentException("ONNX Runtime threads per task must be >= 1, found " + onnxThreads);
+        }
         if (targetsPerTask < 1) {
             throw new IllegalArgumentException("targets per task must be >= 1, found " + targetsPerTask);
         }
         return (inputs, works, done) -> {
             int partitions = (works.size() + targetsPerTask - 1) / targetsPerTask;
-            Broadcast<FleetTaskInputs> shared = sc.broadcast(FleetTaskInputs.of(supernet, data, inputs, torchThreads));
+            Broadcast<FleetTaskInputs> shared = sc.broadcast(FleetTaskInputs.of(supernet, data, inputs, torchThreads,
+                    onnxThreads));
             boolean local = sc.isLocal();
             int before = local ? Threads.set(torchThreads) : -1;
             Handler handler = new Handler(done);

@@ -73,6 +73,19 @@ class SparkLocalFleetTest {
                 lut, 0.0371, 1.173);
     }
 
+    /** Three latency budgets (30%, 60%, 90% of the way from the smallest subnet to the largest) and a MACs bound. */
+    static List<Fleet.Target> targets(SearchSpace space, DeviceProfile device) {
+        List<Fleet.Target> targets = new ArrayList<>();
+        double lo = device.predictMs(space.min());
+        double hi = device.predictMs(space.max());
+        for (double f : new double[] {0.3, 0.6, 0.9}) {
+            targets.add(new Fleet.Target("lat-" + f, Constraint.builder().maxLatencyMs(device, lo + f * (hi - lo)).build()));
+        }
+        targets.add(new Fleet.Target("macs-half", Constraint.builder().maxMacs(new CostModel(space).macs(space.max()) / 2)
+                .build()));
+        return targets;
+    }
+
     /** The run's fixture: table, predictor, device, four targets. */
     final class Fixture {
         final TinyTable t;
@@ -90,13 +103,7 @@ class SparkLocalFleetTest {
             predictor = RidgeAccuracyPredictor.fit(t.space, AccuracyDataset.read(predDir.resolve(PredictorStage.ACCURACY_FILE),
                     t.space), SEED);
             device = profile(t.space);
-            double lo = device.predictMs(t.space.min());
-            double hi = device.predictMs(t.space.max());
-            for (double f : new double[] {0.3, 0.6, 0.9}) {
-                targets.add(new Fleet.Target("lat-" + f, Constraint.builder().maxLatencyMs(device, lo + f * (hi - lo)).build()));
-            }
-            targets.add(new Fleet.Target("macs-half", Constraint.builder()
-                    .maxMacs(new CostModel(t.space).macs(t.space.max()) / 2).build()));
+            targets.addAll(targets(t.space, device));
         }
 
         /** A copy of the run's predictor directory, so that each fleet appends to its own measured.jsonl. */
@@ -137,7 +144,7 @@ class SparkLocalFleetTest {
 
         // killed after the first two targets (delivered by a 2-target task): their files and state stay
         List<SparkFleet.Jobs> jobs = new ArrayList<>();
-        IndependentFleet.Runner spark2 = SparkFleet.runner(sc, f.t.file, f.t.data, 1, 2, jobs::add);
+        IndependentFleet.Runner spark2 = SparkFleet.runner(sc, f.t.file, f.t.data, 1, 1, 2, jobs::add);
         IOException killed = assertThrows(IOException.class, () -> f.fleet("spark", predB, (in, works, done) -> {
             spark2.run(in, works.subList(0, 2), done);
             throw new IOException("driver killed");
@@ -150,7 +157,7 @@ class SparkLocalFleetTest {
 
         // the rerun, one target per task: the two delivered targets are skipped
         List<String> log = new ArrayList<>();
-        SliceStage.Slices got = f.fleet("spark", predB, SparkFleet.runner(sc, f.t.file, f.t.data, 1, 1, jobs::add), log);
+        SliceStage.Slices got = f.fleet("spark", predB, SparkFleet.runner(sc, f.t.file, f.t.data, 1, 1, 1, jobs::add), log);
         assertEquals(2, jobs.get(1).partitions());
         assertEquals(2, jobs.get(1).tasks().stream().mapToInt(r -> r.delivered().size()).sum());
         assertEquals(List.of("target lat-0.3: already delivered with the same inputs, skipped",
@@ -190,7 +197,7 @@ class SparkLocalFleetTest {
         Fixture f = new Fixture();
         IOException e = assertThrows(IOException.class, () -> IndependentFleet.run(f.t.space, f.t.file.sha256(), f.t.data,
                 f.predictor, f.device, f.targets.subList(0, 1), dir.resolve("out"), f.loop, null, "evolution", 300L,
-                SEED, true, SparkFleet.runner(sc, f.t.file, f.t.data, 1, 1, null), null));
+                SEED, true, SparkFleet.runner(sc, f.t.file, f.t.data, 1, 1, 1, null), null));
         assertTrue(e.getMessage().startsWith("fleet job on Spark local[2] failed: fleet latency 'measure': executor driver on "),
                 e.getMessage());
         assertTrue(e.getMessage().contains("is not the machine of device profile made-up-device (measured on host h)"),
