@@ -149,13 +149,16 @@ public final class SparkOptions {
                     + " (--spark-latency profile), not timed: the executors need not be that device (profiled on " + host
                     + "); with --spark-latency measure they time the candidates and must be the device");
         }
-        try (JavaSparkContext sc = SparkContexts.start(master, "ofa fleet", threads, Map.of())) {
-            IndependentFleet.Runner runner = SparkFleet.runner(sc, SupernetFile.of(run.checkpoint), run.data,
-                    common.threads, threads, targetsPerTask, j -> out.println(j.summary()));
-            return IndependentFleet.run(run.net.space(), SupernetFile.of(run.checkpoint).sha256(), run.data, predictor,
-                    device, targets, outDir, loop, predDir, strategyName, evaluations, common.seed, measure, runner,
-                    common.quiet ? null : line -> out.println("      " + line));
-        }
+        // Spark starts only when some target is left to slice
+        IndependentFleet.Runner runner = (inputs, works, done) -> {
+            try (JavaSparkContext sc = SparkContexts.start(master, "ofa fleet", threads, Map.of())) {
+                SparkFleet.runner(sc, SupernetFile.of(run.checkpoint), run.data, common.threads, threads, targetsPerTask,
+                        j -> out.println(j.summary())).run(inputs, works, done);
+            }
+        };
+        return IndependentFleet.run(run.net.space(), SupernetFile.of(run.checkpoint).sha256(), run.data, predictor,
+                device, targets, outDir, loop, predDir, strategyName, evaluations, common.seed, measure, runner,
+                common.quiet ? null : line -> out.println("      " + line));
     }
 
     private static int missingRows(SupernetRun run, Path file, int samples, long seed) throws IOException {
