@@ -25,6 +25,8 @@ import ofa4j.predictor.LayerVariants;
 import ofa4j.predictor.PredictorStage;
 import ofa4j.predictor.RidgeAccuracyPredictor;
 import ofa4j.slicer.Constraint;
+import ofa4j.slicer.CostAxis;
+import ofa4j.slicer.SearchStrategies;
 import ofa4j.slicer.Fleet;
 import ofa4j.slicer.IndependentFleet;
 import ofa4j.slicer.SliceStage;
@@ -130,13 +132,24 @@ class SparkLocalFleetTest {
         Fixture f = new Fixture();
         Path predA = f.predCopy("pred-in-process");
         Path predB = f.predCopy("pred-spark");
+        Path predC = f.predCopy("pred-shared");
         SliceStage.Slices want;
+        SliceStage.Slices shared;
         int before = Threads.set(1); // the PyTorch threads of the Spark tasks
         try (Supernet net = f.t.file.open("the test")) {
             want = f.fleet("in-process", predA, IndependentFleet.inProcess(net, f.t.data), new ArrayList<>());
+            // today's in-process fleet (one shared loop) of the first target alone: nothing to share
+            shared = SliceStage.slice(net, f.t.data, f.predictor, f.device, f.targets.subList(0, 1), dir.resolve("shared"),
+                    f.loop, predC, SearchStrategies.create("evolution", 300L, CostAxis.macs()), SEED);
         } finally {
             Threads.set(before);
         }
+        Specialiser.Report alone = shared.reports().get(0);
+        assertEquals(alone.candidate().arch().key(), want.reports().get(0).candidate().arch().key());
+        assertEquals(alone.candidate().predictedAccuracy(), want.reports().get(0).candidate().predictedAccuracy(), 0.0);
+        assertEquals(alone.valAccuracy(), want.reports().get(0).valAccuracy(), 0.0);
+        assertEquals(alone.outcome().proposed().stream().map(m -> m.arch().key()).toList(),
+                want.reports().get(0).outcome().proposed().stream().map(m -> m.arch().key()).toList());
         assertEquals(4, want.reports().size());
         assertTrue(want.rowsAdded() > 0, "refinement rows " + want.rowsAdded());
         // the targets deliver different subnets: equality below is not equality of one subnet four times
