@@ -34,7 +34,7 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:", "  ofa run                        # quick preset, Fashion-MNIST, runs/quick",
                 "  ofa run --preset full --out runs/full --resume",
                 "  ofa run --data my_images/ --out runs/pets     # one sub-folder of PNG/JPEG images per class",
-                "  ofa run --preset full --spark local[2]        # the accuracy table as a Spark job"})
+                "  ofa run --preset full --spark local[2]        # the accuracy table and the fleet as Spark jobs"})
 final class RunCommand implements Callable<Integer> {
 
     /** Folds of the predictor cross-validation reported next to the held-out 20%. */
@@ -179,7 +179,8 @@ final class RunCommand implements Callable<Integer> {
                         + candidates.k + " candidates are measured, " + rounds + " round(s); exporting ONNX...");
                 List<Fleet.Target> targets = SliceStage.defaultTargets(space, device);
                 SliceStage.Slices slices = ledger.time("slice_export", () ->
-                        SliceStage.slice(run.net, run.data, search, device, targets, out.resolve("slices"), loop, predDir, common.seed));
+                        spark.fleet(run, search, device, targets, out.resolve("slices"), loop, predDir, "evolution", null,
+                                ofa4j.slicer.EvolutionSearch.ofaDefaults(), common, w));
                 w.println("      " + slices.tableNote() + ": " + slices.rowsAdded() + " rows added");
                 PredictorStage.Predictors refined = null;
                 if (Files.isRegularFile(predDir.resolve(PredictorStage.MEASURED_FILE))) {

@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
         description = "Find the most accurate subnet under the given bounds: the predictor proposes, the top candidates are measured, the best measured one within the bounds is exported (ONNX + report).",
         footer = {"", "Examples:", "  ofa slice --run runs/quick --device cpu-ort-1t --max-latency-ms 0.3 --out out/fast",
                 "  ofa slice --run runs/quick --device cpu-ort-1t --max-macs 3000000 --max-resolution 24",
-                "  ofa slice --run runs/quick --device cpu-ort-1t --max-latency-ms 0.3 --strategy bayes-opt --evaluations 300"})
+                "  ofa slice --run runs/quick --device cpu-ort-1t --max-latency-ms 0.3 --strategy bayes-opt --evaluations 300",
+                "  ofa slice --run runs/quick --max-latency-ms 0.15,0.2,0.25,0.3 --spark local[2]   # a fleet on Spark"})
 final class SliceCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
@@ -39,8 +40,13 @@ final class SliceCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu-ort-1t", description = "Device profile name in <run>/devices (default ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--max-latency-ms", description = "Latency budget on the device, ms: met by measurement when the device is this machine, by prediction otherwise.")
-    Double maxLatencyMs;
+    @Option(names = "--max-latency-ms", split = ",", paramLabel = "MS",
+            description = "Latency budget on the device, ms: met by measurement when the device is this machine, by"
+                    + " prediction otherwise. Several budgets (0.15,0.2,0.25) slice a fleet: one target lat-<MS>ms per"
+                    + " budget, each with the other bounds.")
+    List<Double> maxLatencyMs;
+
+    @Mixin SparkOptions spark;
 
     @Option(names = "--max-macs", description = "Bound on MACs.")
     Long maxMacs;
@@ -83,10 +89,10 @@ final class SliceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SearchStrategy search = strategy.create(CostAxis.macs()); // a bad name fails before the run is opened
         Specialiser.Int8Settings int8Settings = int8 ? int8Options.settings() : null;
+        spark.check();
         common.applyThreads();
         DeviceProfile dev = DeviceProfile.find(runDir.resolve("devices"), device);
-        Constraint c = Constraint.of(dev, maxLatencyMs, maxMacs, maxParams, maxMemory, minResolution, maxResolution);
-        String name = c.isNone() ? "unconstrained" : "slice";
+        List<Fleet.Target> targets = targets(dev);
         Path out = common.outDir("slice");
         try (PredictorStage.LoadedPredictor acc = predictor.load(runDir);
                 SupernetRun run = SupernetRun.open(runDir.resolve("supernet"), dataOptions, common.quiet)) {
@@ -94,9 +100,10 @@ final class SliceCommand implements Callable<Integer> {
             SliceStage.LoopSettings loop = new SliceStage.LoopSettings(candidates.k, rounds, calibrationImages,
                     candidates.screenImages(run.data.val().size(), false), int8Settings);
             spec.commandLine().getOut().printf("search strategy: %s%n", search.name());
-            SliceStage.Slices s = SliceStage.slice(run.net, run.data, acc.predictor(), dev, List.of(new Fleet.Target(name, c)), out, loop,
-                    runDir.resolve("predictor"), search, common.seed);
+            SliceStage.Slices s = spark.fleet(run, acc.predictor(), dev, targets, out, loop, runDir.resolve("predictor"),
+                    strategy.name, strategy.evaluations, search, common, spec.commandLine().getOut());
             for (Specialiser.Report r : s.reports()) {
+                Constraint c = r.outcome().target().constraint();
                 spec.commandLine().getOut().printf(Locale.ROOT,
                         "%s: %s  predicted acc %.2f%% lat %.3f ms | measured val %.2f%% test %.2f%% lat %.3f ms"
                                 + " | %d candidates measured in %d round(s)%n  %s%n  %s%n",
@@ -115,5 +122,29 @@ final class SliceCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The targets: one ({@code slice}, or {@code unconstrained} without bounds), or one per latency
+     * budget of {@code --max-latency-ms} ({@code lat-<MS>ms}), each with the other bounds.
+     */
+    private List<Fleet.Target> targets(DeviceProfile dev) {
+        if (maxLatencyMs == null || maxLatencyMs.size() <= 1) {
+            Double ms = maxLatencyMs == null || maxLatencyMs.isEmpty() ? null : maxLatencyMs.get(0);
+            Constraint c = Constraint.of(dev, ms, maxMacs, maxParams, maxMemory, minResolution, maxResolution);
+            return List.of(new Fleet.Target(c.isNone() ? "unconstrained" : "slice", c));
+        }
+        List<Fleet.Target> targets = new java.util.ArrayList<>();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Double ms : maxLatencyMs) {
+            Constraint c = Constraint.of(dev, ms, maxMacs, maxParams, maxMemory, minResolution, maxResolution);
+            String name = "lat-" + java.math.BigDecimal.valueOf(ms).stripTrailingZeros().toPlainString() + "ms";
+            if (!names.add(name)) {
+                throw new IllegalArgumentException("--max-latency-ms budgets must be distinct, found " + ms + " twice in "
+                        + maxLatencyMs);
+            }
+            targets.add(new Fleet.Target(name, c));
+        }
+        return targets;
     }
 }

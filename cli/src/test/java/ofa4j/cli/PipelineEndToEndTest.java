@@ -283,6 +283,15 @@ class PipelineEndToEndTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--spark-threads must be in [1, 256], found 0"), r.err());
         assertTrue(!Files.exists(dir.resolve("never")), "a bad Spark option must stop the run before training");
+        r = CliRunner.run("slice", "--run", run.toString(), "--max-latency-ms", "0.2,0.3", "--spark", "local[2]",
+                "--spark-latency", "timed", "--out", dir.resolve("never").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--spark-latency must be one of profile, measure; found 'timed'"), r.err());
+        r = CliRunner.run("slice", "--run", run.toString(), "--max-latency-ms", "0.2,0.20", "--out",
+                dir.resolve("never").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--max-latency-ms budgets must be distinct, found 0.2 twice in [0.2, 0.2]"), r.err());
+        assertTrue(!Files.exists(dir.resolve("never")), "a bad fleet option must stop before slicing");
     }
 
     @Test

@@ -242,7 +242,7 @@ public record RunReport(int formatVersion, String created, String preset, String
         Predictor predictor = new Predictor(preds.rows(), newRows, preds.best().name(), preds.choice().why(),
                 preds.crossValidationReused(), QualityReport.Figures.of(preds.mlpQuality()), QualityReport.Figures.of(preds.ridgeQuality()), cv(preds, "mlp"),
                 cv(preds, "ridge"), after, lines);
-        ClosedLoopInfo cl = new ClosedLoopInfo(loop.k(), loop.rounds(), slices.loop().measured().size(),
+        ClosedLoopInfo cl = new ClosedLoopInfo(loop.k(), loop.rounds(), slices.measured().size(),
                 slices.tableNote());
         List<Slice> sl = new java.util.ArrayList<>();
         for (Specialiser.Report r : slices.reports()) {

@@ -101,11 +101,22 @@ public final class SliceStage {
     }
 
     /**
-     * What slicing produced: the predicted front, the specialised subnets, the loop (every measured
-     * candidate) and the rows it added to the accuracy table.
+     * What slicing produced.
+     *
+     * @param front the predicted Pareto front (NSGA-II)
+     * @param reports the specialised subnets, one per target in order
+     * @param measured every candidate measured, in the order measured
+     * @param rowsAdded rows added to the run's {@code measured.jsonl}
+     * @param tableNote what happened to the measured rows, in words
      */
-    public record Slices(SearchResult front, List<Specialiser.Report> reports, ClosedLoop loop, int rowsAdded,
-            String tableNote) {}
+    public record Slices(SearchResult front, List<Specialiser.Report> reports, List<ClosedLoop.MeasuredCandidate> measured,
+            int rowsAdded, String tableNote) {
+        /** Copies the lists. */
+        public Slices {
+            reports = List.copyOf(reports);
+            measured = List.copyOf(measured);
+        }
+    }
 
     /**
      * Slices every target through the closed loop: OFA's evolution proposes, the top K candidates
@@ -196,7 +207,7 @@ public final class SliceStage {
         try {
             List<Specialiser.Report> reports = sp.specialiseAll(cl, targets, timings, CostAxis.latency(device),
                     front.front(), seed, calibSeed);
-            return new Slices(front, reports, cl, refine == null ? 0 : refine.added, tableNote);
+            return new Slices(front, reports, cl.measured(), refine == null ? 0 : refine.added, tableNote);
         } finally {
             if (refine != null) {
                 refine.close();

@@ -195,7 +195,9 @@ public final class Specialiser {
      * @param percentile for the percentile method, in (50, 100]; ignored for min/max
      * @param images training images run through the FP32 model to calibrate
      */
-    public record Int8Settings(Int8Exporter.Method method, double percentile, int images) {
+    public record Int8Settings(Int8Exporter.Method method, double percentile, int images) implements java.io.Serializable {
+
+        private static final long serialVersionUID = 1L;
 
         /**
          * The default: min/max on {@value #DEFAULT_IMAGES} training images. On the quick preset's
@@ -519,14 +521,35 @@ public final class Specialiser {
             CostAxis plotAxis, List<Candidate> plotFront, long seed, long calibrationSeed) throws IOException {
         List<ClosedLoop.Outcome> outcomes = loop.run(targets, seed);
         List<Report> out = new ArrayList<>();
+        for (ClosedLoop.Outcome o : outcomes) {
+            out.add(specialise(o, timings.get(o.target().name()), calibrationSeed));
+        }
+        writePlot(outDir, plotAxis, plotFront, out, timings, loop.measured());
+        return out;
+    }
+
+    /**
+     * Writes {@code pareto.png} of delivered slices: the predicted front, every measured candidate
+     * and the measured front, and the delivered subnets predicted and measured (validation
+     * accuracy throughout: what the predictor predicts).
+     *
+     * @param outDir the directory of the slices
+     * @param plotAxis cost axis of the plot (measured latency is plotted only on a latency axis
+     *     whose device has a local timing)
+     * @param plotFront the predicted front to draw, may be empty
+     * @param reports the delivered slices
+     * @param timings local timing settings by target name
+     * @param candidates every measured candidate
+     * @throws IOException if writing fails
+     */
+    public static void writePlot(Path outDir, CostAxis plotAxis, List<Candidate> plotFront, List<Report> reports,
+            Map<String, LocalTiming> timings, List<ClosedLoop.MeasuredCandidate> candidates) throws IOException {
         Map<String, Candidate> chosen = new LinkedHashMap<>();
         List<ParetoPlot.Measured> measured = new ArrayList<>();
         String plotDevice = plotAxis.name().startsWith("latency[")
                 ? plotAxis.name().substring("latency[".length(), plotAxis.name().length() - 1) : null;
-        for (ClosedLoop.Outcome o : outcomes) {
-            LocalTiming timing = timings.get(o.target().name());
-            Report r = specialise(o, timing, calibrationSeed);
-            out.add(r);
+        for (Report r : reports) {
+            LocalTiming timing = timings.get(r.target());
             chosen.put(r.target(), r.candidate());
             double cost = plotAxis.value(r.candidate());
             if (plotDevice != null) {
@@ -537,17 +560,16 @@ public final class Specialiser {
                 measured.add(new ParetoPlot.Measured(r.target(), cost, r.valAccuracy()));
             }
         }
-        List<ParetoPlot.Measured> candidates = new ArrayList<>();
-        for (ClosedLoop.MeasuredCandidate m : loop.measured()) {
+        List<ParetoPlot.Measured> points = new ArrayList<>();
+        for (ClosedLoop.MeasuredCandidate m : candidates) {
             double cost = plotDevice != null ? m.measuredLatencyMs(plotDevice) : plotAxis.value(m.candidate());
             if (Double.isFinite(cost)) {
-                candidates.add(new ParetoPlot.Measured(m.arch().key(), cost, m.measurement().valAccuracy()));
+                points.add(new ParetoPlot.Measured(m.arch().key(), cost, m.measurement().valAccuracy()));
             }
         }
         ParetoPlot.write(outDir.resolve("pareto.png"),
                 "Slices: predicted front, measured candidates and measured front (validation accuracy)", plotAxis,
-                plotFront, chosen, measured, candidates);
-        return out;
+                plotFront, chosen, measured, points);
     }
 
     private Map<String, String> metadata(ClosedLoop.Outcome outcome, double val, double test, double latency,

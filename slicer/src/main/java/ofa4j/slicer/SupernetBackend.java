@@ -37,6 +37,8 @@ public final class SupernetBackend implements Specialiser.Backend {
     private final DataSplits data;
     private final int calibrationImages;
     private final int evalBatch;
+    /** ONNX Runtime intra-op threads of the accuracy measurements. */
+    private final int onnxThreads;
     /** Subnets extracted most recently (at most {@link #EXTRACTED_CACHE}): delivery re-uses the loop's. */
     private final Map<String, Subnet> extracted = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -71,6 +73,25 @@ public final class SupernetBackend implements Specialiser.Backend {
      * @param evalBatch images per forward when measuring accuracy (e.g. 500)
      */
     public SupernetBackend(Supernet supernet, DataSplits data, int calibrationImages, int evalBatch) {
+        this(supernet, data, calibrationImages, evalBatch, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Creates the backend with a fixed number of ONNX Runtime threads for accuracy measurements
+     * (several backends side by side, e.g. Spark tasks, each with its share of the cores; the
+     * accuracy does not depend on it). Timing uses the device profile's threads regardless.
+     *
+     * @param supernet the trained supernet (not closed here)
+     * @param data train (BN calibration), validation and test images with the input mean and std
+     * @param calibrationImages training images for BN recalibration
+     * @param evalBatch images per forward when measuring accuracy
+     * @param onnxThreads ONNX Runtime intra-op threads of the accuracy measurements, at least 1
+     */
+    public SupernetBackend(Supernet supernet, DataSplits data, int calibrationImages, int evalBatch, int onnxThreads) {
+        if (onnxThreads < 1) {
+            throw new IllegalArgumentException("ONNX Runtime threads must be >= 1, found " + onnxThreads);
+        }
+        this.onnxThreads = onnxThreads;
         if (supernet == null || data == null) {
             throw new IllegalArgumentException("supernet and data must not be null");
         }
@@ -150,8 +171,8 @@ public final class SupernetBackend implements Specialiser.Backend {
     /** {@inheritDoc} */
     @Override
     public double top1(Subnet subnet, Specialiser.Split split) {
-        return OnnxAccuracy.top1(subnet, split == Specialiser.Split.VAL ? data.val() : data.test(), data.mean(),
-                data.std(), evalBatch);
+        return OnnxAccuracy.top1(OnnxExporter.toBytes(subnet, Map.of()), subnet,
+                split == Specialiser.Split.VAL ? data.val() : data.test(), data.mean(), data.std(), evalBatch, onnxThreads);
     }
 
     /**
@@ -177,7 +198,7 @@ public final class SupernetBackend implements Specialiser.Backend {
                 : calibrationImages);
         byte[] onnx = exportOnnx(subnet, Map.of());
         ImageSet val = part ? data.val().head(valImages) : data.val();
-        double acc = OnnxAccuracy.top1(onnx, subnet, val, data.mean(), data.std(), evalBatch);
+        double acc = OnnxAccuracy.top1(onnx, subnet, val, data.mean(), data.std(), evalBatch, onnxThreads);
         Map<String, Double> lat = new LinkedHashMap<>();
         for (Map.Entry<String, Specialiser.LocalTiming> e : timings.entrySet()) {
             lat.put(e.getKey(), time(onnx, subnet, e.getValue()).ms());
@@ -213,7 +234,7 @@ public final class SupernetBackend implements Specialiser.Backend {
     @Override
     public double top1(byte[] onnx, Subnet subnet, Specialiser.Split split) {
         return OnnxAccuracy.top1(onnx, subnet, split == Specialiser.Split.VAL ? data.val() : data.test(), data.mean(),
-                data.std(), evalBatch);
+                data.std(), evalBatch, onnxThreads);
     }
 
     /** {@inheritDoc} */

@@ -12,6 +12,13 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import ofa4j.predictor.AccuracyDataset;
+import ofa4j.predictor.DeviceProfile;
+import ofa4j.predictor.RidgeAccuracyPredictor;
+import ofa4j.slicer.Fleet;
+import ofa4j.slicer.IndependentFleet;
+import ofa4j.slicer.SliceStage;
+import ofa4j.supernet.Supernet;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -20,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The accuracy table on a real standalone cluster on loopback: a Master and two Workers as separate
  * JVMs (one core each), executors launched by the Workers; one Worker is killed with its executor
- * after the first task returns, and the table still ends identical to the in-process one.
+ * after the first task returns, and the table still ends identical to the in-process one. Then a
+ * fleet of two targets on the surviving executor delivers the in-process slices.
  */
 class StandaloneClusterTableTest {
 
@@ -61,6 +69,33 @@ class StandaloneClusterTableTest {
                         .map(x -> x.partition() + "#" + x.attempt() + "@" + x.pid()).toList());
                 // the killed executor returned the one task that triggered the kill, the survivor all others
                 assertEquals(1, tasks.stream().filter(x -> x.pid() == killed.get()).count());
+
+                // a fleet of two targets on the surviving executor's JVM: the in-process slices
+                DeviceProfile device = SparkLocalFleetTest.profile(t.space);
+                List<Fleet.Target> targets = SparkLocalFleetTest.targets(t.space, device).subList(1, 3);
+                RidgeAccuracyPredictor predictor = RidgeAccuracyPredictor.fit(t.space, AccuracyDataset.read(table, t.space), 5);
+                SliceStage.LoopSettings loop = new SliceStage.LoopSettings(2, 1, TinyTable.CALIBRATION_IMAGES, 0);
+                SliceStage.Slices want;
+                int before = Threads.set(1);
+                try (Supernet net = t.file.open("the test")) {
+                    want = IndependentFleet.run(t.space, t.file.sha256(), t.data, predictor, device, targets,
+                            dir.resolve("fleet-in-process"), loop, null, "evolution", 300L, 5, false,
+                            IndependentFleet.inProcess(net, t.data), null);
+                } finally {
+                    Threads.set(before);
+                }
+                List<SparkFleet.Jobs> jobs = new java.util.ArrayList<>();
+                SliceStage.Slices got = IndependentFleet.run(t.space, t.file.sha256(), t.data, predictor, device, targets,
+                        dir.resolve("fleet-spark"), loop, null, "evolution", 300L, 5, false,
+                        SparkFleet.runner(sc, t.file, t.data, 1, 1, 1, jobs::add), null);
+                for (int i = 0; i < 2; i++) {
+                    assertEquals(want.reports().get(i).candidate().arch().key(), got.reports().get(i).candidate().arch().key());
+                    assertEquals(want.reports().get(i).candidate().predictedAccuracy(),
+                            got.reports().get(i).candidate().predictedAccuracy(), 0.0);
+                    assertEquals(want.reports().get(i).valAccuracy(), got.reports().get(i).valAccuracy(), 0.0);
+                }
+                assertEquals(Set.of(tasks.stream().filter(x -> x.pid() != killed.get()).findFirst().orElseThrow().pid()),
+                        jobs.get(0).tasks().stream().map(FleetTaskReport::pid).collect(Collectors.toSet()));
             } finally {
                 sc.stop();
             }
