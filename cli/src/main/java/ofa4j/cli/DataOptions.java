@@ -190,7 +190,7 @@ public final class DataOptions {
                 throw new IllegalArgumentException("--channels and --image-size apply to image folders only; "
                         + "Fashion-MNIST images are 1x28x28, found --channels " + channels + ", --image-size " + imageSize);
             }
-            FashionMnist.Sets sets = FashionMnist.load(data, quiet);
+            FashionMnist.RawSets sets = FashionMnist.loadRaw(data, quiet);
             DataSplits splits = DataSplits.carve(sets.train(), sets.test(), DataSplits.DEFAULT_VAL_SIZE,
                     DataSplits.DEFAULT_SPLIT_SEED, trainImages, valImages, testImages);
             List<String> names = new ArrayList<>();

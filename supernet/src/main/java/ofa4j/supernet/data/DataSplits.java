@@ -61,7 +61,7 @@ public record DataSplits(ImageSet train, ImageSet val, ImageSet test, float[] me
      *     negative
      */
     public static DataSplits carve(
-            ImageSet fullTrain, ImageSet test, int valSize, long seed, int trainSubset, int valSubset, int testSubset) {
+            ImageSource fullTrain, ImageSource test, int valSize, long seed, int trainSubset, int valSubset, int testSubset) {
         int n = fullTrain.size();
         if (valSize < 1 || valSize >= n) {
             throw new IllegalArgumentException(
@@ -88,7 +88,7 @@ public record DataSplits(ImageSet train, ImageSet val, ImageSet test, float[] me
         String base = fullTrain.name().replaceAll("/train$", "");
         ImageSet train = fullTrain.subset(base + "/train-split", trainIdx);
         ImageSet val = fullTrain.subset(base + "/val-split", valIdx);
-        ImageSet t = testSubset > 0 && testSubset < test.size() ? test.head(testSubset) : test;
+        ImageSet t = testSubset > 0 && testSubset < test.size() ? test.head(testSubset) : test.all();
         float[] mean = train.channelMean();
         float[] std = train.channelStd(mean);
         return new DataSplits(train, val, t, mean, std);

@@ -79,6 +79,16 @@ public final class FashionMnist {
      */
     public record Sets(ImageSet train, ImageSet test, Path directory) {}
 
+    /**
+     * Training and test images as the IDX files' bytes ({@link ByteImageSet}): splits are cut from
+     * them without holding all 60,000 training images as floats.
+     *
+     * @param train the 60,000 training images
+     * @param test the 10,000 test images
+     * @param directory where they were read from
+     */
+    public record RawSets(ByteImageSet train, ByteImageSet test, Path directory) {}
+
     private FashionMnist() {}
 
     /** @return the user cache directory, {@code ~/.cache/ofa4j/fashion-mnist} */
@@ -97,11 +107,24 @@ public final class FashionMnist {
      *     fails
      */
     public static Sets load(Path explicitDir, boolean quiet) throws IOException {
+        RawSets raw = loadRaw(explicitDir, quiet);
+        return new Sets(raw.train().all(), raw.test().all(), raw.directory());
+    }
+
+    /**
+     * Finds (or downloads) the data as {@link #load} does, keeping the pixels as bytes.
+     *
+     * @param explicitDir a directory given by the user, or null
+     * @param quiet true to hide the download progress bar
+     * @return training and test sets as bytes
+     * @throws IOException as {@link #load}
+     */
+    public static RawSets loadRaw(Path explicitDir, boolean quiet) throws IOException {
         Path dir = locate(explicitDir, false);
         if (dir == null) {
             dir = downloadOrExplain(OFFICIAL_BASE_URL, userCacheDir(), quiet);
         }
-        return read(dir);
+        return readRaw(dir);
     }
 
     /**
@@ -193,13 +216,25 @@ public final class FashionMnist {
      *     truncated)
      */
     public static Sets read(Path dir) throws IOException {
+        RawSets raw = readRaw(dir);
+        return new Sets(raw.train().all(), raw.test().all(), dir);
+    }
+
+    /**
+     * Reads the four IDX files of a directory, keeping the pixels as bytes.
+     *
+     * @param dir the directory
+     * @return training and test sets as bytes
+     * @throws IOException as {@link #read}
+     */
+    public static RawSets readRaw(Path dir) throws IOException {
         List<String> miss = missing(dir);
         if (!miss.isEmpty()) {
             throw new IOException("directory " + dir + " lacks the Fashion-MNIST files " + miss);
         }
-        ImageSet train = readPair(resolve(dir, TRAIN_IMAGES), resolve(dir, TRAIN_LABELS), "fashion-mnist/train");
-        ImageSet test = readPair(resolve(dir, TEST_IMAGES), resolve(dir, TEST_LABELS), "fashion-mnist/test");
-        return new Sets(train, test, dir);
+        ByteImageSet train = readRawPair(resolve(dir, TRAIN_IMAGES), resolve(dir, TRAIN_LABELS), "fashion-mnist/train");
+        ByteImageSet test = readRawPair(resolve(dir, TEST_IMAGES), resolve(dir, TEST_LABELS), "fashion-mnist/test");
+        return new RawSets(train, test, dir);
     }
 
     /**
@@ -213,6 +248,19 @@ public final class FashionMnist {
      *     truncated at byte N)
      */
     public static ImageSet readPair(Path images, Path labels, String name) throws IOException {
+        return readRawPair(images, labels, name).all();
+    }
+
+    /**
+     * Reads one images file and its labels file, keeping the pixels as bytes.
+     *
+     * @param images IDX file of dimensions [n, h, w]
+     * @param labels IDX file of dimension [n], values in [0, 10)
+     * @param name name of the set
+     * @return the set
+     * @throws IOException as {@link #readPair}
+     */
+    public static ByteImageSet readRawPair(Path images, Path labels, String name) throws IOException {
         Idx.Data im = Idx.read(images, 3);
         Idx.Data lb = Idx.read(labels, 1);
         if (im.count() != lb.count()) {
@@ -223,11 +271,6 @@ public final class FashionMnist {
         int n = im.count();
         int h = im.dims()[1];
         int w = im.dims()[2];
-        float[] px = new float[n * h * w];
-        byte[] raw = im.data();
-        for (int i = 0; i < px.length; i++) {
-            px[i] = (raw[i] & 0xff) / 255f;
-        }
         int[] y = new int[n];
         for (int i = 0; i < n; i++) {
             y[i] = lb.data()[i] & 0xff;
@@ -237,7 +280,7 @@ public final class FashionMnist {
                                 + NUM_CLASSES + ")");
             }
         }
-        return new ImageSet(name, 1, h, w, px, y, NUM_CLASSES);
+        return new ByteImageSet(name, h, w, im.data(), y, NUM_CLASSES);
     }
 
     /**

@@ -2,7 +2,6 @@ package ofa4j.supernet.data;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
-import java.util.Arrays;
 import ofa4j.models.Hashing;
 
 /**
@@ -19,7 +18,8 @@ import ofa4j.models.Hashing;
  * @param numClasses number of classes
  */
 public record ImageSet(
-        String name, int channels, int height, int width, float[] pixels, int[] labels, int numClasses) {
+        String name, int channels, int height, int width, float[] pixels, int[] labels, int numClasses)
+        implements ImageSource {
 
     /** Checks sizes. */
     public ImageSet {
@@ -59,6 +59,7 @@ public record ImageSet(
      * @param indices image indices
      * @return the subset
      */
+    @Override
     public ImageSet subset(String newName, int[] indices) {
         int per = imageSize();
         float[] px = new float[indices.length * per];
@@ -70,17 +71,10 @@ public record ImageSet(
         return new ImageSet(newName, channels, height, width, px, lb, numClasses);
     }
 
-    /**
-     * Returns the first {@code n} images (or all when fewer).
-     *
-     * @param n how many
-     * @return the head
-     */
-    public ImageSet head(int n) {
-        int m = Math.min(n, size());
-        int[] idx = new int[m];
-        Arrays.setAll(idx, i -> i);
-        return subset(name + "[:" + m + "]", idx);
+    /** @return this set itself (already floats) */
+    @Override
+    public ImageSet all() {
+        return this;
     }
 
     /** @return per-channel mean of all pixels */
