@@ -94,7 +94,12 @@ final class CompareCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        StrategyComparison.Mode m = StrategyComparison.Mode.of(mode);
+        StrategyComparison.Mode m;
+        try {
+            m = StrategyComparison.Mode.of(mode);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--mode: " + e.getMessage(), e);
+        }
         if (seeds < 1 || seeds > 100) {
             throw new IllegalArgumentException("--seeds must be in [1, 100], found " + seeds);
         }
@@ -103,8 +108,15 @@ final class CompareCommand implements Callable<Integer> {
         for (int i = 0; i < seeds; i++) {
             seedList.add(common.seed + i);
         }
-        StrategyComparison.Settings settings = new StrategyComparison.Settings(
-                strategies == null ? SearchStrategies.NAMES : strategies, m, budget, seedList);
+        StrategyComparison.Settings settings;
+        try {
+            settings = new StrategyComparison.Settings(strategies == null ? SearchStrategies.NAMES : strategies, m, budget,
+                    seedList);
+        } catch (IllegalArgumentException e) {
+            String msg = e.getMessage();
+            throw new IllegalArgumentException((msg.startsWith("evaluations") ? "--evaluations: " : "--strategies: ")
+                    + msg, e);
+        }
         common.applyThreads();
         PrintWriter out = spec.commandLine().getOut();
         DeviceProfile dev = DeviceProfile.find(runDir.resolve("devices"), device);
