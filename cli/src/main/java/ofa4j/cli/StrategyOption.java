@@ -28,6 +28,11 @@ public final class StrategyOption {
      * @throws IllegalArgumentException naming an unknown strategy (with the allowed ones) or a budget
      *     that does not suit it
      */
+    @Option(names = "--gradient-lambda", defaultValue = "0.1", paramLabel = "L",
+            description = "--strategy gradient: weight of the expected latency (or MACs) relative to its bound in the"
+                    + " loss (default ${DEFAULT-VALUE}).")
+    double gradientLambda = 0.1;
+
     boolean gradient() {
         return ofa4j.slicer.GradientSearch.NAME.equals(name);
     }
@@ -42,12 +47,15 @@ public final class StrategyOption {
      * @throws IllegalArgumentException for a step count below 1
      */
     SearchStrategy createGradient(ofa4j.supernet.Supernet net, ofa4j.supernet.data.DataSplits data, CostAxis axis) {
+        if (!(gradientLambda >= 0 && gradientLambda <= 100)) {
+            throw new IllegalArgumentException("--gradient-lambda must be in [0, 100], found " + gradientLambda);
+        }
         if (evaluations != null && (evaluations < 1 || evaluations > 100_000)) {
             throw new IllegalArgumentException("--evaluations: steps of gradient must be in [1, 100000], found " + evaluations);
         }
         return ofa4j.slicer.GradientSearch.builder(ofa4j.slicer.GradientSearch.supernetLoss(net, data.val(), data.mean(),
                 data.std(), Math.min(64, data.val().size()))).optSteps(evaluations == null ? 200 : evaluations.intValue())
-                .optFrontAxis(axis).build();
+                .optLambda(gradientLambda).optFrontAxis(axis).build();
     }
 
     SearchStrategy create(CostAxis axis) {

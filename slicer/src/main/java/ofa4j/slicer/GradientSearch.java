@@ -530,7 +530,7 @@ public final class GradientSearch implements SearchStrategy {
         private double learningRate = 0.05;
         private double tauStart = 5;
         private double tauEnd = 0.5;
-        private double lambda = 0.5;
+        private double lambda = 0.1;
         private int candidates = 8;
         private boolean ascend;
         private CostAxis frontAxis = CostAxis.macs();
@@ -569,7 +569,7 @@ public final class GradientSearch implements SearchStrategy {
         }
 
         /**
-         * @param l weight of the expected cost relative to its bound (default 0.5)
+         * @param l weight of the expected cost relative to its bound (default 0.1)
          * @return this builder
          */
         public Builder optLambda(double l) {
