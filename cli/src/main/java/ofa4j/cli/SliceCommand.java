@@ -87,7 +87,8 @@ final class SliceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SearchStrategy search = strategy.create(CostAxis.macs()); // a bad name fails before the run is opened
+        // a bad name fails before the run is opened; the gradient search needs the supernet, made below
+        SearchStrategy search = strategy.gradient() ? null : strategy.create(CostAxis.macs());
         Specialiser.Int8Settings int8Settings = int8 ? int8Options.settings() : null;
         spark.check();
         common.applyThreads();
@@ -97,6 +98,9 @@ final class SliceCommand implements Callable<Integer> {
         try (PredictorStage.LoadedPredictor acc = predictor.load(runDir);
                 SupernetRun run = SupernetRun.open(runDir.resolve("supernet"), dataOptions, common.quiet)) {
             spec.commandLine().getOut().printf("accuracy predictor: %s (%s)%n", acc.predictor().name(), acc.why());
+            if (search == null) {
+                search = strategy.createGradient(run.net, run.data, CostAxis.macs());
+            }
             SliceStage.LoopSettings loop = new SliceStage.LoopSettings(candidates.k, rounds, calibrationImages,
                     candidates.screenImages(run.data.val().size(), false), int8Settings);
             spec.commandLine().getOut().printf("search strategy: %s%n", search.name());

@@ -10,13 +10,14 @@ public final class StrategyOption {
 
     @Option(names = "--strategy", defaultValue = "evolution", paramLabel = "NAME",
             description = "Search strategy: evolution (OFA's, default), random, nsga2, regularized-evolution,"
-                    + " reinforce, bayes-opt or compound-scaling.")
+                    + " reinforce, bayes-opt, compound-scaling, or gradient (architecture logits trained by"
+                    + " straight-through Gumbel-softmax on the supernet's validation loss plus the expected cost).")
     String name = "evolution";
 
     @Option(names = "--evaluations", paramLabel = "N",
             description = "Predictor evaluations of one search (default: the strategy's; 50100 for evolution,"
                     + " random, nsga2, regularized-evolution and reinforce, 200 for bayes-opt; for compound-scaling"
-                    + " the steps of phi, default 50).")
+                    + " the steps of phi, default 50; for gradient the optimisation steps, default 200).")
     Long evaluations;
 
     /**
@@ -27,6 +28,36 @@ public final class StrategyOption {
      * @throws IllegalArgumentException naming an unknown strategy (with the allowed ones) or a budget
      *     that does not suit it
      */
+    @Option(names = "--gradient-lambda", defaultValue = "0.1", paramLabel = "L",
+            description = "--strategy gradient: weight of the expected latency (or MACs) relative to its bound in the"
+                    + " loss (default ${DEFAULT-VALUE}).")
+    double gradientLambda = 0.1;
+
+    boolean gradient() {
+        return ofa4j.slicer.GradientSearch.NAME.equals(name);
+    }
+
+    /**
+     * Creates the gradient-based search on a trained supernet ({@code --strategy gradient}).
+     *
+     * @param net the supernet
+     * @param data its data (the validation split feeds the loss)
+     * @param axis the cost axis of its front
+     * @return the strategy
+     * @throws IllegalArgumentException for a step count below 1
+     */
+    SearchStrategy createGradient(ofa4j.supernet.Supernet net, ofa4j.supernet.data.DataSplits data, CostAxis axis) {
+        if (!(gradientLambda >= 0 && gradientLambda <= 100)) {
+            throw new IllegalArgumentException("--gradient-lambda must be in [0, 100], found " + gradientLambda);
+        }
+        if (evaluations != null && (evaluations < 1 || evaluations > 100_000)) {
+            throw new IllegalArgumentException("--evaluations: steps of gradient must be in [1, 100000], found " + evaluations);
+        }
+        return ofa4j.slicer.GradientSearch.builder(ofa4j.slicer.GradientSearch.supernetLoss(net, data.val(), data.mean(),
+                data.std(), Math.min(64, data.val().size()))).optSteps(evaluations == null ? 200 : evaluations.intValue())
+                .optLambda(gradientLambda).optFrontAxis(axis).build();
+    }
+
     SearchStrategy create(CostAxis axis) {
         try {
             return SearchStrategies.create(name, evaluations, axis);

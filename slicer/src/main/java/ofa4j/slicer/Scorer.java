@@ -16,6 +16,21 @@ import ofa4j.predictor.AccuracyPredictor;
  * one batch per call.
  */
 final class Scorer {
+
+    /**
+     * Told of every scored batch (repeats included, in order): a predictor that implements it sees
+     * the whole sequence of a search's evaluations, e.g. for best-so-far curves ({@link
+     * StrategyComparison}).
+     */
+    interface Listener {
+        /**
+         * Called after each batch.
+         *
+         * @param scored the batch's candidates, in order, repeats of earlier networks included
+         */
+        void scored(List<Candidate> scored);
+    }
+
     private final AccuracyPredictor predictor;
     private final Map<String, Double> cache = new HashMap<>();
     /** Subnets scored (cache hits included): the search's evaluation count. */
@@ -60,6 +75,9 @@ final class Scorer {
             out.add(new Candidate(batch.get(i).arch(), cache.get(keys[i]), batch.get(i).costs()));
         }
         evaluations += keys.length;
+        if (predictor instanceof Listener l) {
+            l.scored(out);
+        }
         return out;
     }
 }

@@ -142,6 +142,24 @@ public final class Supernet implements AutoCloseable {
         return net.forward(Ctx.of(scope, training, channelsLast), x, arch);
     }
 
+    /**
+     * Runs the subnet {@code arch} with gates on its paths, batch norm normalising with the batch's
+     * own statistics and leaving the stored running statistics alone (a recalibration-style pass,
+     * so that architecture search does not disturb the trained supernet).
+     *
+     * @param scope owner of every array the pass creates (close it after backward)
+     * @param x images [N, inChannels, r, r]
+     * @param arch a subnet of the space
+     * @param gates the gates (see {@link PathGates})
+     * @return logits [N, numClasses]
+     * @throws IllegalArgumentException if {@code arch} is not in the space or {@code x} has the wrong shape
+     */
+    public NDArray forwardGated(NDManager scope, NDArray x, ArchConfig arch, PathGates gates) {
+        space.validate(arch);
+        checkInput(space, x, arch.resolution());
+        return net.forward(Ctx.batchStatisticsWithGradients(scope, new ofa4j.supernet.ops.BnStatistics()), x, arch, gates);
+    }
+
     static void checkInput(SearchSpace space, NDArray x, int r) {
         if (x == null) {
             throw new IllegalArgumentException("input must not be null");

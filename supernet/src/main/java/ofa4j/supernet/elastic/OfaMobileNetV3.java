@@ -104,6 +104,19 @@ public final class OfaMobileNetV3 {
      * @return logits [N, classes]
      */
     public NDArray forward(Ctx c, NDArray x, ArchConfig arch) {
+        return forward(c, x, arch, null);
+    }
+
+    /**
+     * Runs the subnet {@code arch} with gates on its paths (see {@link ofa4j.supernet.PathGates}).
+     *
+     * @param c the pass
+     * @param x input [N, inChannels, r, r]
+     * @param arch the architecture (validated by the caller)
+     * @param gates the gates, or null for none
+     * @return logits [N, classes]
+     */
+    public NDArray forward(Ctx c, NDArray x, ArchConfig arch, ofa4j.supernet.PathGates gates) {
         List<LayerSpec> layers = space.layers(arch);
         int[] slots = activeSlots(arch);
         NDArray y = x;
@@ -115,9 +128,14 @@ public final class OfaMobileNetV3 {
                     y = Fn.act(c, stemBn.forward(c, y, l.outChannels()), l.activation());
                     break;
                 case BLOCK:
-                    ElasticMbBlock block = blocks.get(slots[b++]);
+                    ElasticMbBlock block = blocks.get(slots[b]);
                     NDArray in = y;
                     y = Fn.scoped(c, in, cc -> block.forward(cc, in, l));
+                    NDArray g = gates == null ? null : gates.block(b, l);
+                    if (g != null) {
+                        y = l.residual() ? y.sub(in).mul(g).add(in) : y.mul(g);
+                    }
+                    b++;
                     break;
                 case FINAL_EXPAND:
                     y = finalExpand.forward(c, y, l.inChannels(), l.outChannels(), 1);
@@ -129,6 +147,9 @@ public final class OfaMobileNetV3 {
                     break;
                 case CLASSIFIER:
                     y = classifier.forward(c, y);
+                    if (gates != null && gates.logits() != null) {
+                        y = y.mul(gates.logits());
+                    }
                     break;
                 default:
                     throw new IllegalStateException("unknown layer kind " + l.kind());

@@ -72,6 +72,21 @@ public final class Ctx {
     }
 
     /**
+     * A pass for gradients with respect to something other than the weights (architecture gates):
+     * batch norm normalises with the batch statistics and records them in {@code stats}, stored
+     * running statistics are left alone (as {@link #calibration}), and every intermediate array stays
+     * in {@code scope} until it is closed (as in training), so that a backward pass after the forward
+     * reads no freed array.
+     *
+     * @param scope owner of all temporaries (close it after backward)
+     * @param stats the accumulator
+     * @return the context
+     */
+    public static Ctx batchStatisticsWithGradients(NDManager scope, BnStatistics stats) {
+        return new Ctx(scope, true, stats, CHANNELS_LAST);
+    }
+
+    /**
      * The same pass with another owner of temporaries (e.g. a per-block sub-manager).
      *
      * @param sub the new scope

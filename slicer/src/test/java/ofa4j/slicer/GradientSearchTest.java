@@ -1,0 +1,153 @@
+package ofa4j.slicer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import ofa4j.models.ArchConfig;
+import ofa4j.models.SearchSpace;
+import ofa4j.supernet.Supernet;
+import ofa4j.supernet.TestSpaces;
+import ofa4j.supernet.data.ImageSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link GradientSearch}: the straight-through updates find a known optimum (and a climbing variant
+ * does not), constraints hold, seeded runs repeat, and one run on a tiny supernet's gates.
+ */
+class GradientSearchTest {
+
+    private final SearchSpace space = SearchSpace.fmnist();
+
+    /** A loss whose gate gradient is a hidden additive cost of each chosen kernel and expand ratio. */
+    private static final class HiddenCost implements GradientSearch.PathLoss {
+        final double[][] kernel;
+        final double[][] expand;
+
+        HiddenCost(SearchSpace s, long seed) {
+            SplittableRandom r = new SplittableRandom(seed);
+            kernel = new double[s.numBlockSlots()][s.kernels().size()];
+            expand = new double[s.numBlockSlots()][s.expandRatios().size()];
+            for (int i = 0; i < kernel.length; i++) {
+                for (int j = 0; j < kernel[i].length; j++) {
+                    kernel[i][j] = 0.1 + r.nextDouble();
+                }
+                for (int j = 0; j < expand[i].length; j++) {
+                    expand[i][j] = 0.1 + r.nextDouble();
+                }
+            }
+        }
+
+        int best(double[] c) {
+            int b = 0;
+            for (int i = 1; i < c.length; i++) {
+                if (c[i] < c[b]) {
+                    b = i;
+                }
+            }
+            return b;
+        }
+
+        @Override
+        public GradientSearch.Step step(ArchConfig arch, SplittableRandom rng) {
+            SearchSpace s = SearchSpace.fmnist();
+            int n = arch.depths().stream().mapToInt(Integer::intValue).sum();
+            double[] g = new double[n + 1]; // one block outside the stages, as OFA's first block
+            int b = 1;
+            double loss = 0;
+            for (int st = 0; st < arch.depths().size(); st++) {
+                for (int j = 0; j < arch.depths().get(st); j++) {
+                    int slot = st * s.maxDepth() + j;
+                    g[b] = kernel[slot][s.kernels().indexOf(arch.blocks().get(slot).kernel())]
+                            + expand[slot][s.expandRatios().indexOf(arch.blocks().get(slot).expand())];
+                    loss += g[b++];
+                }
+            }
+            return new GradientSearch.Step(loss, g, 0);
+        }
+
+        /** Always-active slots whose argmax kernel and expand are the cheapest. */
+        int matches(ArchConfig a) {
+            SearchSpace s = SearchSpace.fmnist();
+            int m = 0;
+            for (int st = 0; st < s.numStages(); st++) {
+                for (int j = 0; j < s.depths().get(0); j++) {
+                    int slot = st * s.maxDepth() + j;
+                    m += s.kernels().indexOf(a.blocks().get(slot).kernel()) == best(kernel[slot]) ? 1 : 0;
+                    m += s.expandRatios().indexOf(a.blocks().get(slot).expand()) == best(expand[slot]) ? 1 : 0;
+                }
+            }
+            return m;
+        }
+    }
+
+    @Test
+    void straightThroughUpdatesFindTheHiddenOptimumAndClimbingDoesNot() {
+        TestPredictors.SmoothAccuracy acc = new TestPredictors.SmoothAccuracy(space, 1);
+        int slots = 2 * space.numStages() * space.depths().get(0);
+        int good = 0;
+        int bad = 0;
+        for (long seed = 0; seed < 3; seed++) {
+            HiddenCost h = new HiddenCost(space, 100 + seed);
+            SearchResult r = GradientSearch.builder(h).optSteps(2000).build()
+                    .search(space, acc, Constraint.none(), seed);
+            SearchResult w = GradientSearch.builder(h).optSteps(2000).brokenAscent().build()
+                    .search(space, acc, Constraint.none(), seed);
+            good += h.matches(r.best().arch());
+            bad += h.matches(w.best().arch());
+            // the loss fell: the mean of the last 10 steps is below that of the first 10
+            assertTrue(r.bestHistory().get(r.bestHistory().size() - 2) < r.bestHistory().get(0), r.bestHistory().toString());
+        }
+        System.out.printf("[gradient] cheapest choice found in %d of %d always-active decisions (climbing variant: %d)%n",
+                good, 3 * slots, bad);
+        assertTrue(good >= 0.7 * 3 * slots, good + " of " + 3 * slots); // chance: a third
+        assertTrue(bad <= 0.25 * 3 * slots, bad + " of " + 3 * slots);
+    }
+
+    @Test
+    void constraintsHoldAndSeededRunsRepeat() {
+        TestPredictors.SmoothAccuracy acc = new TestPredictors.SmoothAccuracy(space, 1);
+        TestPredictors.LayerLatency cpu = TestPredictors.LayerLatency.cpu(space);
+        HiddenCost h = new HiddenCost(space, 7);
+        for (double q : new double[] {0.05, 0.3, 0.7}) {
+            double lat = cpu.predictMs(space.min()) + q * (cpu.predictMs(space.max()) - cpu.predictMs(space.min()));
+            Constraint c = Constraint.builder().maxLatencyMs(cpu, lat).build();
+            GradientSearch g = GradientSearch.builder(h).optSteps(60).optLambda(2).build();
+            SearchResult a = g.search(space, acc, c, 3);
+            SearchResult b = g.search(space, acc, c, 3);
+            assertEquals(a.best().arch(), b.best().arch());
+            assertEquals(a.bestHistory(), b.bestHistory());
+            assertTrue(a.front().size() >= 1 && a.evaluations() >= 1 && a.evaluations() <= 8);
+            for (Candidate x : a.front()) {
+                assertTrue(cpu.predictMs(x.arch()) <= lat, x.arch().key() + " under " + c.describe());
+            }
+            assertTrue(cpu.predictMs(a.best().arch()) <= lat);
+        }
+        assertThrows(IllegalArgumentException.class, () -> GradientSearch.builder(h).optSteps(0).build());
+    }
+
+    @Test
+    void runsOnATinySupernetsGates() {
+        SearchSpace tiny = TestSpaces.tinyFmnist();
+        ImageSet val = TestSpaces.randomSet(32, 1, 16, 10, 4);
+        TestPredictors.LayerLatency cpu = TestPredictors.LayerLatency.cpu(tiny);
+        Constraint c = Constraint.builder().maxLatencyMs(cpu, (cpu.predictMs(tiny.min()) + cpu.predictMs(tiny.max())) / 2)
+                .build();
+        try (Supernet net = Supernet.create(tiny, 1)) {
+            TestSpaces.randomize(net, 2);
+            GradientSearch.PathLoss loss = GradientSearch.supernetLoss(net, val, new float[] {0.5f}, new float[] {0.25f}, 8);
+            GradientSearch.Step st = loss.step(tiny.max(), new SplittableRandom(1));
+            int active = tiny.max().depths().stream().mapToInt(Integer::intValue).sum();
+            assertTrue(st.blockGates().length >= active && st.blockGates().length <= active + 1);
+            assertTrue(Double.isFinite(st.loss()) && st.loss() > 0);
+            SearchResult r = GradientSearch.builder(loss).optSteps(6).optCandidates(3).build()
+                    .search(tiny, new TestPredictors.SmoothAccuracy(tiny, 1), c, 5);
+            for (Candidate x : r.front()) {
+                assertTrue(cpu.predictMs(x.arch()) <= c.latencyBounds().get(0).maxMs());
+            }
+            assertTrue(r.bestHistory().stream().allMatch(Double::isFinite), r.bestHistory().toString());
+        }
+    }
+}
