@@ -591,8 +591,25 @@ class PipelineEndToEndTest {
                 int port = server.start("127.0.0.1", 0);
                 b.driver.get("http://127.0.0.1:" + port + "/report.html");
                 checkReport(b, r);
+                assertFitsAPhone(b);
+                b.viewport(1280, 800, false);
+                b.driver.get("http://127.0.0.1:" + port + "/");
+                b.waitForBodyData("front", v -> v.startsWith("cpu-ort-1t|latency|"), 60);
+                assertFitsAPhone(b);
             }
         }
+    }
+
+    /** At a phone's viewport (390 x 844 CSS px) the page needs no sideways scrolling and its controls stay on screen. */
+    private static void assertFitsAPhone(Browser b) {
+        b.viewport(390, 844, true);
+        Object overflow = b.js("return document.documentElement.scrollWidth - window.innerWidth;");
+        assertTrue(((Number) overflow).intValue() <= 0, "page is " + overflow + " px wider than a 390 px phone: "
+                + b.driver.getCurrentUrl());
+        Object offScreen = b.js("return [...document.querySelectorAll('select, input, button')].filter(e =>"
+                + " e.offsetParent !== null && (e.getBoundingClientRect().right > window.innerWidth + 1"
+                + " || e.getBoundingClientRect().left < -1)).length;");
+        assertEquals(0, ((Number) offScreen).intValue(), "controls outside a 390 px phone's width");
     }
 
     private static void checkReport(Browser b, RunReport r) {
