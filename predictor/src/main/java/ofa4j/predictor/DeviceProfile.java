@@ -191,8 +191,8 @@ public record DeviceProfile(
     public DeviceProfile requirePrecision(Precision wanted) {
         if (wanted != precision) {
             throw new IllegalArgumentException("device profile '" + name + "' times " + precision.id()
-                    + " models, but " + wanted.id() + " models are asked for: use a " + wanted.id()
-                    + " profile (measure one with 'ofa profile --precision " + wanted.id() + "')");
+                    + " models, but " + wanted.id() + " models are asked for: use a profile of " + wanted.id()
+                    + " models (measure one with 'ofa profile --precision " + wanted.id() + "')");
         }
         return this;
     }

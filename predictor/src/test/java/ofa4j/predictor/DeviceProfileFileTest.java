@@ -77,8 +77,8 @@ class DeviceProfileFileTest {
         assertEquals(Precision.INT8, back.withFit(0, 1, null).precision());
         assertEquals(back, back.requirePrecision(Precision.INT8));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> back.requirePrecision(Precision.FP32));
-        assertEquals("device profile 'cpu-ort-1t-int8' times int8 models, but fp32 models are asked for: use a fp32"
-                + " profile (measure one with 'ofa profile --precision fp32')", e.getMessage());
+        assertEquals("device profile 'cpu-ort-1t-int8' times int8 models, but fp32 models are asked for: use a profile"
+                + " of fp32 models (measure one with 'ofa profile --precision fp32')", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> fp32.requirePrecision(Precision.INT8));
         assertTrue(e.getMessage().startsWith("device profile 'cpu-ort-1t' times fp32 models, but int8"), e.getMessage());
         // a version 2 file names its precision; a bad one is refused naming it
