@@ -10,8 +10,10 @@ import ofa4j.predictor.Precision;
  * The choice of {@code --precision auto} for one target: the same bounds were sliced once in FP32
  * (FP32 profile, FP32 candidates) and once in INT8 (INT8 profile, INT8 candidates), each meeting
  * its latency bound by measurement; the delivered slice is the one with the higher measured
- * validation accuracy (the test split is reported, never used to choose). A tie goes to INT8, the
- * smaller model. Written as {@code <target>}{@value #SUFFIX} in the output directory.
+ * validation accuracy (the test split is reported, never used to choose) among those whose
+ * delivered latency (the median of its timings, which may differ from the loop's single timing)
+ * is within the bound. A tie goes to INT8, the smaller model. When neither is within its bound,
+ * the higher accuracy is chosen and {@code why} says so. Written as {@code <target>}{@value #SUFFIX} in the output directory.
  *
  * @param formatVersion {@link #FORMAT_VERSION}
  * @param target the target name
@@ -44,15 +46,30 @@ public record AutoChoice(int formatVersion, String target, String chosen, String
      * @param latencyMs its measured latency with that precision's profile, null when not measured
      * @param onnx its model, relative to the output directory
      * @param report its slice report, relative to the output directory
+     * @param overBudget its delivered latency exceeds the target's latency bound on its device
      */
     public record Side(String arch, double valAccuracy, double testAccuracy, Double latencyMs, String onnx,
-            String report) {
+            String report, boolean overBudget) {
         static Side of(Specialiser.Report r, Path out) {
             Path model = r.precision() == Precision.INT8 ? r.int8OnnxFile() : r.onnxFile();
             return new Side(r.candidate().arch().key(), r.deliveredValAccuracy(), r.deliveredTestAccuracy(),
                     Double.isFinite(r.measuredLatencyMs()) ? r.measuredLatencyMs() : null, rel(out, model),
-                    rel(out, r.reportFile()));
+                    rel(out, r.reportFile()), AutoChoice.overBudget(r));
         }
+    }
+
+    /** True when the delivered latency exceeds a latency bound on a device the loop timed it on. */
+    static boolean overBudget(Specialiser.Report r) {
+        if (!Double.isFinite(r.measuredLatencyMs())) {
+            return false;
+        }
+        java.util.Set<String> timed = r.outcome().delivered().measurement().latencyMs().keySet();
+        for (Constraint.LatencyBound b : r.outcome().target().constraint().latencyBounds()) {
+            if (timed.contains(b.predictor().deviceName()) && r.measuredLatencyMs() > b.maxMs()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String rel(Path out, Path f) {
@@ -75,11 +92,19 @@ public record AutoChoice(int formatVersion, String target, String chosen, String
         }
         Side a = Side.of(fp32, out);
         Side b = Side.of(int8, out);
-        boolean q8 = b.valAccuracy() >= a.valAccuracy();
+        boolean q8;
+        String rule;
+        if (a.overBudget() != b.overBudget()) {
+            q8 = a.overBudget();
+            rule = ", the " + (q8 ? "fp32" : "int8") + " slice's delivered latency is over its bound";
+        } else {
+            q8 = b.valAccuracy() >= a.valAccuracy();
+            rule = (b.valAccuracy() == a.valAccuracy() ? ", a tie goes to the smaller INT8 model" : "")
+                    + (a.overBudget() ? "; both delivered latencies are over their bounds" : "");
+        }
         String why = String.format(Locale.ROOT, "%s: measured validation accuracy %.2f%% (%s) vs %.2f%% (%s)%s",
                 q8 ? "int8" : "fp32", 100 * (q8 ? b : a).valAccuracy(), q8 ? "int8" : "fp32",
-                100 * (q8 ? a : b).valAccuracy(), q8 ? "fp32" : "int8",
-                b.valAccuracy() == a.valAccuracy() ? ", a tie goes to the smaller INT8 model" : "");
+                100 * (q8 ? a : b).valAccuracy(), q8 ? "fp32" : "int8", rule);
         return new AutoChoice(FORMAT_VERSION, fp32.target(), q8 ? "int8" : "fp32", (q8 ? b : a).onnx(), why, a, b);
     }
 

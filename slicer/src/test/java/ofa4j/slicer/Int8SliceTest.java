@@ -106,6 +106,16 @@ class Int8SliceTest {
         assertEquals("fp32: measured validation accuracy 80.00% (fp32) vs 79.00% (int8)", c.why());
         assertEquals(dir.resolve("here-5ms.auto.json"), c.writeTo(dir));
         assertEquals(c, AutoChoice.read(dir.resolve("here-5ms.auto.json")));
+        assertFalse(c.fp32().overBudget() || c.int8().overBudget());
+        // a side whose delivered latency is over its bound loses to one within it, whatever its accuracy
+        Specialiser.Report slow = new Specialiser.Report(f.target(), f.candidate(), f.valAccuracy(), f.testAccuracy(), 5.5,
+                f.onnxMaxAbsDiff(), f.onnxFile(), f.reportFile(), f.stepMs(), f.outcome(), f.int8ValAccuracy(),
+                f.int8TestAccuracy(), f.int8OnnxFile(), f.precision());
+        AutoChoice c2 = AutoChoice.of(slow, q8, dir);
+        assertTrue(c2.fp32().overBudget());
+        assertEquals("int8", c2.chosen());
+        assertEquals("int8: measured validation accuracy 79.00% (int8) vs 80.00% (fp32), the fp32 slice's delivered"
+                + " latency is over its bound", c2.why());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AutoChoice.of(q8, f, dir));
         assertEquals("auto needs an fp32 and an int8 slice, found int8 and fp32", e.getMessage());
     }
