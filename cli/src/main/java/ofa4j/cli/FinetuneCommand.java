@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "finetune",
         description = "Fine-tune a slice: extract the subnet (BN recalibrated as the run's slices are), train it for N epochs"
-                + " with distillation from the supernet's max subnet, resumable after every epoch; report validation and"
+                + " with distillation from the supernet's max subnet (BN recalibrated), resumable after every epoch; report validation and"
                 + " test accuracy (FP32 and post-training INT8) before and after, and write the fine-tuned ONNX model.",
         footer = {"", "Examples:", "  ofa finetune --run runs/quick --slice runs/quick/slices/lat-0.201ms.json --epochs 3 --out out/ft",
                 "  ofa finetune --run runs/quick --slice runs/quick/slices/lat-0.201ms.json --epochs 3 --out out/ft --resume"})
@@ -125,7 +125,10 @@ final class FinetuneCommand implements Callable<Integer> {
                     100 * before.test(), 100 * before.int8Val(), 100 * before.int8Test());
             w.flush();
             long t0 = System.nanoTime();
-            FineTuner.Result r = FineTuner.run(run.net, start, run.data, settings, out, resume, common.quiet ? null : w);
+            ofa4j.models.SearchSpace space = run.net.space();
+            Subnet teacher = backend.extract(space.uniform(space.maxKernel(), space.maxExpand(), space.maxDepth(),
+                    a.resolution()), calibSeed);
+            FineTuner.Result r = FineTuner.run(teacher, start, run.data, settings, out, resume, common.quiet ? null : w);
             double seconds = (System.nanoTime() - t0) / 1e9;
             Accuracies after = measure(backend, r.subnet(), q8, calibSeed);
             w.printf(Locale.ROOT, "after %d epoch(s): val %.2f%% test %.2f%% | INT8 val %.2f%% test %.2f%% (%.1f s)%n",

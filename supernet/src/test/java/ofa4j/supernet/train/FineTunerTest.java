@@ -38,7 +38,8 @@ class FineTunerTest {
         try (Supernet net = Supernet.create(space, 5)) {
             ArchConfig a = space.min();
             Subnet start = net.extractCalibrated(a, data.train(), 32, data.mean(), data.std(), 1);
-            FineTuner.Result whole = FineTuner.run(net, start, data, s, dir.resolve("whole"), false, null);
+            Subnet teacher = net.extractCalibrated(space.max(), data.train(), 32, data.mean(), data.std(), 1);
+            FineTuner.Result whole = FineTuner.run(teacher, start, data, s, dir.resolve("whole"), false, null);
             assertEquals(2, whole.state().epochsDone());
             assertEquals(2, whole.state().history().size());
             assertEquals(0, whole.resumedFrom());
@@ -47,16 +48,16 @@ class FineTunerTest {
             assertEquals(List.of("finetune-state.json", "optimizer-e2.bin", "subnet-e2.bin"),
                     Files.list(dir.resolve("whole")).map(p -> p.getFileName().toString()).sorted().toList());
 
-            FineTuner.Result first = FineTuner.run(net, start, data, s, dir.resolve("cut"), false, null, 1);
+            FineTuner.Result first = FineTuner.run(teacher, start, data, s, dir.resolve("cut"), false, null, 1);
             assertEquals(1, first.state().epochsDone());
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> FineTuner.run(net, start, data, s, dir.resolve("cut"), false, null));
+                    () -> FineTuner.run(teacher, start, data, s, dir.resolve("cut"), false, null));
             assertTrue(e.getMessage().contains("already holds a fine-tune; use --resume"), e.getMessage());
             FineTuner.Settings other = new FineTuner.Settings(3, 16, 0.05, 1.0, 0.1, 3e-5, 3);
             e = assertThrows(IllegalArgumentException.class,
-                    () -> FineTuner.run(net, start, data, other, dir.resolve("cut"), true, null));
+                    () -> FineTuner.run(teacher, start, data, other, dir.resolve("cut"), true, null));
             assertTrue(e.getMessage().contains("is of subnet " + a.key()), e.getMessage());
-            FineTuner.Result resumed = FineTuner.run(net, start, data, s, dir.resolve("cut"), true, null);
+            FineTuner.Result resumed = FineTuner.run(teacher, start, data, s, dir.resolve("cut"), true, null);
             assertEquals(1, resumed.resumedFrom());
             assertEquals(2, resumed.state().epochsDone());
             double d = maxDiff(whole.subnet(), resumed.subnet());
