@@ -424,6 +424,46 @@ class PipelineEndToEndTest {
     }
 
     @Test
+    void finetuneTrainsASliceAndResumes() throws Exception {
+        Path ft = dir.resolve("finetune");
+        CliRunner.Result r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--epochs", "1",
+                "--int8-images", "50", "--out", ft.toString(), "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("before: val ") && r.out().contains("after 1 epoch(s): val "), r.out());
+        JsonObject rep = JsonParser.parseString(Files.readString(ft.resolve("finetune.json"))).getAsJsonObject();
+        assertEquals(1, rep.get("epochs").getAsInt());
+        assertEquals(0, rep.get("resumed_from").getAsInt());
+        assertEquals(1, rep.getAsJsonArray("history").size());
+        assertEquals(false, rep.get("qat").getAsBoolean());
+        for (String when : List.of("before", "after")) {
+            for (String k : List.of("val", "test", "int8_val", "int8_test")) {
+                double a = rep.getAsJsonObject(when).get(k).getAsDouble();
+                assertTrue(a > 0.1 && a <= 1, when + "." + k + " = " + a);
+            }
+        }
+        assertTrue(Files.size(ft.resolve("finetuned.onnx")) > 10_000);
+        assertEquals("1", OnnxExporter.readMetadata(ft.resolve("finetuned.onnx")).get("ofa4j.finetune.epochs"));
+        r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--epochs", "1", "--out", ft.toString(), "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("already holds a fine-tune; use --resume"), r.err());
+        r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "max", "--epochs", "1", "--out", ft.toString(),
+                "--resume", "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("is of subnet "), r.err());
+        r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--epochs", "1", "--int8-images", "50",
+                "--out", ft.toString(), "--resume", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        rep = JsonParser.parseString(Files.readString(ft.resolve("finetune.json"))).getAsJsonObject();
+        assertEquals(1, rep.get("resumed_from").getAsInt()); // nothing left to train
+        r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--slice", "x.json", "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("exactly one of --slice (a slice report) and --arch"), r.err());
+        r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--epochs", "0", "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--epochs must be in [1, 1000], found 0"), r.err());
+    }
+
+    @Test
     void bestPredictorIsTheOneThatRanksBetterInQualityJson() throws Exception {
         Path pd = dir.resolve("pred-choice");
         Files.createDirectories(pd);
