@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
         description =
                 "Once-for-All on the JVM: train one weight-sharing supernet, then slice a specialised"
                         + " subnet for any device constraint in seconds and export it to ONNX.",
-        subcommands = {RunCommand.class, TrainCommand.class, ProfileCommand.class, PredictorCommand.class, SliceCommand.class, CompareCommand.class, ProxiesCommand.class, ScratchCommand.class, ParetoCommand.class, ServeCommand.class, EvalCommand.class, ExportCommand.class, SpaceCommand.class, CheckCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, TrainCommand.class, ProfileCommand.class, PredictorCommand.class, SliceCommand.class, CompareCommand.class, ProxiesCommand.class, ScratchCommand.class, ParetoCommand.class, ServeCommand.class, EvalCommand.class, ExportCommand.class, FinetuneCommand.class, SpaceCommand.class, CheckCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'ofa <command> --help' for the options and examples of a command."})
 public final class Ofa {
 

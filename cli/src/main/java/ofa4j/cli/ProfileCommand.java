@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:", "  ofa profile --out devices/cpu-ort-1t.json",
                 "  ofa profile --supernet runs/pets/supernet --out runs/pets/devices/cpu-ort-1t.json   # the run's channels and classes",
                 "  ofa profile --engine pytorch --engine-threads 2 --batch 8      # writes devices/cpu-pt-2t-b8.json",
+                "  ofa profile --supernet runs/quick/supernet --precision int8 --held-out 30 --out runs/quick/devices/cpu-ort-1t-int8.json",
                 "  ofa profile --kit kits/phone                       # copy to the phone, time each model, write timings.csv",
                 "  ofa profile --kit kits/phone --import timings.csv --name phone --out devices/phone.json"})
 final class ProfileCommand implements Callable<Integer> {
@@ -61,8 +62,34 @@ final class ProfileCommand implements Callable<Integer> {
             description = "Engine to profile here, or of an imported profile: onnxruntime (default) or pytorch.")
     String engine;
 
+    @Option(names = "--precision", defaultValue = "fp32",
+            description = "Precision of the models timed: fp32 (default) or int8 (every layer variant and subnet exported"
+                    + " in INT8 QDQ form and timed in ONNX Runtime by the same meter; the profile records it, and a slice"
+                    + " of the other precision refuses it).")
+    String precision;
+
+    @Option(names = "--held-out", defaultValue = "0",
+            description = "After profiling, time this many other random subnets end to end and print the profile's"
+                    + " error on them (held-out MAPE); 0 skips it (default ${DEFAULT-VALUE}).")
+    int heldOut;
+
+    /** Seed offset of the held-out subnets, so that they differ from the subnets of the fit. */
+    static final long HELD_OUT_SEED_OFFSET = 12345;
+
     @Override
     public Integer call() throws Exception {
+        ofa4j.predictor.Precision prec = ofa4j.predictor.Precision.parse(precision);
+        if (heldOut != 0 && (heldOut < 2 || heldOut > 1000)) {
+            throw new IllegalArgumentException("--held-out must be 0 or in [2, 1000], found " + heldOut);
+        }
+        if (prec == ofa4j.predictor.Precision.INT8 && !"onnxruntime".equals(engine)) {
+            throw new IllegalArgumentException("--precision int8 needs --engine onnxruntime (INT8 models are ONNX QDQ"
+                    + " models), found '" + engine + "'");
+        }
+        if (prec == ofa4j.predictor.Precision.INT8 && (kit != null || timings != null)) {
+            throw new IllegalArgumentException("--precision int8 profiles this machine only; a kit (--kit, --import)"
+                    + " times FP32 models");
+        }
         SearchSpace s = supernet != null ? Checkpoint.readLatest(supernet).manifest().run().space() : SearchSpace.preset(space);
         if (ortThreads < 1 || ortThreads > 64) {
             throw new IllegalArgumentException("--engine-threads must be in [1, 64], found " + ortThreads);
@@ -92,16 +119,28 @@ final class ProfileCommand implements Callable<Integer> {
         }
         Path out = common.out != null
                 ? common.out
-                : Path.of("devices", ProfileStage.localDeviceName(engine, ortThreads, batch) + ".json");
+                : Path.of("devices", ProfileStage.localDeviceName(engine, prec, ortThreads, batch) + ".json");
         long t0 = System.nanoTime();
-        DeviceProfile p = ProfileStage.profile(s, out, engine, ortThreads, batch, subnets, common.seed, common.quiet, false);
-        spec.commandLine().getOut().printf(Locale.ROOT, "profiled %s in %.1f s: min subnet %.3f ms, max subnet %.3f ms predicted; wrote %s%n",
-                p.name(), (System.nanoTime() - t0) / 1e9, p.predictMs(s.min()), p.predictMs(s.max()), out);
+        DeviceProfile p = ProfileStage.profile(s, out, engine, prec, ortThreads, batch, subnets, common.seed, common.quiet,
+                false);
+        spec.commandLine().getOut().printf(Locale.ROOT, "profiled %s (%s) in %.1f s: min subnet %.3f ms, max subnet %.3f ms"
+                        + " predicted; fit %.4f + %.3f x table sum, fit MAPE %.2f%%; wrote %s%n",
+                p.name(), p.precision().id(), (System.nanoTime() - t0) / 1e9, p.predictMs(s.min()), p.predictMs(s.max()),
+                p.interceptMs(), p.scale(), p.measurement().fitMapePercent(), out);
         DeviceProfile.Measurement m = p.measurement();
         spec.commandLine().getOut().printf(Locale.ROOT,
                 "consistency: fit error %.1f%% (allowed %.1f%%), anchor %.1f%% off (allowed %.1f%%), %d attempt(s)%n",
                 m.fitMapePercent(), ofa4j.predictor.Profiler.MAX_FIT_MAPE_PERCENT, m.anchorErrorPercent(),
                 ofa4j.predictor.Profiler.MAX_ANCHOR_ERROR_PERCENT, m.attempts());
+        if (heldOut > 0) {
+            try (ofa4j.predictor.LatencyMeter meter = ProfileStage.meter(s, engine, prec, ortThreads, batch, common.seed)) {
+                ofa4j.predictor.Profiler.HeldOut h =
+                        ofa4j.predictor.Profiler.heldOut(p, meter, heldOut, common.seed + HELD_OUT_SEED_OFFSET);
+                spec.commandLine().getOut().printf(Locale.ROOT,
+                        "held-out: %d other random subnets, MAPE %.2f%% (raw table sum %.2f%%), Kendall tau %.3f%n",
+                        h.subnets(), h.mapePercent(), h.rawMapePercent(), h.kendallTau());
+            }
+        }
         return 0;
     }
 }

@@ -79,6 +79,14 @@ final class RunCommand implements Callable<Integer> {
 
     @Mixin Int8Option int8Options;
 
+    @Option(names = "--precision", defaultValue = "fp32",
+            description = "Precision of the delivered slices: fp32 (default), int8 (this machine is also profiled for"
+                    + " INT8 models, devices/cpu-ort-1t-int8.json, and the slices are searched, measured and delivered as"
+                    + " INT8 models under budgets from that profile) or auto (the FP32 slices as with fp32, the same"
+                    + " budgets sliced again in INT8 into slices/int8, and slices/<target>.auto.json naming the one"
+                    + " with the higher measured validation accuracy).")
+    String precision;
+
     @Option(names = "--rounds", defaultValue = "2",
             description = "Closed loop: search-measure-refit rounds per target (default ${DEFAULT-VALUE}).")
     int rounds;
@@ -129,6 +137,21 @@ final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--calibration-images must be >= 1, found " + calib);
         }
         spark.check();
+        boolean auto = "auto".equals(precision);
+        ofa4j.predictor.Precision prec;
+        try {
+            prec = auto ? ofa4j.predictor.Precision.FP32 : ofa4j.predictor.Precision.parse(precision);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--precision must be one of fp32, int8, auto; found '" + precision + "'");
+        }
+        if (prec == ofa4j.predictor.Precision.INT8 && !int8) {
+            throw new IllegalArgumentException("--no-int8 contradicts --precision int8");
+        }
+        if (spark.master != null && (auto || prec == ofa4j.predictor.Precision.INT8)) {
+            throw new IllegalArgumentException("--spark slices FP32 fleets only; found --precision " + precision
+                    + " (slice INT8 or auto without --spark)");
+        }
+        boolean wantInt8Profile = auto || prec == ofa4j.predictor.Precision.INT8;
         ofa4j.slicer.Specialiser.Int8Settings int8Settings = int8 ? int8Options.settings() : null;
         common.applyThreads();
         Path out = common.outDir(p.name());
@@ -154,8 +177,17 @@ final class RunCommand implements Callable<Integer> {
             Path profileFile = out.resolve("devices").resolve(ProfileStage.localDeviceName(1) + ".json");
             boolean profileReused = resume && Files.isRegularFile(profileFile)
                     && DeviceProfile.load(profileFile).space().equals(space);
-            DeviceProfile device = ledger.time("profile", () ->
+            DeviceProfile fp32Device = ledger.time("profile", () ->
                     ProfileStage.profile(space, profileFile, 1, profileSubnets, common.seed, common.quiet, resume));
+            DeviceProfile int8Device = null;
+            Path int8ProfileFile = out.resolve("devices").resolve(
+                    ProfileStage.localDeviceName("onnxruntime", ofa4j.predictor.Precision.INT8, 1, 1) + ".json");
+            if (wantInt8Profile) {
+                w.println("      and for INT8 models...");
+                int8Device = ledger.time("profile_int8", () -> ProfileStage.profile(space, int8ProfileFile, "onnxruntime",
+                        ofa4j.predictor.Precision.INT8, 1, 1, profileSubnets, common.seed, common.quiet, resume));
+            }
+            DeviceProfile device = prec == ofa4j.predictor.Precision.INT8 ? int8Device : fp32Device;
 
             w.println("[3/5] measuring " + n + " subnets for the accuracy predictor...");
             Path predDir = out.resolve("predictor");
@@ -173,8 +205,12 @@ final class RunCommand implements Callable<Integer> {
                 }
                 AccuracyPredictor search = preds.best();
                 String why = preds.choice().why();
-                SliceStage.LoopSettings loop = new SliceStage.LoopSettings(candidates.k, rounds, calib,
+                SliceStage.LoopSettings loop32 = new SliceStage.LoopSettings(candidates.k, rounds, calib,
                         candidates.screenImages(run.data.val().size(), true), int8Settings);
+                SliceStage.LoopSettings loop8 = new SliceStage.LoopSettings(loop32.k(), loop32.rounds(),
+                        loop32.calibrationImages(), loop32.screenImages(), int8Options.settings(),
+                        ofa4j.predictor.Precision.INT8);
+                SliceStage.LoopSettings loop = prec == ofa4j.predictor.Precision.INT8 ? loop8 : loop32;
                 w.println("[5/5] slicing for 4 budgets: " + search.name() + " predictor (" + why + ") proposes, the top "
                         + candidates.k + " candidates are measured, " + rounds + " round(s); exporting ONNX...");
                 List<Fleet.Target> targets = SliceStage.defaultTargets(space, device);
@@ -182,6 +218,21 @@ final class RunCommand implements Callable<Integer> {
                         spark.fleet(run, search, device, targets, out.resolve("slices"), loop, predDir, "evolution", null,
                                 ofa4j.slicer.EvolutionSearch.ofaDefaults(), common, w));
                 w.println("      " + slices.tableNote() + ": " + slices.rowsAdded() + " rows added");
+                List<ofa4j.slicer.AutoChoice> choices = new java.util.ArrayList<>();
+                if (auto) {
+                    w.println("      --precision auto: the same budgets in INT8 (slices/int8)...");
+                    DeviceProfile d8 = int8Device;
+                    List<Fleet.Target> targets8 = SliceStage.sameBudgets(targets, fp32Device, d8);
+                    SliceStage.Slices s8 = ledger.time("slice_export_int8", () -> SliceStage.slice(run.net, run.data,
+                            search, d8, targets8, out.resolve("slices").resolve("int8"), loop8, predDir, common.seed));
+                    w.println("      " + s8.tableNote() + ": " + s8.rowsAdded() + " rows added");
+                    for (int i = 0; i < slices.reports().size(); i++) {
+                        ofa4j.slicer.AutoChoice c = ofa4j.slicer.AutoChoice.of(slices.reports().get(i), s8.reports().get(i),
+                                out.resolve("slices"));
+                        c.writeTo(out.resolve("slices"));
+                        choices.add(c);
+                    }
+                }
                 PredictorStage.Predictors refined = null;
                 if (Files.isRegularFile(predDir.resolve(PredictorStage.MEASURED_FILE))) {
                     w.println("      refitting the predictors on the table and the measured rows...");
@@ -196,7 +247,8 @@ final class RunCommand implements Callable<Integer> {
                         run.data.train().channels(), run.data.train().height(), run.source.classNames(), trainN,
                         run.data.val().size(), run.data.test().size(), run.source.describe());
                 RunReport report = RunReport.of(p.name(), space, data, common.seed, run.checkpointSha, trained,
-                        phaseSteps, device, profileFile, profileReused, preds, table.newRows(), refined, slices, loop,
+                        phaseSteps, device, prec == ofa4j.predictor.Precision.INT8 ? int8ProfileFile : profileFile,
+                        profileReused, preds, table.newRows(), refined, slices, loop,
                         ledger.toCosts(), (System.nanoTime() - t0) / 1e9);
                 if (refined != null) {
                     refined.close();
@@ -206,6 +258,9 @@ final class RunCommand implements Callable<Integer> {
                 String md = report.summary();
                 w.println();
                 results.print(md);
+                for (ofa4j.slicer.AutoChoice c : choices) {
+                    results.println("auto: " + c.summary());
+                }
                 w.println();
                 results.println("wrote " + out.resolve("report.json") + ", " + page + ", " + out.resolve("summary.md") + ", "
                         + out.resolve("slices").resolve("pareto.png") + " and " + slices.reports().size() + " ONNX files");

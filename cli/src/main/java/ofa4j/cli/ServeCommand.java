@@ -258,6 +258,9 @@ final class ServeCommand implements Callable<Integer> {
                 try (var files = Files.list(devDir)) {
                     for (Path f : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
                         DeviceProfile p = DeviceProfile.load(f);
+                        if (p.precision() != ofa4j.predictor.Precision.FP32) {
+                            continue; // the service delivers FP32 slices: an INT8 profile would misjudge them
+                        }
                         devices.put(p.name(), p);
                         Specialiser.LocalTiming t = SupernetBackend.localTiming(p);
                         if (t != null) {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import ofa4j.predictor.DeviceProfile;
+import ofa4j.predictor.Precision;
 import ofa4j.predictor.PredictorStage;
 import ofa4j.slicer.Constraint;
 import ofa4j.slicer.CostAxis;
@@ -12,6 +13,7 @@ import ofa4j.slicer.Fleet;
 import ofa4j.slicer.SearchStrategy;
 import ofa4j.slicer.SliceStage;
 import ofa4j.slicer.Specialiser;
+import ofa4j.slicer.AutoChoice;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,8 +39,19 @@ final class SliceCommand implements Callable<Integer> {
     @Option(names = "--run", required = true, description = "Run directory of 'ofa run' (supernet/, devices/, predictor/).")
     Path runDir;
 
-    @Option(names = "--device", defaultValue = "cpu-ort-1t", description = "Device profile name in <run>/devices (default ${DEFAULT-VALUE}).")
+    @Option(names = "--device", description = "Device profile name in <run>/devices (default cpu-ort-1t; with --precision"
+            + " int8 cpu-ort-1t-int8, an INT8 profile of 'ofa profile --precision int8').")
     String device;
+
+    @Option(names = "--precision", defaultValue = "fp32",
+            description = "Precision of the delivered slice: fp32 (default), int8 (candidates measured and delivered as"
+                    + " post-training INT8 models, latency from an INT8 profile) or auto (both are sliced, into <out>/fp32"
+                    + " and <out>/int8; the one with the higher measured validation accuracy under the bounds is"
+                    + " delivered, <out>/slice.auto.json says which).")
+    String precision;
+
+    @Option(names = "--int8-device", description = "With --precision auto: the INT8 device profile (default <device>-int8).")
+    String int8Device;
 
     @Option(names = "--max-latency-ms", split = ",", paramLabel = "MS",
             description = "Latency budget on the device, ms: met by measurement when the device is this machine, by"
@@ -90,9 +103,29 @@ final class SliceCommand implements Callable<Integer> {
         // a bad name fails before the run is opened; the gradient search needs the supernet, made below
         SearchStrategy search = strategy.gradient() ? null : strategy.create(CostAxis.macs());
         Specialiser.Int8Settings int8Settings = int8 ? int8Options.settings() : null;
+        boolean auto = "auto".equals(precision);
+        Precision prec = auto ? Precision.FP32 : parsePrecision(precision);
+        if (int8Device != null && !auto) {
+            throw new IllegalArgumentException("--int8-device is for --precision auto; with --precision " + precision
+                    + " name the profile with --device");
+        }
+        if (prec == Precision.INT8 && !int8) {
+            throw new IllegalArgumentException("--no-int8 contradicts --precision int8");
+        }
         spark.check();
+        if (spark.master != null && (auto || prec == Precision.INT8)) {
+            throw new IllegalArgumentException("--spark slices FP32 fleets only; found --precision " + precision
+                    + " (slice INT8 or auto without --spark)");
+        }
+        if (auto && maxLatencyMs != null && maxLatencyMs.size() > 1) {
+            throw new IllegalArgumentException("--precision auto takes one latency budget, found " + maxLatencyMs);
+        }
+        Specialiser.Int8Settings q8Settings = int8Options.settings(); // the INT8 slices' calibration
+        String devName = device != null ? device : prec == Precision.INT8 ? "cpu-ort-1t-int8" : "cpu-ort-1t";
         common.applyThreads();
-        DeviceProfile dev = DeviceProfile.find(runDir.resolve("devices"), device);
+        DeviceProfile dev = DeviceProfile.find(runDir.resolve("devices"), devName).requirePrecision(prec);
+        DeviceProfile dev8 = auto ? DeviceProfile.find(runDir.resolve("devices"),
+                int8Device != null ? int8Device : devName + "-int8").requirePrecision(Precision.INT8) : null;
         List<Fleet.Target> targets = targets(dev);
         Path out = common.outDir("slice");
         try (PredictorStage.LoadedPredictor acc = predictor.load(runDir);
@@ -104,15 +137,49 @@ final class SliceCommand implements Callable<Integer> {
             SliceStage.LoopSettings loop = new SliceStage.LoopSettings(candidates.k, rounds, calibrationImages,
                     candidates.screenImages(run.data.val().size(), false), int8Settings);
             spec.commandLine().getOut().printf("search strategy: %s%n", search.name());
+            SliceStage.LoopSettings loop8 = new SliceStage.LoopSettings(loop.k(), loop.rounds(), loop.calibrationImages(),
+                    loop.screenImages(), q8Settings, Precision.INT8);
+            if (prec == Precision.INT8) {
+                loop = loop8;
+            }
+            if (auto) {
+                List<Fleet.Target> targets8 = targets(dev8);
+                SliceStage.Slices s32 = SliceStage.slice(run.net, run.data, acc.predictor(), dev, targets,
+                        out.resolve("fp32"), loop, runDir.resolve("predictor"), search, common.seed);
+                print(s32, dev);
+                SliceStage.Slices s8 = SliceStage.slice(run.net, run.data, acc.predictor(), dev8, targets8,
+                        out.resolve("int8"), loop8, runDir.resolve("predictor"), search, common.seed);
+                print(s8, dev8);
+                AutoChoice choice = AutoChoice.of(s32.reports().get(0), s8.reports().get(0), out);
+                Path f = choice.writeTo(out);
+                spec.commandLine().getOut().println("auto: " + choice.summary() + "; wrote " + f);
+                return 0;
+            }
             SliceStage.Slices s = spark.fleet(run, acc.predictor(), dev, targets, out, loop, runDir.resolve("predictor"),
                     strategy.name, strategy.evaluations, search, common, spec.commandLine().getOut());
+            print(s, dev);
+        }
+        return 0;
+    }
+
+    private static Precision parsePrecision(String p) {
+        try {
+            return Precision.parse(p);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--precision must be one of fp32, int8, auto; found '" + p + "'");
+        }
+    }
+
+    private void print(SliceStage.Slices s, DeviceProfile dev) {
+        {
             for (Specialiser.Report r : s.reports()) {
                 Constraint c = r.outcome().target().constraint();
                 spec.commandLine().getOut().printf(Locale.ROOT,
-                        "%s: %s  predicted acc %.2f%% lat %.3f ms | measured val %.2f%% test %.2f%% lat %.3f ms"
+                        "%s%s: %s  predicted acc %.2f%% lat %.3f ms | measured val %.2f%% test %.2f%% lat %.3f ms"
                                 + " | %d candidates measured in %d round(s)%n  %s%n  %s%n",
-                        c.describe(), r.candidate().arch().key(), 100 * r.candidate().predictedAccuracy(),
-                        dev.predictMs(r.candidate().arch()), 100 * r.valAccuracy(), 100 * r.testAccuracy(),
+                        r.precision() == Precision.INT8 ? "[int8] " : "", c.describe(), r.candidate().arch().key(),
+                        100 * r.candidate().predictedAccuracy(), dev.predictMs(r.candidate().arch()),
+                        100 * r.deliveredValAccuracy(), 100 * r.deliveredTestAccuracy(),
                         r.measuredLatencyMs(), r.outcome().proposed().size(), r.outcome().searches().size(),
                         r.onnxFile(), r.reportFile());
                 if (r.int8OnnxFile() != null) {
@@ -125,7 +192,6 @@ final class SliceCommand implements Callable<Integer> {
                 spec.commandLine().getOut().println("  " + s.tableNote() + ": " + s.rowsAdded() + " rows added");
             }
         }
-        return 0;
     }
 
     /**

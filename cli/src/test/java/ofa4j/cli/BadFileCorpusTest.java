@@ -109,7 +109,9 @@ class BadFileCorpusTest {
         }, "damaged image data"));
         // ---- device profile (ofa slice reads the run's devices/ first)
         c.add(device("device-not-json", f -> Files.writeString(f, "cpu-ort-1t: fast\n"), "malformed JSON at line 1 column 1"));
-        c.add(device("device-wrong-version", f -> editJson(f, o -> o.addProperty("version", 2)), "version 2"));
+        c.add(device("device-wrong-version", f -> editJson(f, o -> o.addProperty("version", 3)), "version 3"));
+        c.add(device("device-bad-precision", f -> editJson(f, o -> o.addProperty("precision", "int4")),
+                "precision must be one of [fp32, int8], found 'int4'"));
         c.add(device("device-missing-lut", f -> editJson(f, o -> o.remove("lut_ms")), "'lut_ms' is missing"));
         c.add(device("device-bad-scale", f -> editJson(f, o -> o.getAsJsonObject("overhead").addProperty("scale", -1)),
                 "a positive scale, found 0.0 and -1.0"));

@@ -292,6 +292,19 @@ class PipelineEndToEndTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--max-latency-ms budgets must be distinct, found 0.2 twice in [0.2, 0.2]"), r.err());
         assertTrue(!Files.exists(dir.resolve("never")), "a bad fleet option must stop before slicing");
+        r = CliRunner.run("slice", "--run", run.toString(), "--max-latency-ms", "0.2", "--precision", "int8", "--spark",
+                "local[2]", "--out", dir.resolve("never").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--spark slices FP32 fleets only; found --precision int8"), r.err());
+        r = CliRunner.run("slice", "--run", run.toString(), "--max-latency-ms", "0.2,0.3", "--precision", "auto", "--out",
+                dir.resolve("never").toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--precision auto takes one latency budget, found [0.2, 0.3]"), r.err());
+        r = CliRunner.run("run", "--preset", "smoke", "--out", dir.resolve("never").toString(), "--spark", "local[2]",
+                "--precision", "auto");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--spark slices FP32 fleets only; found --precision auto"), r.err());
+        assertTrue(!Files.exists(dir.resolve("never")), "a refused precision must stop before anything is written");
     }
 
     @Test
@@ -362,6 +375,116 @@ class PipelineEndToEndTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(Files.size(png) > 5_000);
         assertTrue(r.out().contains("front of"), r.out());
+    }
+
+    @Test
+    void int8ProfileAndSlicesOfEachPrecisionAndAuto() throws Exception {
+        // a copy of the run: the INT8 profile and rows stay out of the other tests' run
+        Path r8 = dir.resolve("int8-run");
+        try (var files = Files.walk(run)) {
+            for (Path f : files.toList()) {
+                Path t = r8.resolve(run.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(f, t);
+                }
+            }
+        }
+        CliRunner.Result r = CliRunner.run("profile", "--supernet", r8.resolve("supernet").toString(), "--precision", "int8",
+                "--subnets", "3", "--held-out", "3", "--out", r8.resolve("devices").resolve("cpu-ort-1t-int8.json").toString(),
+                "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("profiled cpu-ort-1t-int8 (int8)") && r.out().contains("held-out: 3 other random subnets"),
+                r.out());
+        JsonObject prof = JsonParser.parseString(Files.readString(r8.resolve("devices").resolve("cpu-ort-1t-int8.json")))
+                .getAsJsonObject();
+        assertEquals("int8", prof.get("precision").getAsString());
+        assertEquals(2, prof.get("version").getAsInt());
+        // an FP32 slice refuses the INT8 profile, an INT8 slice the FP32 one
+        r = CliRunner.run("slice", "--run", r8.toString(), "--device", "cpu-ort-1t-int8", "--max-macs", "3000000", "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("device profile 'cpu-ort-1t-int8' times int8 models, but fp32 models are asked for"),
+                r.err());
+        r = CliRunner.run("slice", "--run", r8.toString(), "--device", "cpu-ort-1t", "--precision", "int8", "--max-macs",
+                "3000000", "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("device profile 'cpu-ort-1t' times fp32 models, but int8 models are asked for"), r.err());
+        r = CliRunner.run("slice", "--run", r8.toString(), "--precision", "int4", "--max-macs", "3000000", "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--precision must be one of fp32, int8, auto; found 'int4'"), r.err());
+        r = CliRunner.run("profile", "--precision", "int8", "--engine", "pytorch", "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--precision int8 needs --engine onnxruntime"), r.err());
+        // an INT8 slice: searched with the INT8 profile, measured and delivered as an INT8 model
+        // three times the middle subnet's latency: every subnet of the smoke space fits
+        double budget = 3 * prof.getAsJsonObject("measurement").get("anchorMs").getAsDouble();
+        Path o8 = dir.resolve("slice-int8");
+        r = CliRunner.run("slice", "--run", r8.toString(), "--precision", "int8", "--max-latency-ms",
+                String.valueOf(budget), "--out", o8.toString(), "--calibration-images", "100", "--candidates", "2",
+                "--int8-images", "50", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("[int8] latency"), r.out());
+        SliceJson.Report rep = SliceJson.Report.read(o8.resolve("slice.json"));
+        assertEquals("int8", rep.precision());
+        assertTrue(rep.measured().latencyMs() <= budget, rep.measured().latencyMs() + " > " + budget);
+        assertTrue(Files.size(o8.resolve("slice.int8.onnx")) > 5_000);
+        assertEquals("int8", OnnxExporter.readMetadata(o8.resolve("slice.int8.onnx")).get("ofa4j.slice.precision"));
+        List<String> rows = Files.readAllLines(r8.resolve("predictor").resolve("int8-measured.jsonl"));
+        assertTrue(rows.size() >= 1 && rows.get(0).contains("\"int8_val_accuracy\""), rows.toString());
+        // auto: both precisions under the same budget, the higher measured validation accuracy delivered
+        Path oa = dir.resolve("slice-auto");
+        r = CliRunner.run("slice", "--run", r8.toString(), "--precision", "auto", "--max-latency-ms", String.valueOf(budget),
+                "--out", oa.toString(), "--calibration-images", "100", "--candidates", "2", "--int8-images", "50", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        JsonObject auto = JsonParser.parseString(Files.readString(oa.resolve("slice.auto.json"))).getAsJsonObject();
+        double v32 = auto.getAsJsonObject("fp32").get("val_accuracy").getAsDouble();
+        double v8 = auto.getAsJsonObject("int8").get("val_accuracy").getAsDouble();
+        assertEquals(v8 >= v32 ? "int8" : "fp32", auto.get("chosen").getAsString(), auto.toString());
+        assertTrue(Files.isRegularFile(oa.resolve(auto.get("onnx").getAsString())), auto.toString());
+        assertEquals("fp32", SliceJson.Report.read(oa.resolve("fp32").resolve("slice.json")).precision());
+        assertEquals("int8", SliceJson.Report.read(oa.resolve("int8").resolve("slice.json")).precision());
+        assertTrue(r.out().contains("auto: slice -> "), r.out());
+    }
+
+    @Test
+    void finetuneTrainsASliceAndResumes() throws Exception {
+        Path ft = dir.resolve("finetune");
+        CliRunner.Result r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--epochs", "1",
+                "--int8-images", "50", "--out", ft.toString(), "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("before: val ") && r.out().contains("after 1 epoch(s): val "), r.out());
+        JsonObject rep = JsonParser.parseString(Files.readString(ft.resolve("finetune.json"))).getAsJsonObject();
+        assertEquals(1, rep.get("epochs").getAsInt());
+        assertEquals(0, rep.get("resumed_from").getAsInt());
+        assertEquals(1, rep.getAsJsonArray("history").size());
+        assertEquals(false, rep.get("qat").getAsBoolean());
+        for (String when : List.of("before", "after")) {
+            for (String k : List.of("val", "test", "int8_val", "int8_test")) {
+                double a = rep.getAsJsonObject(when).get(k).getAsDouble();
+                assertTrue(a > 0.1 && a <= 1, when + "." + k + " = " + a);
+            }
+        }
+        assertTrue(Files.size(ft.resolve("finetuned.onnx")) > 10_000);
+        assertEquals("1", OnnxExporter.readMetadata(ft.resolve("finetuned.onnx")).get("ofa4j.finetune.epochs"));
+        r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--epochs", "1", "--out", ft.toString(), "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("already holds a fine-tune; use --resume"), r.err());
+        r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "max", "--epochs", "1", "--out", ft.toString(),
+                "--resume", "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("is of subnet "), r.err());
+        r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--epochs", "1", "--int8-images", "50",
+                "--out", ft.toString(), "--resume", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        rep = JsonParser.parseString(Files.readString(ft.resolve("finetune.json"))).getAsJsonObject();
+        assertEquals(1, rep.get("resumed_from").getAsInt()); // nothing left to train
+        r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--slice", "x.json", "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("exactly one of --slice (a slice report) and --arch"), r.err());
+        r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--epochs", "0", "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--epochs must be in [1, 1000], found 0"), r.err());
     }
 
     @Test

@@ -226,21 +226,126 @@ public final class Int8Exporter {
         return m.build();
     }
 
+    /** Random inputs a single-layer INT8 timing model is calibrated on. */
+    static final int LAYER_CALIBRATION_INPUTS = 8;
+
+    /**
+     * Builds the INT8 timing model of one layer: the FP32 model of {@link OnnxExporter#layerModel}
+     * rewritten into QDQ form exactly as a whole INT8 export rewrites the layer's nodes, with the
+     * layer's inputs and outputs in the form they take inside a whole INT8 model, so that timing it
+     * measures what the layer costs there. Inside a whole model a layer reads the uint8 value the
+     * previous layer quantized and quantizes its own output; so the model's input {@value
+     * OnnxExporter#INPUT_NAME} is uint8 (the {@code QuantizeLinear} of the input dropped) except for
+     * the {@code STEM}, which reads the float image and quantizes it, and its output {@value
+     * OnnxExporter#LAYER_OUTPUT_NAME} is uint8 (a {@code QuantizeLinear} added) except for the
+     * {@code CLASSIFIER}, whose logits stay float. Activation ranges are calibrated on {@value
+     * #LAYER_CALIBRATION_INPUTS} seeded random inputs in [-1, 1): the values do not change the
+     * latency, but the calibration decides the same zero points (a ReLU output's is 0, which lets
+     * ONNX Runtime fuse the ReLU) as it does for a trained subnet.
+     *
+     * @param layer the layer
+     * @param seed seed of the random weights and inputs
+     * @return the ONNX bytes
+     * @throws IllegalArgumentException if the layer is inconsistent, naming the field and value
+     */
+    public static byte[] layerModel(ofa4j.models.LayerSpec layer, long seed) {
+        ModelProto fp32;
+        try {
+            fp32 = ModelProto.parseFrom(OnnxExporter.layerModel(layer, seed));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException("the exporter's own layer model does not parse: " + e.getMessage(), e);
+        }
+        boolean linear = layer.kind() == ofa4j.models.LayerSpec.Kind.FEATURE_MIX
+                || layer.kind() == ofa4j.models.LayerSpec.Kind.CLASSIFIER;
+        long[] perInput = linear ? new long[] {layer.inChannels()}
+                : new long[] {layer.inChannels(), layer.inResolution(), layer.inResolution()};
+        int n = 1;
+        for (long d : perInput) {
+            n *= (int) d;
+        }
+        float[] x = new float[n * LAYER_CALIBRATION_INPUTS];
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rng.nextDouble() * 2 - 1);
+        }
+        Calibration cal = Calibration.minMax(x, LAYER_CALIBRATION_INPUTS, "random inputs, seed " + seed);
+        GraphProto g = fp32.getGraph();
+        QdqRewriter.Plan plan = QdqRewriter.plan(g);
+        boolean quantizeOutput = layer.kind() != ofa4j.models.LayerSpec.Kind.CLASSIFIER;
+        boolean quantizedInput = layer.kind() != ofa4j.models.LayerSpec.Kind.STEM;
+        String out = OnnxExporter.LAYER_OUTPUT_NAME;
+        List<String> tensors = new java.util.ArrayList<>(plan.calibrated());
+        if (quantizeOutput) {
+            tensors.add(out);
+        }
+        Map<String, double[]> ranges = calibrate(fp32, tensors, cal, perInput);
+        String doc = g.getDocString() + "\nINT8 timing model (" + SCHEME + "), calibrated on "
+                + LAYER_CALIBRATION_INPUTS + " random inputs; input " + (quantizedInput ? "uint8" : "float32")
+                + ", output " + (quantizeOutput ? "uint8" : "float32") + " as inside a whole INT8 model.";
+        GraphProto.Builder q = QdqRewriter.rewrite(g, plan, ranges, doc).toBuilder();
+        if (quantizedInput) {
+            String in = g.getInput(0).getName();
+            int qi = -1;
+            for (int i = 0; i < q.getNodeCount(); i++) {
+                if (q.getNode(i).getOpType().equals("QuantizeLinear") && q.getNode(i).getInput(0).equals(in)) {
+                    qi = i;
+                }
+            }
+            if (qi < 0) {
+                throw new IllegalStateException("the QDQ layer model of " + layer.key() + " does not quantize its input");
+            }
+            String qName = q.getNode(qi).getOutput(0);
+            q.removeNode(qi);
+            ValueInfoProto.Builder vi = q.getInput(0).toBuilder().setName(qName);
+            vi.getTypeBuilder().getTensorTypeBuilder().setElemType(TensorProto.DataType.UINT8_VALUE);
+            q.setInput(0, vi);
+        }
+        if (quantizeOutput) {
+            QdqRewriter.Params p = QdqRewriter.Params.of(ranges.get(out)[0], ranges.get(out)[1]);
+            String qOut = out + QdqRewriter.Q;
+            q.addInitializer(QdqRewriter.floatTensor(out + QdqRewriter.SCALE, new int[0], new float[] {p.scale()}));
+            q.addInitializer(QdqRewriter.uint8Tensor(out + QdqRewriter.ZERO_POINT, new int[0],
+                    new byte[] {(byte) p.zeroPoint()}));
+            q.addNode(ofa4j.exporter.onnx.NodeProto.newBuilder().setOpType("QuantizeLinear").setName(qOut).addInput(out)
+                    .addInput(out + QdqRewriter.SCALE).addInput(out + QdqRewriter.ZERO_POINT).addOutput(qOut));
+            ValueInfoProto.Builder vo = q.getOutput(0).toBuilder().setName(qOut);
+            vo.getTypeBuilder().getTensorTypeBuilder().setElemType(TensorProto.DataType.UINT8_VALUE);
+            q.setOutput(0, vo);
+        }
+        ModelProto.Builder m = fp32.toBuilder().setDocString(doc).setGraph(q);
+        m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(META_PRECISION).setValue("int8"));
+        return m.build().toByteArray();
+    }
+
     /**
      * Runs the calibration images through the FP32 model with every value of {@code tensors} as an
      * output and returns each one's {@code [lo, hi]}.
      */
     static Map<String, double[]> calibrate(ModelProto fp32, List<String> tensors, Calibration cal, int c, int r) {
+        return calibrate(fp32, tensors, cal, new long[] {c, r, r});
+    }
+
+    /**
+     * As {@link #calibrate(ModelProto, List, Calibration, int, int)} for inputs of any shape.
+     *
+     * @param imageShape the shape of one input without the batch dimension, e.g. {@code {C, r, r}} or {@code {C}}
+     */
+    static Map<String, double[]> calibrate(ModelProto fp32, List<String> tensors, Calibration cal, long[] imageShape) {
         String input = fp32.getGraph().getInput(0).getName();
+        Set<String> outputs = new java.util.HashSet<>();
+        fp32.getGraph().getOutputList().forEach(v -> outputs.add(v.getName()));
         ModelProto.Builder probe = fp32.toBuilder();
         GraphProto.Builder g = probe.getGraphBuilder();
         for (String t : tensors) {
-            if (!t.equals(input)) {
+            if (!t.equals(input) && !outputs.contains(t)) {
                 g.addOutput(ValueInfoProto.newBuilder().setName(t).setType(TypeProto.newBuilder()
                         .setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
             }
         }
-        int perImage = c * r * r;
+        int perImage = 1;
+        for (long d : imageShape) {
+            perImage *= (int) d;
+        }
         Map<String, double[]> minMax = new HashMap<>();
         Map<String, long[]> hist = new HashMap<>();
         int passes = cal.method() == Method.PERCENTILE ? 2 : 1;
@@ -249,7 +354,10 @@ public final class Int8Exporter {
                 for (int start = 0; start < cal.images(); start += CALIBRATION_BATCH) {
                     int n = Math.min(CALIBRATION_BATCH, cal.images() - start);
                     float[] x = java.util.Arrays.copyOfRange(cal.inputs(), start * perImage, (start + n) * perImage);
-                    Map<String, float[]> outs = v.runAll(x, n, c, r, r);
+                    long[] shape = new long[imageShape.length + 1];
+                    shape[0] = n;
+                    System.arraycopy(imageShape, 0, shape, 1, imageShape.length);
+                    Map<String, float[]> outs = v.runAll(x, shape);
                     outs.put(input, x);
                     for (String t : tensors) {
                         float[] values = outs.get(t);

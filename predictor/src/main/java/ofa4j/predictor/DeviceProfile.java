@@ -26,6 +26,12 @@ import ofa4j.models.SpaceJson;
  * lut[layer]} (per-layer sessions miss fusion and cache effects and add per-call overhead; the
  * fit absorbs both). Stored as readable JSON.
  *
+ * <p>A profile describes models of one {@link Precision}: an FP32 table times the float export,
+ * an INT8 table the QDQ export of every layer and subnet (ONNX Runtime fuses it into integer
+ * kernels, whose costs differ layer by layer, so neither table can be scaled into the other).
+ * Latencies are only predicted and measured for models of the profile's precision ({@link
+ * #requirePrecision}).
+ *
  * @param name device name, e.g. {@code cpu-ort-1t}
  * @param engine {@code onnxruntime} or {@code pytorch}
  * @param threads intra-op threads used when measuring
@@ -35,6 +41,7 @@ import ofa4j.models.SpaceJson;
  * @param lutMs layer key to median milliseconds
  * @param interceptMs fitted constant overhead, ms
  * @param scale fitted multiplier of the table sum
+ * @param precision precision of the models timed
  */
 public record DeviceProfile(
         String name,
@@ -45,14 +52,18 @@ public record DeviceProfile(
         Measurement measurement,
         Map<String, Double> lutMs,
         double interceptMs,
-        double scale)
+        double scale,
+        Precision precision)
         implements LatencyPredictor {
 
     /** File format name written in the JSON. */
     public static final String FORMAT = "ofa4j-device-profile";
 
-    /** File format version. */
-    public static final int FORMAT_VERSION = 1;
+    /** File format version: 2 added {@code precision}; a version 1 file is an FP32 profile. */
+    public static final int FORMAT_VERSION = 2;
+
+    /** The oldest file format version read. */
+    static final int OLDEST_VERSION = 1;
 
     /** Engines a profile may name. */
     public static final List<String> ENGINES = List.of("onnxruntime", "pytorch");
@@ -171,7 +182,48 @@ public record DeviceProfile(
                     "device " + name + " needs a finite intercept and a positive scale, found " + interceptMs + " and "
                             + scale);
         }
+        if (precision == null) {
+            throw new IllegalArgumentException("device " + name + " needs a precision, one of " + Precision.ids());
+        }
+        if (precision == Precision.INT8 && !"onnxruntime".equals(engine)) {
+            throw new IllegalArgumentException("device " + name + ": INT8 profiles are measured in onnxruntime, found engine '"
+                    + engine + "'");
+        }
         lutMs = Collections.unmodifiableMap(new LinkedHashMap<>(lutMs));
+    }
+
+    /**
+     * An FP32 profile.
+     *
+     * @param name device name
+     * @param engine engine
+     * @param threads intra-op threads
+     * @param batchSize batch size
+     * @param space the search space
+     * @param measurement how it was measured, or null
+     * @param lutMs layer key to milliseconds
+     * @param interceptMs fitted constant, ms
+     * @param scale fitted multiplier
+     */
+    public DeviceProfile(String name, String engine, int threads, int batchSize, SearchSpace space,
+            Measurement measurement, Map<String, Double> lutMs, double interceptMs, double scale) {
+        this(name, engine, threads, batchSize, space, measurement, lutMs, interceptMs, scale, Precision.FP32);
+    }
+
+    /**
+     * Refuses to predict or measure models of another precision than the profile's.
+     *
+     * @param wanted the precision of the models to be searched, timed or delivered
+     * @return this profile
+     * @throws IllegalArgumentException naming the profile, both precisions and how to measure the right profile
+     */
+    public DeviceProfile requirePrecision(Precision wanted) {
+        if (wanted != precision) {
+            throw new IllegalArgumentException("device profile '" + name + "' times " + precision.id()
+                    + " models, but " + wanted.id() + " models are asked for: use a profile of " + wanted.id()
+                    + " models (measure one with 'ofa profile --precision " + wanted.id() + "')");
+        }
+        return this;
     }
 
     /**
@@ -217,7 +269,7 @@ public record DeviceProfile(
      * @return the new profile
      */
     public DeviceProfile withFit(double intercept, double s, Measurement m) {
-        return new DeviceProfile(name, engine, threads, batchSize, space, m, lutMs, intercept, s);
+        return new DeviceProfile(name, engine, threads, batchSize, space, m, lutMs, intercept, s, precision);
     }
 
     // ------------------------------------------------------------------ files
@@ -237,6 +289,7 @@ public record DeviceProfile(
      * @param overhead the end-to-end correction
      * @param lutMs layer key to median milliseconds
      * @param space the search space of the table
+     * @param precision {@code fp32} or {@code int8}; absent in version 1 files (FP32)
      */
     record Stored(
             String format,
@@ -248,11 +301,15 @@ public record DeviceProfile(
             Measurement measurement,
             Overhead overhead,
             Map<String, Double> lutMs,
-            @JsonAdapter(SpaceJson.Adapter.class) SearchSpace space) {
+            @JsonAdapter(SpaceJson.Adapter.class) SearchSpace space,
+            String precision) {
 
         /** Checks the format name and version and that the parts are there. */
         Stored {
-            JsonBindings.checkFormat(FORMAT, format, version, FORMAT_VERSION, FORMAT_VERSION);
+            JsonBindings.checkFormat(FORMAT, format, version, OLDEST_VERSION, FORMAT_VERSION);
+            if (version >= 2) {
+                JsonFiles.required(precision, "precision");
+            }
             JsonFiles.required(overhead, "overhead");
             JsonFiles.required(lutMs, "lut_ms");
             JsonFiles.required(space, "space");
@@ -260,12 +317,12 @@ public record DeviceProfile(
 
         static Stored of(DeviceProfile p) {
             return new Stored(FORMAT, FORMAT_VERSION, p.name, p.engine, p.threads, p.batchSize, p.measurement,
-                    new Overhead(p.interceptMs, p.scale), p.lutMs, p.space);
+                    new Overhead(p.interceptMs, p.scale), p.lutMs, p.space, p.precision.id());
         }
 
         DeviceProfile profile() {
             return new DeviceProfile(name, engine, threads, batchSize, space, measurement, lutMs,
-                    overhead.interceptMs(), overhead.scale());
+                    overhead.interceptMs(), overhead.scale(), precision == null ? Precision.FP32 : Precision.parse(precision));
         }
     }
 
@@ -296,7 +353,7 @@ public record DeviceProfile(
      *     of another format or version, or holds bad values
      */
     public static DeviceProfile load(Path file) throws IOException {
-        String what = "device profile (format " + FORMAT + " v" + FORMAT_VERSION + ") ";
+        String what = "device profile (format " + FORMAT + " v" + OLDEST_VERSION + "-" + FORMAT_VERSION + ") ";
         if (!Files.isRegularFile(file)) {
             throw new IOException(what + file + ": file does not exist");
         }

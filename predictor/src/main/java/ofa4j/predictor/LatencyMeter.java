@@ -12,6 +12,11 @@ public interface LatencyMeter extends AutoCloseable {
     /** @return engine name, {@code onnxruntime} or {@code pytorch} */
     String engine();
 
+    /** @return the precision of the models timed, FP32 unless overridden */
+    default Precision precision() {
+        return Precision.FP32;
+    }
+
     /** @return intra-op threads */
     int threads();
 

@@ -6,6 +6,11 @@ import ofa4j.models.Subnet;
 /** Produces the ONNX models that latency profiling times (implemented on the exporter). */
 public interface OnnxModelSource {
 
+    /** @return the precision of the models built, FP32 unless overridden */
+    default Precision precision() {
+        return Precision.FP32;
+    }
+
     /**
      * Builds a tiny ONNX model of one layer variant with random weights.
      *

@@ -81,6 +81,12 @@ public final class OrtLatencyMeter extends MeterSettings {
         return "onnxruntime";
     }
 
+    /** {@inheritDoc} The precision of the model source's models. */
+    @Override
+    public Precision precision() {
+        return models.precision();
+    }
+
     /** {@inheritDoc} */
     @Override
     public double layerMs(LayerSpec layer) {
@@ -112,14 +118,8 @@ public final class OrtLatencyMeter extends MeterSettings {
         long deadline = System.nanoTime() + (long) (PROCESS_WARMUP_SECONDS * 1e9);
         try (OrtSession.SessionOptions opts = sessionOptions(threads());
                 OrtSession session = env.createSession(m, opts)) {
-            Map.Entry<String, NodeInfo> in = session.getInputInfo().entrySet().iterator().next();
-            long[] shape = inputShape(in.getValue(), batchSize());
-            int n = 1;
-            for (long d : shape) {
-                n *= (int) d;
-            }
-            try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(new float[n]), shape)) {
-                Map<String, OnnxTensor> feed = Map.of(in.getKey(), x);
+            try (Feed f = new Feed(session)) {
+                Map<String, OnnxTensor> feed = f.feed;
                 for (int i = 0; i < PROCESS_WARMUP_RUNS && System.nanoTime() < deadline; i++) {
                     session.run(feed).close(); // untimed
                 }
@@ -206,7 +206,11 @@ public final class OrtLatencyMeter extends MeterSettings {
         }
     }
 
-    /** A seeded random input of a session's shape, closed with the session. */
+    /**
+     * A seeded random input of a session's shape, closed with the session: float values in [-1, 1),
+     * or random bytes for a uint8 input (an INT8 layer model reads the quantized output of the
+     * layer before it).
+     */
     private final class Feed implements AutoCloseable {
         final OnnxTensor x;
         final Map<String, OnnxTensor> feed;
@@ -218,7 +222,13 @@ public final class OrtLatencyMeter extends MeterSettings {
             for (long d : shape) {
                 n *= (int) d;
             }
-            x = OnnxTensor.createTensor(env, FloatBuffer.wrap(randomInput(n, seed)), shape);
+            if (in.getValue().getInfo() instanceof TensorInfo ti && ti.type == ai.onnxruntime.OnnxJavaType.UINT8) {
+                byte[] b = new byte[n];
+                new java.util.SplittableRandom(seed).nextBytes(b);
+                x = OnnxTensor.createTensor(env, java.nio.ByteBuffer.wrap(b), shape, ai.onnxruntime.OnnxJavaType.UINT8);
+            } else {
+                x = OnnxTensor.createTensor(env, FloatBuffer.wrap(randomInput(n, seed)), shape);
+            }
             feed = Map.of(in.getKey(), x);
         }
 

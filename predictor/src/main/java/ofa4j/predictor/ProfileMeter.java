@@ -12,6 +12,7 @@ import ofa4j.models.Subnet;
 public final class ProfileMeter implements AutoCloseable {
 
     private final String engine;
+    private final Precision precision;
     private final SearchSpace space;
     private final int threads;
     private final int batch;
@@ -28,17 +29,18 @@ public final class ProfileMeter implements AutoCloseable {
     /** Interleaved rounds of a paired timing (ONNX Runtime): the profile's repeats are split over them. */
     static final int PAIRED_ROUNDS = 8;
 
-    private ProfileMeter(String engine, SearchSpace space, int threads, int batch, int warmup, int repeats,
-            Double anchorReferenceMs) {
+    private ProfileMeter(String engine, Precision precision, SearchSpace space, int threads, int batch, int warmup,
+            int repeats, Double anchorReferenceMs) {
         this.anchorReferenceMs = anchorReferenceMs;
         this.engine = engine;
+        this.precision = precision;
         this.space = space;
         this.threads = threads;
         this.batch = batch;
         this.warmup = warmup;
         this.repeats = repeats;
         this.ort = "pytorch".equals(engine) ? null
-                : new OrtLatencyMeter(space, new ExporterModels(), threads, batch, warmup, repeats, 1);
+                : new OrtLatencyMeter(space, new ExporterModels(precision), threads, batch, warmup, repeats, 1);
     }
 
     /**
@@ -58,8 +60,8 @@ public final class ProfileMeter implements AutoCloseable {
         // latency at that speed is the profile's prediction of it; the anchor's own timing during
         // profiling is one noisier sample of the same speed.
         Double reference = m != null && m.anchorMs() != null ? profile.predictMs(anchor(profile.space())) : null;
-        return new ProfileMeter(profile.engine(), space, profile.threads(), profile.batchSize(), warmup, repeats,
-                reference);
+        return new ProfileMeter(profile.engine(), profile.precision(), space, profile.threads(), profile.batchSize(), warmup,
+                repeats, reference);
     }
 
     /**
@@ -95,10 +97,37 @@ public final class ProfileMeter implements AutoCloseable {
      */
     public static ProfileMeter of(String engine, SearchSpace space, int threads, int batch, int warmup, int repeats,
             Double anchorReferenceMs) {
+        return of(engine, Precision.FP32, space, threads, batch, warmup, repeats, anchorReferenceMs);
+    }
+
+    /**
+     * Opens a meter with explicit settings for models of one precision (the anchor is timed in
+     * the same precision, as the profile timed it).
+     *
+     * @param engine {@code onnxruntime} or {@code pytorch}
+     * @param precision FP32, or INT8 (ONNX Runtime only)
+     * @param space the space
+     * @param threads intra-op threads
+     * @param batch batch size
+     * @param warmup untimed runs
+     * @param repeats timed runs
+     * @param anchorReferenceMs the anchor's latency at the profile's machine speed (null: timings are reported raw)
+     * @return the meter (close it)
+     */
+    public static ProfileMeter of(String engine, Precision precision, SearchSpace space, int threads, int batch,
+            int warmup, int repeats, Double anchorReferenceMs) {
         if (!DeviceProfile.ENGINES.contains(engine)) {
             throw new IllegalArgumentException("engine must be one of " + DeviceProfile.ENGINES + ", found '" + engine + "'");
         }
-        return new ProfileMeter(engine, space, threads, batch, warmup, repeats, anchorReferenceMs);
+        if (precision == Precision.INT8 && !"onnxruntime".equals(engine)) {
+            throw new IllegalArgumentException("INT8 models are timed in onnxruntime, found engine '" + engine + "'");
+        }
+        return new ProfileMeter(engine, precision, space, threads, batch, warmup, repeats, anchorReferenceMs);
+    }
+
+    /** @return the precision of the models this meter times */
+    public Precision precision() {
+        return precision;
     }
 
     /**
@@ -171,7 +200,7 @@ public final class ProfileMeter implements AutoCloseable {
     /** One export of the anchor, reused. */
     private byte[] anchorOnnx() {
         if (anchorOnnx == null) {
-            anchorOnnx = new ExporterModels().subnetModel(RandomWeights.subnet(space, anchor(space), 1));
+            anchorOnnx = new ExporterModels(precision).subnetModel(RandomWeights.subnet(space, anchor(space), 1));
         }
         return anchorOnnx;
     }

@@ -19,7 +19,9 @@ import ofa4j.models.SearchSpace;
  * Profiles a device for a search space (OFA's latency look-up table, Cai et al. 2020, section
  * 3.3): times every layer variant of {@link LayerVariants#enumerate(SearchSpace)} alone, then
  * {@code subnets} sampled whole subnets end to end, and fits the end-to-end correction ({@link
- * OverheadFit}). The result is a {@link DeviceProfile}.
+ * OverheadFit}). The result is a {@link DeviceProfile} of the meter's {@link Precision}: an INT8
+ * meter times the INT8 QDQ form of every layer variant and subnet, so the same table, passes and
+ * fit describe INT8 models.
  */
 public final class Profiler {
 
@@ -108,7 +110,7 @@ public final class Profiler {
                     (System.nanoTime() - t0) / 1e9, m.fitMapePercent(), m.rawMapePercent(), m.anchorMs(), attempt,
                     anchorError);
             DeviceProfile checked = new DeviceProfile(p.name(), p.engine(), p.threads(), p.batchSize(), p.space(),
-                    withCheck, p.lutMs(), p.interceptMs(), p.scale());
+                    withCheck, p.lutMs(), p.interceptMs(), p.scale(), p.precision());
             if (!(badness > 1)) {
                 return checked;
             }
@@ -129,7 +131,7 @@ public final class Profiler {
                 new DeviceProfile.Measurement(m.host(), m.os(), m.cpuModel(), m.date(), m.warmup(), m.repeats(),
                         m.layerVariants(), m.subnets(), (System.nanoTime() - t0) / 1e9, m.fitMapePercent(),
                         m.rawMapePercent(), m.anchorMs(), MAX_ATTEMPTS, m.anchorErrorPercent()),
-                best.lutMs(), best.interceptMs(), best.scale());
+                best.lutMs(), best.interceptMs(), best.scale(), best.precision());
     }
 
     /**
@@ -215,7 +217,51 @@ public final class Profiler {
                 fit.rawMapePercent(), anchorMs);
         return new DeviceProfile(
                 deviceName, meter.engine(), meter.threads(), meter.batchSize(), space, m, lut, fit.interceptMs(),
-                fit.scale());
+                fit.scale(), meter.precision());
+    }
+
+    /**
+     * How well a profile predicts subnets it was not fitted on.
+     *
+     * @param subnets number of held-out subnets timed
+     * @param mapePercent mean absolute percentage error of the profile's predictions, percent
+     * @param rawMapePercent the same error of the raw table sum, percent
+     * @param kendallTau rank agreement of predicted and measured latency
+     */
+    public record HeldOut(int subnets, double mapePercent, double rawMapePercent, double kendallTau) {}
+
+    /** Timing passes over the held-out subnets; each keeps its fastest pass. */
+    public static final int HELD_OUT_PASSES = 3;
+
+    /**
+     * Times {@code n} random subnets (drawn with {@code seed}, which should differ from the
+     * profile's) end to end with the profile's meter in {@value #HELD_OUT_PASSES} passes of
+     * alternating order, each keeping its fastest (load only ever adds time), and compares them
+     * with the profile's predictions.
+     *
+     * @param p the profile
+     * @param meter the meter that measured it (same precision)
+     * @param n held-out subnets (>= 2)
+     * @param seed seed of the draw
+     * @return the errors
+     */
+    public static HeldOut heldOut(DeviceProfile p, LatencyMeter meter, int n, long seed) {
+        if (n < 2) {
+            throw new IllegalArgumentException("a held-out check needs >= 2 subnets, found " + n);
+        }
+        p.requirePrecision(meter.precision());
+        List<ArchConfig> test = AccuracyDatasetBuilder.sampleDistinct(p.space(), n, seed);
+        double[] measured = fastestOfPasses(test.size(), HELD_OUT_PASSES, i -> meter.subnetMs(test.get(i)), null);
+        double[] predicted = new double[test.size()];
+        double ape = 0;
+        double rawApe = 0;
+        for (int i = 0; i < test.size(); i++) {
+            predicted[i] = p.predictMs(test.get(i));
+            ape += Math.abs(predicted[i] - measured[i]) / measured[i];
+            rawApe += Math.abs(p.lutSumMs(test.get(i)) - measured[i]) / measured[i];
+        }
+        double tau = new org.apache.commons.math3.stat.correlation.KendallsCorrelation().correlation(predicted, measured);
+        return new HeldOut(test.size(), 100 * ape / test.size(), 100 * rawApe / test.size(), tau);
     }
 
     /**

@@ -51,10 +51,48 @@ class DeviceProfileFileTest {
     }
 
     @Test
-    void writingALoadedProfileGivesTheSameBytes() throws IOException {
+    void writingALoadedProfileGivesTheSameBytesAsVersion2WithItsPrecision() throws IOException {
         Path f = dir.resolve("again.json");
-        DeviceProfile.load(fixture("cpu-ort-1t.json")).save(f);
-        assertEquals(Files.readString(fixture("cpu-ort-1t.json")), Files.readString(f));
+        DeviceProfile p = DeviceProfile.load(fixture("cpu-ort-1t.json"));
+        assertEquals(Precision.FP32, p.precision()); // a version 1 file holds an FP32 profile
+        p.save(f);
+        String v1 = Files.readString(fixture("cpu-ort-1t.json"));
+        String v2 = v1.replace("\"version\": 1", "\"version\": 2");
+        v2 = v2.substring(0, v2.lastIndexOf('}')).stripTrailing() + ",\n  \"precision\": \"fp32\"\n}";
+        assertEquals(v2, Files.readString(f).stripTrailing());
+        DeviceProfile again = DeviceProfile.load(f);
+        assertEquals(p, again);
+    }
+
+    @Test
+    void anInt8ProfileKeepsItsPrecisionAndRefusesFp32ModelsAndBack() throws IOException {
+        DeviceProfile fp32 = DeviceProfile.load(fixture("cpu-ort-1t.json"));
+        DeviceProfile int8 = new DeviceProfile("cpu-ort-1t-int8", "onnxruntime", 1, 1, fp32.space(), fp32.measurement(),
+                fp32.lutMs(), 0.01, 0.8, Precision.INT8);
+        Path f = dir.resolve("int8.json");
+        int8.save(f);
+        assertTrue(Files.readString(f).contains("\"precision\": \"int8\""));
+        DeviceProfile back = DeviceProfile.load(f);
+        assertEquals(Precision.INT8, back.precision());
+        assertEquals(Precision.INT8, back.withFit(0, 1, null).precision());
+        assertEquals(back, back.requirePrecision(Precision.INT8));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> back.requirePrecision(Precision.FP32));
+        assertEquals("device profile 'cpu-ort-1t-int8' times int8 models, but fp32 models are asked for: use a profile"
+                + " of fp32 models (measure one with 'ofa profile --precision fp32')", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> fp32.requirePrecision(Precision.INT8));
+        assertTrue(e.getMessage().startsWith("device profile 'cpu-ort-1t' times fp32 models, but int8"), e.getMessage());
+        // a version 2 file names its precision; a bad one is refused naming it
+        Files.writeString(f, Files.readString(f).replace("\"precision\": \"int8\"", "\"precision\": \"int4\""));
+        IOException io = assertThrows(IOException.class, () -> DeviceProfile.load(f));
+        assertTrue(io.getMessage().contains("precision must be one of [fp32, int8], found 'int4'"), io.getMessage());
+        Files.writeString(f, Files.readString(f).replace(",\n  \"precision\": \"int4\"", ""));
+        io = assertThrows(IOException.class, () -> DeviceProfile.load(f));
+        assertTrue(io.getMessage().contains("precision"), io.getMessage());
+        // INT8 models are ONNX models: no INT8 profile of the PyTorch engine
+        e = assertThrows(IllegalArgumentException.class, () -> new DeviceProfile("pt", "pytorch", 1, 1, fp32.space(), null,
+                fp32.lutMs(), 0, 1, Precision.INT8));
+        assertTrue(e.getMessage().contains("INT8 profiles are measured in onnxruntime, found engine 'pytorch'"),
+                e.getMessage());
     }
 
     @Test
@@ -82,7 +120,7 @@ class DeviceProfileFileTest {
         Files.writeString(f, text.replace("\"version\": 1", "\"version\": 7"));
         IOException e = assertThrows(IOException.class, () -> DeviceProfile.load(f));
         assertTrue(e.getMessage().contains(f.toString()) && e.getMessage().contains("version 7")
-                && e.getMessage().contains("v1"), e.getMessage());
+                && e.getMessage().contains("v1-2"), e.getMessage());
         Files.writeString(f, text.replace("ofa4j-device-profile", "ofa4j-kit"));
         e = assertThrows(IOException.class, () -> DeviceProfile.load(f));
         assertTrue(e.getMessage().contains("'ofa4j-kit'"), e.getMessage());

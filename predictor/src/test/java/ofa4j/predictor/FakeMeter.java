@@ -65,6 +65,14 @@ final class FakeMeter implements LatencyMeter {
         return 0.002 + CostModel.macs(l) * 1e-6;
     }
 
+    /** The precision this fake device claims to time. */
+    Precision precision = Precision.FP32;
+
+    @Override
+    public Precision precision() {
+        return precision;
+    }
+
     @Override
     public String engine() {
         return "onnxruntime";

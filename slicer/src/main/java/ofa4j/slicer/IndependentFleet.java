@@ -679,7 +679,7 @@ public final class IndependentFleet {
         return new Specialiser.Report(d.target(), c, d.valAccuracy(), d.testAccuracy(), nan(d.measuredLatencyMs()),
                 nan(d.onnxMaxAbsDiff()), out.resolve(d.target() + ".onnx"), out.resolve(d.target() + ".json"),
                 d.stepMs(), o, nan(d.int8ValAccuracy()), nan(d.int8TestAccuracy()),
-                d.int8ValAccuracy() == null ? null : int8);
+                d.int8ValAccuracy() == null ? null : int8, ofa4j.predictor.Precision.FP32);
     }
 
     private static Double orNull(double v) {

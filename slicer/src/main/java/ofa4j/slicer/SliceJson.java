@@ -248,11 +248,17 @@ public final class SliceJson {
      * @param backend the supernet that was sliced
      * @param stepMs wall time of each step
      * @param int8Onnx the INT8 model file; absent when none was made (and in files of earlier versions)
+     * @param precision the delivered precision, {@code fp32} or {@code int8}: with {@code int8} the
+     *     slice is its INT8 model ({@code int8_onnx}), chosen by its measured validation accuracy
+     *     ({@code measured.int8_val_accuracy}) and timed ({@code measured.latency_ms}) with an INT8
+     *     device profile, and {@code predicted} is the INT8 prediction; absent in files of earlier
+     *     versions (fp32)
      */
     public record Report(int formatVersion, String target, ConstraintJson constraint, ArchConfig.Json arch, String key,
             SearchSummary search, PredictedSlice predicted, MeasuredSlice measured, List<CandidateRow> candidates,
             long macs, long params, long peakActivationBytes, OnnxFile onnx, String backend,
-            @SerializedName("step_ms") Map<String, Double> stepMs, @SerializedName("int8_onnx") OnnxFile int8Onnx) {
+            @SerializedName("step_ms") Map<String, Double> stepMs, @SerializedName("int8_onnx") OnnxFile int8Onnx,
+            String precision) {
 
         /** Checks the version and the keys every report has. */
         public Report {

@@ -62,17 +62,67 @@ public final class SliceStage {
     }
 
     /**
+     * The same targets with every latency bound on {@code from} moved to {@code to} (same name, same
+     * milliseconds): the INT8 half of {@code --precision auto} is held to the FP32 half's budgets,
+     * measured with the INT8 profile's meter.
+     *
+     * @param targets the targets
+     * @param from the device whose bounds are moved
+     * @param to the device they are moved to
+     * @return the moved targets
+     */
+    public static List<Fleet.Target> sameBudgets(List<Fleet.Target> targets, DeviceProfile from, DeviceProfile to) {
+        List<Fleet.Target> out = new ArrayList<>();
+        for (Fleet.Target t : targets) {
+            Constraint c = t.constraint();
+            List<Constraint.LatencyBound> bounds = new ArrayList<>();
+            for (Constraint.LatencyBound b : c.latencyBounds()) {
+                bounds.add(b.predictor().deviceName().equals(from.name()) ? new Constraint.LatencyBound(to, b.maxMs()) : b);
+            }
+            out.add(new Fleet.Target(t.name(), new Constraint(bounds, c.maxMacs(), c.maxParams(), c.maxPeakMemoryBytes(),
+                    c.minResolution(), c.maxResolution())));
+        }
+        return out;
+    }
+
+    /**
      * Settings of the closed loop.
      *
      * @param k candidates measured per round
      * @param rounds search-measure-refit rounds
      * @param calibrationImages BN recalibration images (the accuracy table's when it records them)
      * @param screenImages validation images of a screening, 0 to measure every candidate whole
-     * @param int8 settings of the INT8 model made of each delivered slice (never of candidates), or
-     *     null for FP32 only
+     * @param int8 settings of the INT8 model made of each delivered slice, or null for FP32 only
+     *     (with INT8 precision, of every candidate as well; null there means the default)
+     * @param precision the delivered precision: with INT8 the device profile must be an INT8 one,
+     *     the accuracy predictor is moved by the run's INT8 offset ({@link
+     *     ofa4j.predictor.Int8Accuracy}) and every candidate is measured as its INT8 model
      */
     public record LoopSettings(int k, int rounds, int calibrationImages, int screenImages,
-            Specialiser.Int8Settings int8) {
+            Specialiser.Int8Settings int8, ofa4j.predictor.Precision precision) {
+
+        /**
+         * Settings of FP32 slices.
+         *
+         * @param k candidates measured per round
+         * @param rounds search-measure-refit rounds
+         * @param calibrationImages BN recalibration images
+         * @param screenImages validation images of a screening, 0 to measure every candidate whole
+         * @param int8 settings of the INT8 model made of each delivered slice, or null for FP32 only
+         */
+        public LoopSettings(int k, int rounds, int calibrationImages, int screenImages, Specialiser.Int8Settings int8) {
+            this(k, rounds, calibrationImages, screenImages, int8, ofa4j.predictor.Precision.FP32);
+        }
+
+        /**
+         * The same settings for slices of another precision.
+         *
+         * @param p the delivered precision
+         * @return the settings
+         */
+        public LoopSettings withPrecision(ofa4j.predictor.Precision p) {
+            return new LoopSettings(k, rounds, calibrationImages, screenImages, int8, p);
+        }
 
         /**
          * Settings without INT8 models.
@@ -96,6 +146,10 @@ public final class SliceStage {
             }
             if (calibrationImages < 1) {
                 throw new IllegalArgumentException("--calibration-images must be >= 1, found " + calibrationImages);
+            }
+            if (precision == null) {
+                throw new IllegalArgumentException("precision must be one of " + ofa4j.predictor.Precision.ids()
+                        + ", found null");
             }
         }
     }
@@ -167,6 +221,8 @@ public final class SliceStage {
         if (strategy == null) {
             throw new IllegalArgumentException("search strategy must not be null");
         }
+        device.requirePrecision(loop.precision());
+        boolean q8 = loop.precision() == ofa4j.predictor.Precision.INT8;
         SearchSpace space = net.space();
         AccuracyTableInfo info = predDir == null ? null : AccuracyTableInfo.read(predDir);
         int calib = info != null ? info.calibrationImages() : loop.calibrationImages();
@@ -177,7 +233,15 @@ public final class SliceStage {
         if (predDir != null && Files.isRegularFile(predDir.resolve(ACCURACY_FILE))) {
             rows = AccuracyDataset.read(predDir.resolve(ACCURACY_FILE), space);
         }
-        if (info != null && info.valImages() == data.val().size()) {
+        ofa4j.predictor.Int8Accuracy.Offset offset = null;
+        if (q8) {
+            // the FP32 table is not refined with INT8 measurements: they go to the INT8 rows, whose
+            // mean difference moves the FP32 predictor to INT8 accuracy
+            offset = ofa4j.predictor.Int8Accuracy.fit(predDir);
+            predictor = ofa4j.predictor.Int8Accuracy.predictor(predictor, offset);
+            tableNote = offset.describe() + (predDir == null ? ""
+                    : "; INT8 candidates appended to " + predDir.resolve(ofa4j.predictor.Int8Accuracy.ROWS_FILE));
+        } else if (info != null && info.valImages() == data.val().size()) {
             refine = new Refinement(space, predDir, predictor.name(), seed);
             tableNote = fmt("measured candidates appended to %s (%d calibration images, as the table)",
                     predDir.resolve(MEASURED_FILE), calib);
@@ -185,14 +249,15 @@ public final class SliceStage {
             tableNote = predDir == null ? "no accuracy table: no refinement"
                     : "the accuracy table records no measuring settings matching this data: candidates are not appended";
         }
+        double shift = offset == null ? 0 : offset.offset();
         double[] range = rows.isEmpty() ? null : new double[] {
-            rows.stream().mapToDouble(AccuracySample::accuracy).min().orElseThrow(),
-            rows.stream().mapToDouble(AccuracySample::accuracy).max().orElseThrow()};
+            rows.stream().mapToDouble(AccuracySample::accuracy).min().orElseThrow() + shift,
+            rows.stream().mapToDouble(AccuracySample::accuracy).max().orElseThrow() + shift};
         CachingAccuracyPredictor cached = new CachingAccuracyPredictor(predictor);
         SearchResult front = Nsga2Search.builder(CostAxis.latency(device)).build()
                 .search(space, cached, Constraint.none(), seed);
         SupernetBackend backend = new SupernetBackend(net, data, calib, SupernetScorer.DEFAULT_EVAL_BATCH);
-        Specialiser sp = new Specialiser(backend, out, loop.int8());
+        Specialiser sp = new Specialiser(backend, out, loop.int8(), loop.precision());
         Map<String, Specialiser.LocalTiming> local = new LinkedHashMap<>();
         Map<String, Specialiser.LocalTiming> timings = new LinkedHashMap<>();
         Specialiser.LocalTiming here = SupernetBackend.localTiming(device);
@@ -205,9 +270,17 @@ public final class SliceStage {
         ClosedLoop cl = new ClosedLoop(space, cached, strategy, sp.measurer(calibSeed), refine,
                 local, loop.k(), loop.rounds(), range).screening(loop.screenImages());
         try {
-            List<Specialiser.Report> reports = sp.specialiseAll(cl, targets, timings, CostAxis.latency(device),
-                    front.front(), seed, calibSeed);
-            return new Slices(front, reports, cl.measured(), refine == null ? 0 : refine.added, tableNote);
+            List<Specialiser.Report> reports;
+            try {
+                reports = sp.specialiseAll(cl, targets, timings, CostAxis.latency(device), front.front(), seed, calibSeed);
+            } finally {
+                if (q8 && predDir != null) {
+                    ofa4j.predictor.Int8Accuracy.append(predDir.resolve(ofa4j.predictor.Int8Accuracy.ROWS_FILE),
+                            sp.int8Rows());
+                }
+            }
+            int added = q8 ? sp.int8Rows().size() : refine == null ? 0 : refine.added;
+            return new Slices(front, reports, cl.measured(), added, tableNote);
         } finally {
             if (refine != null) {
                 refine.close();

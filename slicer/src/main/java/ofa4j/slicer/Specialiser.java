@@ -235,11 +235,33 @@ public final class Specialiser {
      * @param warmup untimed runs before timing (the profile's)
      * @param repeats timed runs whose median is kept (the profile's)
      * @param anchorMs the profile's anchor latency (quiet-machine check before each timing), or null
+     * @param precision precision of the models the profile timed (and of the models timed here)
      */
     public record LocalTiming(String device, String engine, int threads, int batch, int warmup, int repeats,
-            Double anchorMs) {
+            Double anchorMs, ofa4j.predictor.Precision precision) {
+
+        /**
+         * FP32 timing.
+         *
+         * @param device the device name
+         * @param engine {@code onnxruntime} or {@code pytorch}
+         * @param threads intra-op threads
+         * @param batch batch size
+         * @param warmup untimed runs
+         * @param repeats timed runs
+         * @param anchorMs the profile's anchor latency, or null
+         */
+        public LocalTiming(String device, String engine, int threads, int batch, int warmup, int repeats,
+                Double anchorMs) {
+            this(device, engine, threads, batch, warmup, repeats, anchorMs, ofa4j.predictor.Precision.FP32);
+        }
+
         /** Checks the values. */
         public LocalTiming {
+            if (precision == null) {
+                throw new IllegalArgumentException("timing precision must be one of "
+                        + ofa4j.predictor.Precision.ids() + ", found null");
+            }
             if (threads < 1 || batch < 1 || warmup < 0 || repeats < 1) {
                 throw new IllegalArgumentException("threads, batch and repeats must be at least 1 and warm-up at"
                         + " least 0, found threads " + threads + ", batch " + batch + ", warm-up " + warmup
@@ -301,11 +323,25 @@ public final class Specialiser {
      * @param int8ValAccuracy validation accuracy of the INT8 model, NaN when none was made
      * @param int8TestAccuracy test accuracy of the INT8 model, NaN when none was made
      * @param int8OnnxFile the INT8 model, null when none was made
+     * @param precision the delivered precision: with {@code INT8} the slice is its INT8 model, whose
+     *     latency {@code measuredLatencyMs} is and whose validation accuracy the loop chose by;
+     *     {@code valAccuracy} and {@code testAccuracy} stay the FP32 subnet's
      */
     public record Report(String target, Candidate candidate, double valAccuracy, double testAccuracy,
             double measuredLatencyMs, double onnxMaxAbsDiff, Path onnxFile, Path reportFile,
             Map<String, Double> stepMs, ClosedLoop.Outcome outcome, double int8ValAccuracy, double int8TestAccuracy,
-            Path int8OnnxFile) {
+            Path int8OnnxFile, ofa4j.predictor.Precision precision) {
+
+        /** @return validation accuracy of the delivered model (INT8's when the slice is INT8) */
+        public double deliveredValAccuracy() {
+            return precision == ofa4j.predictor.Precision.INT8 ? int8ValAccuracy : valAccuracy;
+        }
+
+        /** @return test accuracy of the delivered model (INT8's when the slice is INT8) */
+        public double deliveredTestAccuracy() {
+            return precision == ofa4j.predictor.Precision.INT8 ? int8TestAccuracy : testAccuracy;
+        }
+
         /** Copies the map. */
         public Report {
             stepMs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(stepMs));
@@ -321,6 +357,12 @@ public final class Specialiser {
     private final Backend backend;
     private final Path outDir;
     private final Int8Settings int8;
+    private final ofa4j.predictor.Precision precision;
+    /** INT8 candidates measured (FP32 and INT8 validation accuracy), in measuring order. */
+    private final List<ofa4j.predictor.Int8Accuracy.Row> int8Rows =
+            java.util.Collections.synchronizedList(new ArrayList<>());
+    /** FP32 validation accuracy of the INT8 candidates, by key. */
+    private final Map<String, Double> fp32Val = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Creates a specialiser that delivers FP32 models only.
@@ -340,12 +382,65 @@ public final class Specialiser {
      * @param int8 settings of the INT8 model of each delivered slice, or null for FP32 only
      */
     public Specialiser(Backend backend, Path outDir, Int8Settings int8) {
-        if (backend == null || outDir == null) {
-            throw new IllegalArgumentException("backend and output directory must not be null");
+        this(backend, outDir, int8, ofa4j.predictor.Precision.FP32);
+    }
+
+    /**
+     * Creates a specialiser that delivers slices of one precision. With {@code INT8} every candidate
+     * of the loop is measured as its INT8 model: FP32 and INT8 validation accuracy (the loop chooses
+     * by INT8's), INT8 latency through the INT8 profile's meter; the delivered slice is the INT8
+     * model, timed; the FP32 model is written beside it.
+     *
+     * @param backend the heavy steps
+     * @param outDir directory of the files written (created when needed)
+     * @param int8 settings of the INT8 models, or null: FP32 only ({@link Int8Settings#DEFAULT} with INT8)
+     * @param precision the delivered precision
+     */
+    public Specialiser(Backend backend, Path outDir, Int8Settings int8, ofa4j.predictor.Precision precision) {
+        if (backend == null || outDir == null || precision == null) {
+            throw new IllegalArgumentException("backend, output directory and precision must not be null");
         }
         this.backend = backend;
         this.outDir = outDir;
-        this.int8 = int8;
+        this.precision = precision;
+        this.int8 = int8 == null && precision == ofa4j.predictor.Precision.INT8 ? Int8Settings.DEFAULT : int8;
+    }
+
+    /** @return the delivered precision */
+    public ofa4j.predictor.Precision precision() {
+        return precision;
+    }
+
+    /** @return every INT8 candidate measured so far: FP32 and INT8 validation accuracy (INT8 precision only) */
+    public List<ofa4j.predictor.Int8Accuracy.Row> int8Rows() {
+        synchronized (int8Rows) {
+            return List.copyOf(int8Rows);
+        }
+    }
+
+    /**
+     * Measures a candidate as an INT8 model: extraction with BN recalibration, FP32 validation
+     * accuracy, INT8 export calibrated on training images chosen by {@code calibrationSeed} (as
+     * the delivered INT8 model is), its validation accuracy in ONNX Runtime and its latency
+     * through each local device's (INT8) meter.
+     */
+    private ClosedLoop.Measurement measureInt8(ArchConfig arch, Map<String, LocalTiming> timings, long calibrationSeed)
+            throws Exception {
+        Subnet subnet = backend.extract(arch, calibrationSeed);
+        double fp32 = backend.top1(subnet, Split.VAL);
+        byte[] q = backend.exportInt8(subnet, Map.of(), int8, calibrationSeed);
+        double v = backend.top1(q, subnet, Split.VAL);
+        Map<String, Double> lat = new LinkedHashMap<>();
+        for (Map.Entry<String, LocalTiming> e : timings.entrySet()) {
+            lat.put(e.getKey(), backend.time(q, subnet, e.getValue()).ms());
+        }
+        String key = arch.canonical().key();
+        if (fp32Val.put(key, fp32) == null) {
+            Map<String, String> meta = ofa4j.exporter.OnnxExporter.readMetadata(q);
+            int8Rows.add(new ofa4j.predictor.Int8Accuracy.Row(ofa4j.predictor.Int8Accuracy.FORMAT_VERSION, key, fp32, v,
+                    meta.get(Int8Exporter.META_CALIBRATION_METHOD) + " on " + meta.get(Int8Exporter.META_CALIBRATION_SOURCE)));
+        }
+        return new ClosedLoop.Measurement(v, lat);
     }
 
     private static double since(long t0) {
@@ -360,6 +455,10 @@ public final class Specialiser {
      * @return the measurer
      */
     public ClosedLoop.Measurer measurer(long calibrationSeed) {
+        if (precision == ofa4j.predictor.Precision.INT8) {
+            // no screening: an INT8 candidate is measured whole (its ONNX Runtime evaluation is cheap)
+            return (arch, timings) -> measureInt8(arch, timings, calibrationSeed);
+        }
         return new ClosedLoop.Measurer() {
             @Override
             public ClosedLoop.Measurement measure(ArchConfig arch, Map<String, LocalTiming> timings) throws Exception {
@@ -404,7 +503,10 @@ public final class Specialiser {
         Subnet subnet = step(name, "extract", () -> backend.extract(best.arch(), calibrationSeed));
         steps.put("extract_bn_recalibration", since(t));
         // the loop measured this very subnet (same extraction, same calibration images): not again
-        double val = delivered.measurement().valAccuracy();
+        boolean q8 = precision == ofa4j.predictor.Precision.INT8;
+        Double fp32 = q8 ? fp32Val.get(best.arch().canonical().key()) : null;
+        double val = !q8 ? delivered.measurement().valAccuracy()
+                : fp32 != null ? fp32 : step(name, "validation accuracy", () -> backend.top1(subnet, Split.VAL));
         t = System.nanoTime();
         double test = step(name, "test accuracy", () -> backend.top1(subnet, Split.TEST));
         steps.put("eval_test", since(t));
@@ -421,20 +523,9 @@ public final class Specialiser {
         List<Double> speedRatios = new ArrayList<>();
         List<Double> rawTimings = new ArrayList<>();
         byte[] onnx = draft;
-        if (timing != null) {
+        if (timing != null && !q8) {
             t = System.nanoTime();
-            double first = delivered.measuredLatencyMs(timing.device());
-            if (Double.isFinite(first)) {
-                timings.add(first);
-            }
-            while (timings.size() < LATENCY_TIMINGS) {
-                ofa4j.predictor.ProfileMeter.Timing tm = step(name, timing.engineName() + " timing",
-                        () -> backend.time(draft, subnet, timing));
-                timings.add(tm.ms());
-                rawTimings.add(tm.rawMs());
-                speedRatios.add(tm.slowdown());
-            }
-            latency = median(timings);
+            latency = timeDelivered(name, draft, subnet, timing, delivered, timings, rawTimings, speedRatios);
             steps.put("measure_latency", since(t));
             Map<String, String> finalMeta = metadata(outcome, val, test, latency, timing);
             t = System.nanoTime();
@@ -448,7 +539,15 @@ public final class Specialiser {
         steps.put("write_onnx", since(t));
         Int8Model q = null;
         if (int8 != null) {
-            q = int8(name, subnet, metadata(outcome, val, test, Double.NaN, timing), calibrationSeed, steps);
+            Map<String, String> meta = metadata(outcome, val, test, Double.NaN, timing);
+            if (q8) {
+                meta.put(METADATA_PREFIX + "precision", precision.id());
+            }
+            q = int8(name, subnet, meta, calibrationSeed, steps, q8 ? timing : null, delivered, timings, rawTimings,
+                    speedRatios);
+            if (q8 && timing != null) {
+                latency = median(timings);
+            }
         }
         steps.put("deliver", since(t0));
         steps.put("total", steps.get("search") + steps.get("measure_candidates") + steps.get("deliver"));
@@ -456,7 +555,8 @@ public final class Specialiser {
         report(outcome, val, test, latency, timings, verifyDiff, timing, onnxFile, onnx, steps,
                 normalised ? rawTimings : null, normalised ? speedRatios : null, q).write(reportFile);
         return new Report(name, best, val, test, latency, verifyDiff, onnxFile, reportFile, steps, outcome,
-                q == null ? Double.NaN : q.val(), q == null ? Double.NaN : q.test(), q == null ? null : q.file());
+                q == null ? Double.NaN : q.val(), q == null ? Double.NaN : q.test(), q == null ? null : q.file(),
+                precision);
     }
 
     /** The INT8 model of a delivered slice, as measured and written. */
@@ -467,7 +567,8 @@ public final class Specialiser {
      * latency, which was measured on the FP32 model) and the INT8 accuracies.
      */
     private Int8Model int8(String name, Subnet subnet, Map<String, String> meta, long calibrationSeed,
-            Map<String, Double> steps) throws IOException {
+            Map<String, Double> steps, LocalTiming timing, ClosedLoop.MeasuredCandidate delivered, List<Double> timings,
+            List<Double> rawTimings, List<Double> speedRatios) throws IOException {
         long t = System.nanoTime();
         byte[] draft = step(name, "INT8 export", () -> backend.exportInt8(subnet, meta, int8, calibrationSeed));
         steps.put("int8_export", since(t));
@@ -478,6 +579,17 @@ public final class Specialiser {
         Map<String, String> measured = new LinkedHashMap<>();
         measured.put(METADATA_PREFIX + "measured_int8_val_accuracy", fmt(v));
         measured.put(METADATA_PREFIX + "measured_int8_test_accuracy", fmt(te));
+        if (timing != null) {
+            t = System.nanoTime();
+            double latency = timeDelivered(name, draft, subnet, timing, delivered, timings, rawTimings, speedRatios);
+            steps.put("measure_latency", since(t));
+            measured.put(METADATA_PREFIX + "measured_latency_ms", fmt(latency));
+            measured.put(METADATA_PREFIX + "measured_latency_setup", timing.device() + " (" + timing.precision().id()
+                    + "), " + timing.engineName() + ", " + timing.threads() + " intra-op threads, batch " + timing.batch()
+                    + ", median of " + LATENCY_TIMINGS + " timings of " + timing.repeats() + " runs after "
+                    + timing.warmup() + " warm-up runs (the profile's meter), at the profile's machine speed"
+                    + " (anchor-normalised)");
+        }
         byte[] bytes = ofa4j.exporter.OnnxExporter.withMetadata(draft, measured);
         Map<String, String> written = ofa4j.exporter.OnnxExporter.readMetadata(bytes);
         String calibration = written.get(Int8Exporter.META_CALIBRATION_METHOD) + " on "
@@ -487,6 +599,27 @@ public final class Specialiser {
         AtomicFiles.writeBytes(file, bytes);
         steps.put("write_int8_onnx", since(t));
         return new Int8Model(v, te, calibration, file, bytes);
+    }
+
+    /**
+     * Times a delivered model {@link #LATENCY_TIMINGS} times in all, the loop's own timing of it
+     * being the first, and returns the median.
+     */
+    private double timeDelivered(String name, byte[] model, Subnet subnet, LocalTiming timing,
+            ClosedLoop.MeasuredCandidate delivered, List<Double> timings, List<Double> rawTimings,
+            List<Double> speedRatios) throws IOException {
+        double first = delivered.measuredLatencyMs(timing.device());
+        if (Double.isFinite(first)) {
+            timings.add(first);
+        }
+        while (timings.size() < LATENCY_TIMINGS) {
+            ofa4j.predictor.ProfileMeter.Timing tm = step(name, timing.engineName() + " timing",
+                    () -> backend.time(model, subnet, timing));
+            timings.add(tm.ms());
+            rawTimings.add(tm.rawMs());
+            speedRatios.add(tm.slowdown());
+        }
+        return median(timings);
     }
 
     /** The delivered subnet with the accuracy the outcome reports for it. */
@@ -645,7 +778,7 @@ public final class Specialiser {
                 new SliceJson.OnnxFile(onnxFile.getFileName().toString(), onnx.length, Hashing.sha256Hex(onnx)),
                 backend.describe(), st, q == null ? null
                         : new SliceJson.OnnxFile(q.file().getFileName().toString(), q.bytes().length,
-                                Hashing.sha256Hex(q.bytes())));
+                                Hashing.sha256Hex(q.bytes())), precision.id());
     }
 
     private static String fmt(double v) {

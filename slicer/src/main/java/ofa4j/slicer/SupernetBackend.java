@@ -132,7 +132,8 @@ public final class SupernetBackend implements Specialiser.Backend {
             return null;
         }
         return new Specialiser.LocalTiming(profile.name(), profile.engine(), profile.threads(), profile.batchSize(),
-                profile.measurement().warmup(), profile.measurement().repeats(), profile.measurement().anchorMs());
+                profile.measurement().warmup(), profile.measurement().repeats(), profile.measurement().anchorMs(),
+                profile.precision());
     }
 
     private static String csv(float[] v) {
@@ -246,8 +247,8 @@ public final class SupernetBackend implements Specialiser.Backend {
     /** {@inheritDoc} */
     @Override
     public ProfileMeter.Timing time(byte[] onnx, Subnet subnet, Specialiser.LocalTiming timing) {
-        ProfileMeter meter = meters.computeIfAbsent(timing, t -> ProfileMeter.of(t.engine(), supernet.space(),
-                t.threads(), t.batch(), t.warmup(), t.repeats(), t.anchorMs()));
+        ProfileMeter meter = meters.computeIfAbsent(timing, t -> ProfileMeter.of(t.engine(), t.precision(),
+                supernet.space(), t.threads(), t.batch(), t.warmup(), t.repeats(), t.anchorMs()));
         return meter.time(subnet, onnx);
     }
 

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SpecialiserTest {
 
     /** Zero weights of the right layout; "ONNX" = the metadata as text; figures derived from the arch. */
-    static final class FakeBackend implements Specialiser.Backend {
+    static class FakeBackend implements Specialiser.Backend {
         final List<String> calls = new ArrayList<>();
         final List<Map<String, String>> exported = new ArrayList<>();
 
