@@ -54,20 +54,7 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--max-latency-ms", description = "Latency budget on the device (predicted), ms.")
     Double maxLatencyMs;
 
-    @Option(names = "--max-macs", description = "Bound on MACs.")
-    Long maxMacs;
-
-    @Option(names = "--max-params", description = "Bound on parameters.")
-    Long maxParams;
-
-    @Option(names = "--max-memory", description = "Bound on peak activation memory at batch 1, bytes.")
-    Long maxMemory;
-
-    @Option(names = "--min-resolution", description = "Lower bound on input resolution, px.")
-    Integer minResolution;
-
-    @Option(names = "--max-resolution", description = "Upper bound on input resolution, px.")
-    Integer maxResolution;
+    @Mixin BoundsOptions bounds;
 
     @Option(names = "--strategies", split = ",", paramLabel = "NAME",
             description = "Strategies to run, comma-separated (default: all of evolution, random, nsga2,"
@@ -120,7 +107,7 @@ final class CompareCommand implements Callable<Integer> {
         common.applyThreads();
         PrintWriter out = spec.commandLine().getOut();
         DeviceProfile dev = DeviceProfile.find(runDir.resolve("devices"), device);
-        Constraint c = Constraint.of(dev, maxLatencyMs, maxMacs, maxParams, maxMemory, minResolution, maxResolution);
+        Constraint c = bounds.constraint(dev, maxLatencyMs);
         Path dir = common.outDir("compare");
         Files.createDirectories(dir);
         AccuracyTableInfo info = AccuracyTableInfo.read(runDir.resolve("predictor"));

@@ -61,20 +61,7 @@ final class SliceCommand implements Callable<Integer> {
 
     @Mixin SparkOptions spark;
 
-    @Option(names = "--max-macs", description = "Bound on MACs.")
-    Long maxMacs;
-
-    @Option(names = "--max-params", description = "Bound on parameters.")
-    Long maxParams;
-
-    @Option(names = "--max-memory", description = "Bound on peak activation memory at batch 1, bytes.")
-    Long maxMemory;
-
-    @Option(names = "--min-resolution", description = "Lower bound on input resolution, px.")
-    Integer minResolution;
-
-    @Option(names = "--max-resolution", description = "Upper bound on input resolution, px.")
-    Integer maxResolution;
+    @Mixin BoundsOptions bounds;
 
     @Option(names = "--calibration-images", defaultValue = "2000",
             description = "BN recalibration images when the run's accuracy table records none (default ${DEFAULT-VALUE}; otherwise the table's, so that measured candidates are rows of it).")
@@ -201,13 +188,13 @@ final class SliceCommand implements Callable<Integer> {
     private List<Fleet.Target> targets(DeviceProfile dev) {
         if (maxLatencyMs == null || maxLatencyMs.size() <= 1) {
             Double ms = maxLatencyMs == null || maxLatencyMs.isEmpty() ? null : maxLatencyMs.get(0);
-            Constraint c = Constraint.of(dev, ms, maxMacs, maxParams, maxMemory, minResolution, maxResolution);
+            Constraint c = bounds.constraint(dev, ms);
             return List.of(new Fleet.Target(c.isNone() ? "unconstrained" : "slice", c));
         }
         List<Fleet.Target> targets = new java.util.ArrayList<>();
         java.util.Set<String> names = new java.util.HashSet<>();
         for (Double ms : maxLatencyMs) {
-            Constraint c = Constraint.of(dev, ms, maxMacs, maxParams, maxMemory, minResolution, maxResolution);
+            Constraint c = bounds.constraint(dev, ms);
             String name = "lat-" + java.math.BigDecimal.valueOf(ms).stripTrailingZeros().toPlainString() + "ms";
             if (!names.add(name)) {
                 throw new IllegalArgumentException("--max-latency-ms budgets must be distinct, found " + ms + " twice in "

@@ -715,16 +715,13 @@ public final class IndependentFleet {
         private final SearchSpace space;
         private final List<AccuracySample> base;
         private final Set<String> baseKeys = new HashSet<>();
-        private final String kind;
-        private final long seed;
+        private final Refits refits;
         private final List<AccuracySample> added = new ArrayList<>();
-        private final List<MlpAccuracyPredictor> fitted = new ArrayList<>();
 
         Refiner(SearchSpace space, List<AccuracySample> base, String kind, long seed) {
             this.space = space;
             this.base = base;
-            this.kind = kind;
-            this.seed = seed;
+            this.refits = new Refits(space, kind, seed);
             base.forEach(r -> baseKeys.add(r.key()));
         }
 
@@ -752,17 +749,12 @@ public final class IndependentFleet {
         }
 
         private AccuracyPredictor fit(List<AccuracySample> rows) {
-            if ("ridge".equals(kind)) {
-                return RidgeAccuracyPredictor.fit(space, rows, seed);
-            }
-            MlpAccuracyPredictor m = MlpAccuracyPredictor.train(space, rows, MlpAccuracyPredictor.Config.defaults(seed));
-            fitted.add(m);
-            return m;
+            return refits.fit(rows);
         }
 
         @Override
         public void close() {
-            fitted.forEach(MlpAccuracyPredictor::close);
+            refits.close();
         }
     }
 }

@@ -17,8 +17,6 @@ import ofa4j.predictor.AccuracyPredictor;
 import ofa4j.predictor.AccuracySample;
 import ofa4j.predictor.AccuracyTableInfo;
 import ofa4j.predictor.DeviceProfile;
-import ofa4j.predictor.MlpAccuracyPredictor;
-import ofa4j.predictor.RidgeAccuracyPredictor;
 import ofa4j.predictor.SupernetScorer;
 import ofa4j.supernet.Supernet;
 import ofa4j.supernet.data.DataSplits;
@@ -295,16 +293,13 @@ public final class SliceStage {
     private static final class Refinement implements ClosedLoop.Refiner, AutoCloseable {
         private final SearchSpace space;
         private final Path dir;
-        private final String kind;
-        private final long seed;
-        private final List<MlpAccuracyPredictor> fitted = new ArrayList<>();
+        private final Refits refits;
         int added;
 
         Refinement(SearchSpace space, Path dir, String kind, long seed) {
             this.space = space;
             this.dir = dir;
-            this.kind = kind;
-            this.seed = seed;
+            this.refits = new Refits(space, kind, seed);
         }
 
         @Override
@@ -331,17 +326,12 @@ public final class SliceStage {
         }
 
         private AccuracyPredictor fit(List<AccuracySample> rows) {
-            if ("ridge".equals(kind)) {
-                return RidgeAccuracyPredictor.fit(space, rows, seed);
-            }
-            MlpAccuracyPredictor m = MlpAccuracyPredictor.train(space, rows, MlpAccuracyPredictor.Config.defaults(seed));
-            fitted.add(m);
-            return m;
+            return refits.fit(rows);
         }
 
         @Override
         public void close() {
-            fitted.forEach(MlpAccuracyPredictor::close);
+            refits.close();
         }
     }
     private static String fmt(String pattern, Object... args) {

@@ -3,7 +3,6 @@ package ofa4j.spark;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import ofa4j.models.ArchConfig;
@@ -48,7 +47,7 @@ final class ScorePartition extends AbstractFunction2<TaskContext, Iterator<Score
     public TaskReport apply(TaskContext ctx, Iterator<Work> works) {
         TableTaskInputs in = inputs.value();
         String executor = SparkEnv.get() == null ? "?" : SparkEnv.get().executorId();
-        String host = hostName();
+        String host = SparkTasks.hostName();
         long pid = ProcessHandle.current().pid();
         String where = "executor " + executor + " on " + host;
         Threads.set(in.torchThreads());
@@ -70,14 +69,6 @@ final class ScorePartition extends AbstractFunction2<TaskContext, Iterator<Score
                     (t2 - t1) / 1e9, rows);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "unknown host";
         }
     }
 }

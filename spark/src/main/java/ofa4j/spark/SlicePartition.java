@@ -3,7 +3,6 @@ package ofa4j.spark;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import ofa4j.slicer.IndependentFleet;
@@ -35,7 +34,7 @@ final class SlicePartition extends AbstractFunction2<TaskContext, Iterator<Indep
     public FleetTaskReport apply(TaskContext ctx, Iterator<IndependentFleet.Work> works) {
         FleetTaskInputs in = inputs.value();
         String executor = SparkEnv.get() == null ? "?" : SparkEnv.get().executorId();
-        String host = hostName();
+        String host = SparkTasks.hostName();
         long pid = ProcessHandle.current().pid();
         String where = "executor " + executor + " on " + host;
         Threads.set(in.torchThreads());
@@ -53,14 +52,6 @@ final class SlicePartition extends AbstractFunction2<TaskContext, Iterator<Indep
                     (t2 - t1) / 1e9, out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "unknown host";
         }
     }
 }

@@ -22,7 +22,6 @@ import ofa4j.predictor.PredictorStage;
 import ofa4j.predictor.SupernetScorer;
 import ofa4j.supernet.Supernet;
 import ofa4j.supernet.data.DataSplits;
-import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -130,7 +129,7 @@ public final class SparkAccuracyTable {
                 b.context.sc().runJob(rdd.rdd(), new ScorePartition(shared), appender,
                         ClassTag$.MODULE$.apply(TaskReport.class));
             } catch (Exception e) { // Spark's SparkException is checked, but Scala does not declare it
-                throw new IOException("accuracy table job on Spark " + b.context.master() + " failed: " + rootMessage(e), e);
+                throw new IOException("accuracy table job on Spark " + b.context.master() + " failed: " + SparkTasks.rootMessage(e), e);
             } finally {
                 if (local) {
                     Threads.set(threadsBefore);
@@ -156,18 +155,6 @@ public final class SparkAccuracyTable {
         int byCores = TASKS_PER_CORE * Math.max(1, b.context.defaultParallelism());
         int bySize = (todo + MAX_AUTO_SUBNETS_PER_TASK - 1) / MAX_AUTO_SUBNETS_PER_TASK;
         return Math.min(todo, Math.max(byCores, bySize));
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        String msg = e.getMessage();
-        while (t != null) {
-            if (t.getMessage() != null && !(t instanceof SparkException)) {
-                msg = t.getMessage();
-            }
-            t = t.getCause();
-        }
-        return msg;
     }
 
     /**

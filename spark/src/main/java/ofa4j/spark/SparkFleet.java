@@ -8,7 +8,6 @@ import java.util.Locale;
 import java.util.function.Consumer;
 import ofa4j.slicer.IndependentFleet;
 import ofa4j.supernet.data.DataSplits;
-import org.apache.spark.SparkException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -97,7 +96,7 @@ public final class SparkFleet {
                 JavaRDD<IndependentFleet.Work> rdd = sc.parallelize(works, partitions);
                 sc.sc().runJob(rdd.rdd(), new SlicePartition(shared), handler, ClassTag$.MODULE$.apply(FleetTaskReport.class));
             } catch (Exception e) { // Spark's SparkException is checked, but Scala does not declare it
-                throw new IOException("fleet job on Spark " + sc.master() + " failed: " + rootMessage(e), e);
+                throw new IOException("fleet job on Spark " + sc.master() + " failed: " + SparkTasks.rootMessage(e), e);
             } finally {
                 if (local) {
                     Threads.set(before);
@@ -108,18 +107,6 @@ public final class SparkFleet {
                 jobs.accept(new Jobs(partitions, handler.reports));
             }
         };
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        String msg = e.getMessage();
-        while (t != null) {
-            if (t.getMessage() != null && !(t instanceof SparkException)) {
-                msg = t.getMessage();
-            }
-            t = t.getCause();
-        }
-        return msg;
     }
 
     /** The driver's result handler: hands each delivered target over as its task returns. */
