@@ -28,7 +28,7 @@ class DjlLatencyTest {
             assertEquals("pytorch", p.engine());
             assertEquals(1, p.batchSize());
             assertEquals(LayerVariants.enumerate(space).size(), p.lutMs().size());
-            LatencyCheck.HeldOut h = LatencyCheck.heldOut(p, meter, space, "PyTorch 1t b1");
+            Profiler.HeldOut h = LatencyCheck.heldOut(p, meter, space, "PyTorch 1t b1");
             assertTrue(h.mapePercent() < 25, "b1 " + h);
             b1Max = p.predictMs(space.max());
         }
@@ -36,7 +36,7 @@ class DjlLatencyTest {
             DeviceProfile p = Profiler.profile(space, meter, DjlLatencyMeter.defaultDeviceName(1, 8), 20, 11, true, null);
             assertEquals("cpu-pt-1t-b8", p.name());
             assertEquals(8, p.batchSize());
-            LatencyCheck.HeldOut h = LatencyCheck.heldOut(p, meter, space, "PyTorch 1t b8");
+            Profiler.HeldOut h = LatencyCheck.heldOut(p, meter, space, "PyTorch 1t b8");
             assertTrue(h.mapePercent() < 25, "b8 " + h);
             // eight images cost more than one (measured only 1.4-2x: at batch 1 DJL's per-operator
             // call overhead dominates)

@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
-import ofa4j.models.ArchConfig;
 import ofa4j.models.SearchSpace;
-import org.apache.commons.math3.stat.correlation.KendallsCorrelation;
 
 /** Checks a measured profile against end-to-end timings of 30 other random subnets (shared by the engine tests). */
 final class LatencyCheck {
@@ -72,23 +69,11 @@ final class LatencyCheck {
     /** Held-out subnets timed by {@link #heldOut}. */
     static final int HELD_OUT = 30;
 
-    /** Timing rounds over the held-out subnets; each subnet keeps its fastest round. */
-    static final int ROUNDS = 3;
-
     /**
-     * How well a profile predicts subnets it was not fitted on.
-     *
-     * @param mapePercent mean absolute percentage error of the predictions
-     * @param kendallTau rank agreement of predicted and measured latency
-     */
-    record HeldOut(double mapePercent, double kendallTau) {}
-
-    /**
-     * Times {@value #HELD_OUT} random subnets not used for the profile's fit, prints the profile's
-     * figures and returns how well it predicts them. Each subnet is timed in {@value #ROUNDS}
-     * rounds (alternating order) and keeps its fastest median: a burst of load from another
-     * process or the hypervisor only ever adds time, so one unlucky round no longer decides the
-     * error (seen in CI on 2026-11-29: one run above 25% where idle runs here give 8-12%).
+     * Times {@value #HELD_OUT} random subnets not used for the profile's fit ({@link
+     * Profiler#heldOut}: fastest of {@value Profiler#HELD_OUT_PASSES} passes in alternating order,
+     * since load only ever adds time), prints the profile's figures and returns how well it predicts
+     * them.
      *
      * @param p the profile
      * @param meter the meter that measured it
@@ -96,25 +81,14 @@ final class LatencyCheck {
      * @param label printed first
      * @return held-out MAPE and Kendall's tau
      */
-    static HeldOut heldOut(DeviceProfile p, LatencyMeter meter, SearchSpace space, String label) {
-        List<ArchConfig> test = AccuracyDatasetBuilder.sampleDistinct(space, HELD_OUT, 12345);
-        double[] measured = Profiler.fastestOfPasses(test.size(), ROUNDS, i -> meter.subnetMs(test.get(i)), null);
-        double[] predicted = new double[test.size()];
-        double ape = 0;
-        double rawApe = 0;
-        for (int i = 0; i < test.size(); i++) {
-            predicted[i] = p.predictMs(test.get(i));
-            ape += Math.abs(predicted[i] - measured[i]) / measured[i];
-            rawApe += Math.abs(p.lutSumMs(test.get(i)) - measured[i]) / measured[i];
-        }
-        double mape = 100 * ape / test.size();
-        double tau = new KendallsCorrelation().correlation(predicted, measured);
+    static Profiler.HeldOut heldOut(DeviceProfile p, LatencyMeter meter, SearchSpace space, String label) {
+        Profiler.HeldOut h = Profiler.heldOut(p, meter, HELD_OUT, 12345);
         System.out.printf(Locale.ROOT,
                 "%s: %d variants, profile %.1f s, fit %.4f + %.3f x sum (fit MAPE %.2f%%); max %.3f ms, min %.3f ms;"
                         + " held-out MAPE %.2f%% (raw LUT sum %.2f%%), Kendall tau %.3f%n",
                 label, p.lutMs().size(), p.measurement().profileSeconds(), p.interceptMs(), p.scale(),
-                p.measurement().fitMapePercent(), p.predictMs(space.max()), p.predictMs(space.min()), mape,
-                100 * rawApe / test.size(), tau);
-        return new HeldOut(mape, tau);
+                p.measurement().fitMapePercent(), p.predictMs(space.max()), p.predictMs(space.min()), h.mapePercent(),
+                h.rawMapePercent(), h.kendallTau());
+        return h;
     }
 }

@@ -21,7 +21,7 @@ class OrtInt8LatencyTest {
         try (OrtLatencyMeter meter = new OrtLatencyMeter(space, new ExporterModels(Precision.INT8), 1, 1, 20, 100, 7)) {
             DeviceProfile p = Profiler.profile(space, meter, "cpu-ort-1t-int8", 30, 11, true, null);
             assertEquals(Precision.INT8, p.precision());
-            LatencyCheck.HeldOut h = LatencyCheck.heldOut(p, meter, space, "ORT INT8 1t b1");
+            Profiler.HeldOut h = LatencyCheck.heldOut(p, meter, space, "ORT INT8 1t b1");
             assertEquals(LayerVariants.enumerate(space).size(), p.lutMs().size());
             assertTrue(h.mapePercent() < 25, h.toString());
         }

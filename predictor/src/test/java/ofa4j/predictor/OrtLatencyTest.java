@@ -20,7 +20,7 @@ class OrtLatencyTest {
         SearchSpace space = SearchSpace.fmnist();
         try (OrtLatencyMeter meter = new OrtLatencyMeter(space, new ExporterModels(), 1, 1, 20, 100, 7)) {
             DeviceProfile p = Profiler.profile(space, meter, "cpu-ort-1t", 30, 11, true, null);
-            LatencyCheck.HeldOut h = LatencyCheck.heldOut(p, meter, space, "ORT 1t b1");
+            Profiler.HeldOut h = LatencyCheck.heldOut(p, meter, space, "ORT 1t b1");
             assertEquals(LayerVariants.enumerate(space).size(), p.lutMs().size());
             assertTrue(h.mapePercent() < 25, h.toString());
         }
