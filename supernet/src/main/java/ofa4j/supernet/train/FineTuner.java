@@ -1,28 +1,13 @@
 package ofa4j.supernet.train;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.SplittableRandom;
-import ofa4j.models.ArchConfig;
 import ofa4j.models.JsonFiles;
-import ofa4j.models.Shuffle;
 import ofa4j.models.Subnet;
-import ofa4j.models.Tensor;
-import ofa4j.supernet.data.Batches;
 import ofa4j.supernet.data.DataSplits;
-import ofa4j.supernet.data.ImageSet;
-import ofa4j.supernet.fixed.FixedNetwork;
 
 /**
  * Fine-tunes an extracted subnet on its own (OFA fine-tunes its specialised nets for 25 or 75
@@ -34,11 +19,11 @@ import ofa4j.supernet.fixed.FixedNetwork;
  * validation accuracy in 2 epochs), Nesterov SGD with
  * a per-batch cosine learning rate from {@code lr} to 0 over all epochs, light augmentation.
  *
- * <p>Resumable like supernet training: after every epoch the subnet ({@code subnet-e<N>.bin}),
- * the optimizer's momentum ({@code optimizer-e<N>.bin}) and then {@value #STATE_FILE} naming
- * them are written atomically; a resumed run continues after the last epoch {@value
- * #STATE_FILE} names, with the same per-step seeds, so an interrupted run ends where an
- * uninterrupted one would (up to float summation order).
+ * <p>Resumable like supernet training, through the epoch loop it shares with {@link ScratchTrainer}
+ * ({@link SubnetEpochs}): after every epoch the subnet ({@code subnet-e<N>.bin}), the optimizer's
+ * momentum ({@code optimizer-e<N>.bin}) and then {@value #STATE_FILE} naming them are written
+ * atomically; a resumed run continues after the last epoch {@value #STATE_FILE} names, with the
+ * same per-step seeds, so an interrupted run ends where an uninterrupted one would.
  */
 public final class FineTuner {
 
@@ -154,133 +139,28 @@ public final class FineTuner {
     /** As {@link #run(Subnet, Subnet, DataSplits, Settings, Path, boolean, PrintWriter)}, stopping after epoch {@code stopAfter} (an interruption, for tests). */
     static Result run(Subnet teacher, Subnet start, DataSplits data, Settings s, Path dir, boolean resume,
             PrintWriter log, int stopAfter) throws IOException {
-        Files.createDirectories(dir);
-        Path stateFile = dir.resolve(STATE_FILE);
-        State state = null;
-        if (Files.isRegularFile(stateFile)) {
-            if (!resume) {
-                throw new IllegalArgumentException("directory " + dir + " already holds a fine-tune; use --resume to"
-                        + " continue it or another --out");
-            }
-            state = JsonFiles.read(stateFile, State.class);
-            if (!state.archKey().equals(start.arch().key()) || !state.settings().equals(s)) {
-                throw new IllegalArgumentException("the fine-tune in " + dir + " is of subnet " + state.archKey()
-                        + " with " + state.settings() + "; this one is of " + start.arch().key() + " with " + s);
-            }
+        State state = SubnetEpochs.readState(dir, STATE_FILE, State.class, resume, "a fine-tune");
+        if (state != null && (!state.archKey().equals(start.arch().key()) || !state.settings().equals(s))) {
+            throw new IllegalArgumentException("the fine-tune in " + dir + " is of subnet " + state.archKey()
+                    + " with " + state.settings() + "; this one is of " + start.arch().key() + " with " + s);
         }
-        Subnet current = state == null ? start : Subnet.load(dir.resolve(state.subnetFile()));
         int done = state == null ? 0 : state.epochsDone();
-        List<Epoch> history = new ArrayList<>(state == null ? List.of() : state.history());
-        if (done >= s.epochs()) {
-            return new Result(current, state, done);
-        }
-        ArchConfig arch = start.arch();
-        int r = arch.resolution();
-        if (teacher.arch().resolution() != r) {
-            throw new IllegalArgumentException("the teacher must run at the subnet's resolution " + r + ", found "
-                    + teacher.arch().resolution());
-        }
-        ImageSet train = data.train();
-        int stepsPerEpoch = (train.size() + s.batchSize() - 1) / s.batchSize();
-        long totalSteps = (long) stepsPerEpoch * s.epochs();
-        try (FixedNetwork net = new FixedNetwork(current);
-                FixedNetwork teacherNet = new FixedNetwork(teacher);
-                NDManager optManager = NDManager.newBaseManager();
-                NesterovSgd opt = new NesterovSgd(optManager, 0.9, s.weightDecay())) {
-            Map<String, Parameter> params = new LinkedHashMap<>();
-            for (Map.Entry<String, NDArray> e : net.arrays().entrySet()) {
-                if (isStatistic(e.getKey())) {
-                    continue;
-                }
-                Parameter p = Parameter.builder().setName(e.getKey()).setType(Parameter.Type.OTHER).build();
-                p.setArray(e.getValue());
-                e.getValue().setRequiresGradient(true);
-                params.put(e.getKey(), p);
-            }
-            if (state != null) {
-                opt.load(dir.resolve(state.optimizerFile()), params);
-            }
-            for (int epoch = done + 1; epoch <= Math.min(s.epochs(), stopAfter); epoch++) {
-                long t0 = System.nanoTime();
-                int[] order = Shuffle.permutation(train.size(), new SplittableRandom(s.seed() * 1_000_003L + epoch));
-                double lossSum = 0;
-                long correct = 0;
-                long seen = 0;
-                for (int step = 0; step < stepsPerEpoch; step++) {
-                    int[] idx = java.util.Arrays.copyOfRange(order, step * s.batchSize(),
-                            Math.min(train.size(), (step + 1) * s.batchSize()));
-                    long global = (long) (epoch - 1) * stepsPerEpoch + step;
-                    double lr = 0.5 * s.lr() * (1 + Math.cos(Math.PI * global / totalSteps));
-                    int[] labels = new int[idx.length];
-                    for (int i = 0; i < idx.length; i++) {
-                        labels[i] = train.labels()[idx[i]];
-                    }
-                    try (NDManager scope = optManager.newSubManager()) {
-                        NDArray x = Batches.images(scope, train, idx, r, data.mean(), data.std(), Batches.Augment.LIGHT,
-                                new SplittableRandom(s.seed() * 7_919L + global));
-                        NDArray soft = s.kdRatio() > 0
-                                ? teacherNet.forward(scope, x, false).softmax(1).stopGradient() : null;
-                        try (GradientCollector gc = scope.getEngine().newGradientCollector()) {
-                            NDArray logits = net.forward(scope, x, true);
-                            NDArray loss = Losses.smoothedCrossEntropy(scope, logits, labels, s.labelSmoothing());
-                            if (soft != null) {
-                                NDArray kd = Losses.softCrossEntropy(soft, logits);
-                                loss = loss.add(s.kdRatio() == 1.0 ? kd : kd.mul(scope.create((float) s.kdRatio())));
-                            }
-                            gc.backward(loss);
-                            float l = loss.getFloat();
-                            if (!Float.isFinite(l)) {
-                                throw new IllegalStateException("fine-tuning loss became " + l + " at epoch " + epoch
-                                        + ", step " + step + " (lr " + lr + ")");
-                            }
-                            lossSum += l;
-                            correct += Losses.correct(logits, labels);
-                            seen += idx.length;
-                        }
-                        opt.step(scope, params, params.keySet(), FineTuner::isNoDecay, lr);
-                    }
-                }
-                Epoch e = new Epoch(epoch, lossSum / stepsPerEpoch, (double) correct / seen, (System.nanoTime() - t0) / 1e9);
-                history.add(e);
-                current = snapshot(net, current);
-                String subFile = "subnet-e" + epoch + ".bin";
-                String optFile = "optimizer-e" + epoch + ".bin";
-                current.save(dir.resolve(subFile));
-                opt.save(dir.resolve(optFile));
-                State old = state;
-                state = new State(FORMAT_VERSION, arch.key(), s, epoch, subFile, optFile, history);
-                JsonFiles.write(stateFile, state);
-                if (old != null) { // the files of the previous epoch are no longer named by the state
-                    Files.deleteIfExists(dir.resolve(old.subnetFile()));
-                    Files.deleteIfExists(dir.resolve(old.optimizerFile()));
-                }
-                if (log != null) {
-                    log.printf(Locale.ROOT, "fine-tune epoch %d/%d: loss %.4f, train top-1 %.2f%%, %.1f s%n", epoch,
+        SubnetEpochs.Recipe recipe = new SubnetEpochs.Recipe(s.epochs(), s.batchSize(), false,
+                (step, perEpoch, total) -> 0.5 * s.lr() * (1 + Math.cos(Math.PI * step / total)), s.labelSmoothing(),
+                s.kdRatio(), s.weightDecay(), s.seed());
+        SubnetEpochs.Saved resumed = state == null ? null
+                : new SubnetEpochs.Saved(state.epochsDone(), state.subnetFile(), state.optimizerFile(), state.history());
+        State[] last = {state};
+        Subnet trained = SubnetEpochs.run(start, teacher, data.train(), data.mean(), data.std(), recipe, dir, resumed,
+                saved -> {
+                    last[0] = new State(FORMAT_VERSION, start.arch().key(), s, saved.epochsDone(), saved.subnetFile(),
+                            saved.optimizerFile(), saved.history());
+                    JsonFiles.write(dir.resolve(STATE_FILE), last[0]);
+                }, stopAfter, log == null ? null : e -> {
+                    log.printf(Locale.ROOT, "fine-tune epoch %d/%d: loss %.4f, train top-1 %.2f%%, %.1f s%n", e.epoch(),
                             s.epochs(), e.trainLoss(), 100 * e.trainAccuracy(), e.seconds());
                     log.flush();
-                }
-            }
-        }
-        return new Result(current, state, done);
-    }
-
-    /** BN running statistics are buffers, not trained. */
-    static boolean isStatistic(String name) {
-        return name.endsWith(".mean") || name.endsWith(".var");
-    }
-
-    /** No weight decay on BN parameters and biases (as the supernet's trainer). */
-    static boolean isNoDecay(String name) {
-        return name.contains(".bn.") || name.endsWith(".bias");
-    }
-
-    /** The network's current weights and statistics as a subnet. */
-    private static Subnet snapshot(FixedNetwork net, Subnet like) {
-        Map<String, Tensor> t = new LinkedHashMap<>();
-        for (Map.Entry<String, NDArray> e : net.arrays().entrySet()) {
-            int[] shape = java.util.Arrays.stream(e.getValue().getShape().getShape()).mapToInt(Math::toIntExact).toArray();
-            t.put(e.getKey(), new Tensor(shape, e.getValue().toFloatArray()));
-        }
-        return new Subnet(like.space(), like.arch(), t, like.bnEps(), like.metadata());
+                });
+        return new Result(trained, last[0], done);
     }
 }

@@ -1,25 +1,15 @@
 package ofa4j.supernet.train;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import ofa4j.models.ArchConfig;
+import ofa4j.models.JsonFiles;
 import ofa4j.models.SearchSpace;
-import ofa4j.models.Shuffle;
 import ofa4j.models.Subnet;
-import ofa4j.models.Tensor;
 import ofa4j.supernet.Supernet;
-import ofa4j.supernet.data.Batches;
 import ofa4j.supernet.data.ImageSet;
-import ofa4j.supernet.fixed.FixedNetwork;
 
 /**
  * Trains one subnet from scratch, as a standalone network: the control of OFA's central claim
@@ -27,14 +17,56 @@ import ofa4j.supernet.fixed.FixedNetwork;
  * accurate as the same architecture trained alone). The subnet's weights start from the supernet's
  * initialisation ({@link Supernet#create}, then {@link Supernet#extract}); it trains with the
  * supernet's own recipe for its first ("full") phase: the same epochs, peak learning rate, cosine
- * schedule with warm-up ({@link Phase#learningRate}), batch size, Nesterov momentum 0.9, weight decay
- * (none on BN and biases), label smoothing 0.1 and light augmentation, at the subnet's resolution;
- * batch norm keeps running statistics as in training. Every step's arrays live in a manager closed
- * at the end of the step.
+ * schedule with warm-up ({@link Phase#learningRate}), batch size (the last incomplete batch dropped),
+ * Nesterov momentum 0.9, weight decay (none on BN and biases), label smoothing 0.1 and light
+ * augmentation, at the subnet's resolution; batch norm keeps running statistics as in training.
+ *
+ * <p>Resumable after every epoch through the epoch loop it shares with {@link FineTuner} ({@link
+ * SubnetEpochs}): the subnet, the optimizer state and then {@value #STATE_FILE} naming them are
+ * written atomically into the training directory; an interrupted run resumed ends where an
+ * uninterrupted one does.
  */
 public final class ScratchTrainer {
 
+    /** State file in the training directory. */
+    public static final String STATE_FILE = "scratch-state.json";
+
+    /** Format version of the state file. */
+    public static final int FORMAT_VERSION = 1;
+
     private ScratchTrainer() {}
+
+    /**
+     * What to train: a resumed run must repeat these exactly.
+     *
+     * @param archKey the subnet's key
+     * @param phase the supernet phase whose recipe is followed
+     * @param batchSize images per step
+     * @param weightDecay weight decay of weights (not BN, not biases)
+     * @param epochs epochs to train (the phase's, or fewer for a quick check)
+     * @param seed initialisation, batch order and augmentation
+     */
+    public record Settings(String archKey, Phase phase, int batchSize, double weightDecay, int epochs, long seed) {}
+
+    /**
+     * The state file.
+     *
+     * @param formatVersion {@link #FORMAT_VERSION}
+     * @param settings what is trained
+     * @param epochsDone epochs finished
+     * @param subnetFile subnet after them, in the same directory
+     * @param optimizerFile optimizer state after them
+     * @param history every finished epoch
+     * @param seconds training wall time of all calls so far, s
+     */
+    public record State(int formatVersion, Settings settings, int epochsDone, String subnetFile, String optimizerFile,
+            List<FineTuner.Epoch> history, double seconds) {
+        /** Checks the version. */
+        public State {
+            JsonFiles.checkVersion(STATE_FILE, formatVersion, FORMAT_VERSION, FORMAT_VERSION);
+            history = history == null ? List.of() : List.copyOf(history);
+        }
+    }
 
     /**
      * What training produced.
@@ -43,12 +75,14 @@ public final class ScratchTrainer {
      * @param epochs epochs trained
      * @param steps optimizer steps
      * @param epochLoss mean training loss of each epoch
-     * @param seconds wall time, s
+     * @param seconds training wall time of all calls, s
+     * @param resumedFrom epochs already done when this call started
      */
-    public record Result(Subnet subnet, int epochs, long steps, List<Double> epochLoss, double seconds) {}
+    public record Result(Subnet subnet, int epochs, long steps, List<Double> epochLoss, double seconds,
+            int resumedFrom) {}
 
     /**
-     * Trains {@code arch} from scratch.
+     * Trains {@code arch} from scratch, in memory (a temporary training directory, deleted).
      *
      * @param space the search space
      * @param arch the subnet
@@ -65,71 +99,91 @@ public final class ScratchTrainer {
      */
     public static Result train(SearchSpace space, ArchConfig arch, ImageSet train, float[] mean, float[] std,
             Phase phase, int batchSize, double weightDecay, int epochs, long seed, Consumer<String> progress) {
+        Path tmp = null;
+        try {
+            tmp = java.nio.file.Files.createTempDirectory("ofa-scratch");
+            return train(space, arch, train, mean, std, phase, batchSize, weightDecay, epochs, seed, tmp, false,
+                    progress, epochs);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            if (tmp != null) {
+                try (var s = java.nio.file.Files.walk(tmp)) {
+                    for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        java.nio.file.Files.deleteIfExists(p);
+                    }
+                } catch (IOException ignored) {
+                    // a temporary directory left behind is harmless
+                }
+            }
+        }
+    }
+
+    /**
+     * Trains (or resumes training) {@code arch} from scratch in {@code dir}, resumable after every epoch.
+     *
+     * @param space the search space
+     * @param arch the subnet
+     * @param train training images
+     * @param mean per-channel input mean
+     * @param std per-channel input standard deviation
+     * @param phase the phase whose recipe to follow (epochs, learning rate, warm-up)
+     * @param batchSize images per step
+     * @param weightDecay weight decay of weights (not BN, not biases)
+     * @param epochs epochs to train (the phase's, or fewer for a quick check)
+     * @param seed initialisation, batch order and augmentation
+     * @param dir the training directory (created)
+     * @param resume continue from the directory's state file
+     * @param progress takes one line per epoch, or null
+     * @return the trained subnet and its figures
+     * @throws IOException if a file cannot be read or written
+     * @throws IllegalArgumentException for bad settings, a directory holding another training, or one without {@code resume}
+     */
+    public static Result train(SearchSpace space, ArchConfig arch, ImageSet train, float[] mean, float[] std,
+            Phase phase, int batchSize, double weightDecay, int epochs, long seed, Path dir, boolean resume,
+            Consumer<String> progress) throws IOException {
+        return train(space, arch, train, mean, std, phase, batchSize, weightDecay, epochs, seed, dir, resume, progress,
+                epochs);
+    }
+
+    /** As the public {@code train} with a directory, stopping after epoch {@code stopAfter} (an interruption, for tests). */
+    static Result train(SearchSpace space, ArchConfig arch, ImageSet train, float[] mean, float[] std, Phase phase,
+            int batchSize, double weightDecay, int epochs, long seed, Path dir, boolean resume,
+            Consumer<String> progress, int stopAfter) throws IOException {
         space.validate(arch);
         if (epochs < 1 || batchSize < 1 || batchSize > train.size()) {
             throw new IllegalArgumentException("epochs must be >= 1 and the batch in [1, " + train.size()
                     + "], found " + epochs + " and " + batchSize);
         }
+        Settings settings = new Settings(arch.key(), phase, batchSize, weightDecay, epochs, seed);
+        State state = SubnetEpochs.readState(dir, STATE_FILE, State.class, resume, "a from-scratch training");
+        if (state != null && !state.settings().equals(settings)) {
+            throw new IllegalArgumentException("the from-scratch training in " + dir + " is " + state.settings()
+                    + "; this one is " + settings);
+        }
+        int done = state == null ? 0 : state.epochsDone();
+        double before = state == null ? 0 : state.seconds();
         long t0 = System.nanoTime();
         Subnet init;
         try (Supernet net = Supernet.create(space, seed)) {
             init = net.extract(arch);
         }
-        SplittableRandom rng = new SplittableRandom(seed);
-        int stepsPerEpoch = train.size() / batchSize;
-        List<Double> losses = new ArrayList<>();
-        long steps = 0;
-        try (FixedNetwork fixed = new FixedNetwork(init);
-                NDManager optManager = NDManager.newBaseManager();
-                NesterovSgd sgd = new NesterovSgd(optManager, 0.9, weightDecay)) {
-            Map<String, Parameter> params = new LinkedHashMap<>();
-            for (Map.Entry<String, NDArray> e : fixed.arrays().entrySet()) {
-                String n = e.getKey();
-                if (n.endsWith(".mean") || n.endsWith(".var")) {
-                    continue;
-                }
-                Parameter p = Parameter.builder().setName(n).setType(Parameter.Type.WEIGHT).build();
-                p.setArray(e.getValue());
-                e.getValue().setRequiresGradient(true);
-                params.put(n, p);
-            }
-            for (int epoch = 0; epoch < epochs; epoch++) {
-                int[] order = Shuffle.permutation(train.size(), rng);
-                double sum = 0;
-                for (int s = 0; s < stepsPerEpoch; s++) {
-                    int[] idx = java.util.Arrays.copyOfRange(order, s * batchSize, (s + 1) * batchSize);
-                    int[] labels = new int[idx.length];
-                    for (int i = 0; i < idx.length; i++) {
-                        labels[i] = train.labels()[idx[i]];
-                    }
-                    double lr = phase.learningRate((long) epoch * stepsPerEpoch + s, stepsPerEpoch);
-                    try (NDManager scope = optManager.newSubManager()) {
-                        NDArray x = Batches.images(scope, train, idx, arch.resolution(), mean, std,
-                                Batches.Augment.LIGHT, rng.split());
-                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                            NDArray logits = fixed.forward(scope, x, true);
-                            NDArray loss = Losses.smoothedCrossEntropy(scope, logits, labels, 0.1);
-                            sum += loss.getFloat();
-                            gc.backward(loss);
-                        }
-                        sgd.step(scope, params, params.keySet(),
-                                n -> n.endsWith(".gamma") || n.endsWith(".beta") || n.endsWith(".bias"), lr);
-                    }
-                    steps++;
-                }
-                losses.add(sum / Math.max(1, stepsPerEpoch));
-                if (progress != null) {
-                    progress.accept(String.format(java.util.Locale.ROOT, "epoch %d/%d: loss %.4f", epoch + 1, epochs,
-                            losses.get(losses.size() - 1)));
-                }
-            }
-            Map<String, Tensor> out = new LinkedHashMap<>();
-            for (Map.Entry<String, Tensor> e : init.tensors().entrySet()) {
-                NDArray a = fixed.arrays().get(e.getKey());
-                out.put(e.getKey(), new Tensor(e.getValue().shape(), a.toFloatArray()));
-            }
-            Subnet trained = new Subnet(space, arch, out, init.bnEps(), init.metadata());
-            return new Result(trained, epochs, steps, losses, (System.nanoTime() - t0) / 1e9);
-        }
+        SubnetEpochs.Recipe recipe = new SubnetEpochs.Recipe(epochs, batchSize, true,
+                (step, perEpoch, total) -> phase.learningRate(step, perEpoch), 0.1, 0, weightDecay, seed);
+        SubnetEpochs.Saved resumed = state == null ? null
+                : new SubnetEpochs.Saved(state.epochsDone(), state.subnetFile(), state.optimizerFile(), state.history());
+        State[] last = {state};
+        Subnet trained = SubnetEpochs.run(init, null, train, mean, std, recipe, dir, resumed, saved -> {
+            last[0] = new State(FORMAT_VERSION, settings, saved.epochsDone(), saved.subnetFile(), saved.optimizerFile(),
+                    saved.history(), before + (System.nanoTime() - t0) / 1e9);
+            JsonFiles.write(dir.resolve(STATE_FILE), last[0]);
+        }, stopAfter, progress == null ? null : e -> progress.accept(String.format(java.util.Locale.ROOT,
+                "epoch %d/%d: loss %.4f, train top-1 %.2f%%, %.1f s", e.epoch(), epochs, e.trainLoss(),
+                100 * e.trainAccuracy(), e.seconds())));
+        State end = last[0];
+        int finished = end == null ? 0 : end.epochsDone();
+        return new Result(trained, finished, (long) finished * (train.size() / batchSize),
+                end == null ? List.of() : end.history().stream().map(FineTuner.Epoch::trainLoss).toList(),
+                end == null ? 0 : end.seconds(), done);
     }
 }
