@@ -488,6 +488,65 @@ class PipelineEndToEndTest {
     }
 
     @Test
+    void scratchStartsBeforeTheSupernetHasFinishedAndResumeAddsTheComparison() throws Exception {
+        // a copy of the run whose newest checkpoint is the one before the end: a supernet still training
+        Path early = dir.resolve("early");
+        Path sup = early.resolve("supernet");
+        Files.createDirectories(sup);
+        try (var files = Files.walk(run.resolve("supernet"))) {
+            for (Path f : files.toList()) {
+                Path to = sup.resolve(run.resolve("supernet").relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(f, to);
+                }
+            }
+        }
+        List<String> ckpts;
+        try (var l = Files.list(sup)) {
+            ckpts = l.map(f -> f.getFileName().toString()).filter(f -> f.startsWith("ckpt-")).sorted().toList();
+        }
+        assertEquals(2, ckpts.size(), ckpts.toString());
+        Files.writeString(sup.resolve("latest"), ckpts.get(0) + "\n");
+        Path sc = dir.resolve("scratch");
+        CliRunner.Result r = CliRunner.run("scratch", "--run", early.toString(), "--arch", "min", "--epochs", "2",
+                "--out", sc.toString(), "--quiet");
+        assertEquals(0, r.code(), r.err());
+        String waiting = "the supernet in " + sup + " has not finished training (newest checkpoint " + ckpts.get(0)
+                + ": phase ";
+        assertEquals(1, r.out().lines().filter(l -> l.startsWith(waiting)).count(), r.out());
+        JsonObject rep = JsonParser.parseString(Files.readString(sc.resolve("scratch.json"))).getAsJsonObject();
+        assertEquals(2, rep.get("format_version").getAsInt());
+        assertEquals(2, rep.get("epochs").getAsInt());
+        assertEquals(2, rep.getAsJsonArray("epoch_loss").size());
+        assertEquals(ckpts.get(0), rep.get("supernet_checkpoint").getAsString());
+        assertTrue(!rep.has("sliced_val") || rep.get("sliced_val").isJsonNull(), rep.toString());
+        double scratchVal = rep.get("scratch_val").getAsDouble();
+        assertTrue(scratchVal > 0 && scratchVal <= 1, rep.toString());
+        assertTrue(Files.isRegularFile(sc.resolve("scratch-state.json")));
+
+        r = CliRunner.run("scratch", "--run", early.toString(), "--arch", "min", "--epochs", "2", "--out", sc.toString(),
+                "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("already holds a from-scratch training; use --resume"), r.err());
+
+        // the supernet has finished: --resume trains nothing more and adds the sliced comparison
+        Files.writeString(sup.resolve("latest"), ckpts.get(1) + "\n");
+        r = CliRunner.run("scratch", "--run", early.toString(), "--arch", "min", "--epochs", "2", "--out", sc.toString(),
+                "--resume", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("resumed after epoch 2 of 2"), r.out());
+        rep = JsonParser.parseString(Files.readString(sc.resolve("scratch.json"))).getAsJsonObject();
+        assertEquals(2, rep.get("resumed_from").getAsInt());
+        assertEquals(scratchVal, rep.get("scratch_val").getAsDouble());
+        assertEquals(ckpts.get(1), rep.get("supernet_checkpoint").getAsString());
+        double sliced = rep.get("sliced_val").getAsDouble();
+        assertTrue(sliced > 0 && sliced <= 1, rep.toString());
+        assertTrue(!rep.has("note") || rep.get("note").isJsonNull(), rep.toString());
+    }
+
+    @Test
     void bestPredictorIsTheOneThatRanksBetterInQualityJson() throws Exception {
         Path pd = dir.resolve("pred-choice");
         Files.createDirectories(pd);
