@@ -15,9 +15,9 @@ import ofa4j.predictor.DeviceProfile;
 import ofa4j.predictor.PredictorStage;
 import ofa4j.predictor.SupernetScorer;
 import ofa4j.slicer.ConstrainedSpace;
+import ofa4j.slicer.GradientSearch;
 import ofa4j.slicer.Constraint;
 import ofa4j.slicer.MeasuredAccuracy;
-import ofa4j.slicer.SearchStrategies;
 import ofa4j.slicer.StrategyComparison;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -58,7 +58,9 @@ final class CompareCommand implements Callable<Integer> {
 
     @Option(names = "--strategies", split = ",", paramLabel = "NAME",
             description = "Strategies to run, comma-separated (default: all of evolution, random, nsga2,"
-                    + " regularized-evolution, reinforce, bayes-opt, compound-scaling). Random search is the baseline.")
+                    + " regularized-evolution, reinforce, bayes-opt, compound-scaling, gradient). Random search is the"
+                    + " baseline. Gradient trains architecture logits on the supernet (200 steps) and evaluates only its"
+                    + " answer: the argmax and the most probable draws, up to the budget; the table shows its steps apart.")
     List<String> strategies;
 
     @Option(names = "--seeds", defaultValue = "5", description = "Seeds per strategy: --seed, --seed + 1, ... (default ${DEFAULT-VALUE}).")
@@ -97,7 +99,7 @@ final class CompareCommand implements Callable<Integer> {
         }
         StrategyComparison.Settings settings;
         try {
-            settings = new StrategyComparison.Settings(strategies == null ? SearchStrategies.NAMES : strategies, m, budget,
+            settings = new StrategyComparison.Settings(strategies == null ? StrategyComparison.STRATEGIES : strategies, m, budget,
                     seedList);
         } catch (IllegalArgumentException e) {
             String msg = e.getMessage();
@@ -135,8 +137,13 @@ final class CompareCommand implements Callable<Integer> {
                     out.printf("%d earlier measurements read from %s%n", measured.loaded(),
                             dir.resolve(StrategyComparison.MEASUREMENTS_FILE));
                 }
+                // gradient-based search trains on batches of the validation split (64 images, as ofa slice's)
+                GradientSearch.PathLoss gradientLoss = settings.strategies().contains(GradientSearch.NAME)
+                        ? GradientSearch.supernetLoss(run.net, run.data.val(), run.data.mean(), run.data.std(),
+                                Math.min(64, run.data.val().size()))
+                        : null;
                 rows = StrategyComparison.run(space, settings, acc == null ? null : acc.predictor(), measured,
-                        dir.resolve(StrategyComparison.ROWS_FILE), line -> {
+                        gradientLoss, dir.resolve(StrategyComparison.ROWS_FILE), line -> {
                             out.println(line);
                             out.flush();
                         });

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import ofa4j.slicer.SearchStrategies;
+import ofa4j.slicer.StrategyComparison;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +34,7 @@ class CompareCommandTest {
         r = compare("--strategies", "random,annealing");
         assertEquals(2, r.code(), r.err());
         assertEquals("ofa compare: --strategies: unknown search strategy 'annealing'; allowed: "
-                + String.join(", ", SearchStrategies.NAMES), r.err().strip());
+                + String.join(", ", StrategyComparison.STRATEGIES), r.err().strip());
         r = compare("--strategies", "evolution", "--evaluations", "33");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().startsWith("ofa compare: --evaluations: evaluations for evolution must be a multiple of 5")

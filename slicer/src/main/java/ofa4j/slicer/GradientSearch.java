@@ -165,6 +165,16 @@ public final class GradientSearch implements SearchStrategy {
         return NAME;
     }
 
+    /** @return optimisation steps of one search: one sampled subnet's loss and gate gradients each */
+    public int steps() {
+        return steps;
+    }
+
+    /** @return feasible subnets scored at the end at most (the argmax first): its evaluations */
+    public int candidates() {
+        return candidates;
+    }
+
     /** {@inheritDoc} */
     @Override
     public List<LatencyPredictor> extraDevices() {

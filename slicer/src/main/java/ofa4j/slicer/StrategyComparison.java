@@ -47,6 +47,14 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * SearchStrategies}' defaults, except that Bayesian optimisation (a GP is {@code O(n^3)}) and
  * compound scaling (a curve of distinct points) are capped at {@link #BAYES_CAP} evaluations and
  * steps; the rows show the evaluations actually made.
+ *
+ * <p>Gradient-based search ({@link GradientSearch}, {@link #STRATEGIES}) works on the trained supernet
+ * rather than through evaluations: its {@link #GRADIENT_STEPS} steps each run one sampled subnet
+ * forward and backward on a validation batch (the path loss), and only its answer is evaluated: the
+ * argmax subnet and the most probable feasible draws of the learned distribution, as many as the
+ * budget allows ({@link #GRADIENT_CANDIDATES_CAP} at most). Its rows count those evaluations like any
+ * strategy's, and the steps apart ({@link Row#pathSteps()}); their time is in its search time and
+ * hence in its estimated cost.
  */
 public final class StrategyComparison {
 
@@ -61,6 +69,16 @@ public final class StrategyComparison {
 
     /** Evaluations at most of Bayesian optimisation and steps of compound scaling. */
     public static final int BAYES_CAP = 500;
+
+    /** Optimisation steps of gradient-based search in a comparison (its default). */
+    public static final int GRADIENT_STEPS = 200;
+
+    /** Evaluations at most of gradient-based search: the subnets drawn from its learned distribution. */
+    public static final int GRADIENT_CANDIDATES_CAP = 256;
+
+    /** The strategies a comparison can run: {@link SearchStrategies#NAMES} and gradient-based search. */
+    public static final List<String> STRATEGIES = java.util.stream.Stream.concat(SearchStrategies.NAMES.stream(),
+            java.util.stream.Stream.of(GradientSearch.NAME)).toList();
 
     /** Below this budget the small settings of {@link #forBudget} apply. */
     public static final long SMALL_BUDGET = 1000;
@@ -123,11 +141,14 @@ public final class StrategyComparison {
      * @param wallMs wall time of the search and its measurements, ms
      * @param measureMs wall time of the new measurements within it, ms
      * @param notes the search's notes (rejection sampling, caps)
+     * @param pathSteps gradient-based search: its optimisation steps (one sampled subnet's forward and
+     *     backward pass on a validation batch each), made besides its evaluations; 0 for the others
+     *     (and in rows written before the field existed)
      */
     public record Row(int formatVersion, String mode, String strategy, long seed, long budget, String constraint,
             long evaluations, long distinctEvaluations, long newMeasurements, String bestKey, double bestAccuracy,
             Double bestPredicted, List<Double> bestSoFar, long bestMacs, Map<String, Double> bestLatencyMs,
-            double wallMs, double measureMs, List<String> notes) {
+            double wallMs, double measureMs, List<String> notes, long pathSteps) {
 
         /** Copies the lists. */
         public Row {
@@ -157,7 +178,7 @@ public final class StrategyComparison {
     /**
      * What to compare.
      *
-     * @param strategies names of {@link SearchStrategies#NAMES}
+     * @param strategies names of {@link #STRATEGIES}
      * @param mode what they search on
      * @param budget evaluations of each search
      * @param seeds the seeds (each strategy runs once per seed)
@@ -167,12 +188,12 @@ public final class StrategyComparison {
         public Settings {
             if (strategies == null || strategies.isEmpty()) {
                 throw new IllegalArgumentException("at least one search strategy is needed; allowed: "
-                        + String.join(", ", SearchStrategies.NAMES));
+                        + String.join(", ", STRATEGIES));
             }
             for (String s : strategies) {
-                if (!SearchStrategies.NAMES.contains(s)) {
+                if (!STRATEGIES.contains(s)) {
                     throw new IllegalArgumentException("unknown search strategy '" + s + "'; allowed: "
-                            + String.join(", ", SearchStrategies.NAMES));
+                            + String.join(", ", STRATEGIES));
                 }
             }
             if (mode == null) {
@@ -187,8 +208,10 @@ public final class StrategyComparison {
             }
             strategies = List.copyOf(strategies);
             seeds = List.copyOf(seeds);
-            for (String s : strategies) {
-                forBudget(s, budget, CostAxis.macs()); // a budget that does not suit a strategy fails here
+            for (String s : strategies) { // a budget that does not suit a strategy fails here
+                forBudget(s, budget, CostAxis.macs(), (arch, rng) -> {
+                    throw new IllegalStateException("a check, not a search");
+                });
             }
         }
     }
@@ -205,6 +228,22 @@ public final class StrategyComparison {
      * @throws IllegalArgumentException naming a budget that does not suit the strategy, and what does
      */
     public static SearchStrategy forBudget(String name, long budget, CostAxis axis) {
+        return forBudget(name, budget, axis, null);
+    }
+
+    /**
+     * Creates a strategy for a budget, gradient-based search included.
+     *
+     * @param name a name of {@link #STRATEGIES}
+     * @param budget evaluations
+     * @param axis the cost axis of its front
+     * @param gradientLoss the path loss of gradient-based search (the trained supernet's, {@link
+     *     GradientSearch#supernetLoss}); null when {@code name} is another strategy
+     * @return the strategy
+     * @throws IllegalArgumentException naming a budget that does not suit the strategy, and what does,
+     *     or gradient-based search without its path loss
+     */
+    public static SearchStrategy forBudget(String name, long budget, CostAxis axis, GradientSearch.PathLoss gradientLoss) {
         if (budget < 1) {
             throw new IllegalArgumentException("evaluations must be at least 1, found " + budget);
         }
@@ -252,8 +291,16 @@ public final class StrategyComparison {
             case CompoundScaling.NAME -> {
                 return CompoundScaling.builder().optSteps((int) Math.min(budget, BAYES_CAP)).optFrontAxis(axis).build();
             }
+            case GradientSearch.NAME -> {
+                if (gradientLoss == null) {
+                    throw new IllegalArgumentException("search strategy " + name + " needs the trained supernet's path"
+                            + " loss (GradientSearch.supernetLoss), found none");
+                }
+                return GradientSearch.builder(gradientLoss).optSteps(GRADIENT_STEPS)
+                        .optCandidates((int) Math.min(budget, GRADIENT_CANDIDATES_CAP)).optFrontAxis(axis).build();
+            }
             default -> throw new IllegalArgumentException("unknown search strategy '" + name + "'; allowed: "
-                    + String.join(", ", SearchStrategies.NAMES));
+                    + String.join(", ", STRATEGIES));
         }
     }
 
@@ -336,6 +383,27 @@ public final class StrategyComparison {
      */
     public static List<Row> run(ConstrainedSpace space, Settings settings, AccuracyPredictor predictor,
             MeasuredAccuracy measured, Path rowsFile, Consumer<String> progress) throws IOException {
+        return run(space, settings, predictor, measured, null, rowsFile, progress);
+    }
+
+    /**
+     * As {@link #run(ConstrainedSpace, Settings, AccuracyPredictor, MeasuredAccuracy, Path, Consumer)},
+     * with the path loss gradient-based search needs when the settings name it.
+     *
+     * @param space the constrained space (constraint checked)
+     * @param settings strategies, mode, budget and seeds
+     * @param predictor the accuracy predictor (predictor mode), ignored in true mode (may be null there)
+     * @param measured true evaluations
+     * @param gradientLoss the trained supernet's path loss ({@link GradientSearch#supernetLoss}), or null
+     *     when the settings do not name gradient-based search
+     * @param rowsFile the rows file (appended to)
+     * @param progress takes one line per search, or null
+     * @return the rows of these settings, old and new, in settings order
+     * @throws IOException if the rows file cannot be read or appended to
+     */
+    public static List<Row> run(ConstrainedSpace space, Settings settings, AccuracyPredictor predictor,
+            MeasuredAccuracy measured, GradientSearch.PathLoss gradientLoss, Path rowsFile, Consumer<String> progress)
+            throws IOException {
         if (measured == null || (settings.mode() == Mode.PREDICTOR && predictor == null)) {
             throw new IllegalArgumentException("true evaluations" + (settings.mode() == Mode.PREDICTOR
                     ? " and a predictor" : "") + " are needed");
@@ -347,7 +415,7 @@ public final class StrategyComparison {
         }
         List<Row> out = new ArrayList<>();
         for (String name : settings.strategies()) {
-            SearchStrategy strategy = forBudget(name, settings.budget(), CostAxis.macs());
+            SearchStrategy strategy = forBudget(name, settings.budget(), CostAxis.macs(), gradientLoss);
             for (long seed : settings.seeds()) {
                 String key = keyOf(settings.mode().label(), name, seed, settings.budget(), constraint);
                 Row old = done.get(key);
@@ -370,8 +438,9 @@ public final class StrategyComparison {
                 out.add(r);
                 if (progress != null) {
                     progress.accept(String.format(Locale.ROOT, "%s seed %d: best %.2f%% %s; %d evaluations (%d distinct,"
-                            + " %d measured now) in %.1f s", name, seed, 100 * r.bestAccuracy(), r.bestKey(),
-                            r.evaluations(), r.distinctEvaluations(), r.newMeasurements(), r.wallMs() / 1000));
+                            + " %d measured now)%s in %.1f s", name, seed, 100 * r.bestAccuracy(), r.bestKey(),
+                            r.evaluations(), r.distinctEvaluations(), r.newMeasurements(),
+                            r.pathSteps() > 0 ? " after " + r.pathSteps() + " gradient steps" : "", r.wallMs() / 1000));
                 }
             }
         }
@@ -405,11 +474,14 @@ public final class StrategyComparison {
         if (res.evaluations() < settings.budget()) {
             notes.add(strategy.name() + " made " + res.evaluations() + " of " + settings.budget() + " evaluations"
                     + (strategy instanceof CompoundScaling ? " (the feasible points of its curve)"
-                            : strategy instanceof BayesianOptimisation ? " (capped: its GP costs O(n^3))" : ""));
+                            : strategy instanceof BayesianOptimisation ? " (capped: its GP costs O(n^3))"
+                            : strategy instanceof GradientSearch ? " (the distinct feasible draws of its learned"
+                                    + " distribution, at most " + GRADIENT_CANDIDATES_CAP + ")" : ""));
         }
+        long pathSteps = strategy instanceof GradientSearch g ? g.steps() : 0;
         return new Row(FORMAT_VERSION, settings.mode().label(), strategy.name(), seed, settings.budget(), constraint,
                 res.evaluations(), trace.distinct.size(), measured.measured() - m0, best.arch().key(), bestAcc, bestPred,
-                curve, best.costs().macs(), best.costs().latencyMs(), wall, measured.measureMs() - ms0, notes);
+                curve, best.costs().macs(), best.costs().latencyMs(), wall, measured.measureMs() - ms0, notes, pathSteps);
     }
 
     // ------------------------------------------------------------------------------------------ summary
@@ -433,11 +505,13 @@ public final class StrategyComparison {
      * @param meanWallMs mean wall time per search as run (measurements from the cache cost nothing), ms
      * @param estTrueEvalSeconds mean distinct evaluations x mean time per measurement: what a search would
      *     cost alone, s (true mode; predictor mode: the search plus one measurement)
+     * @param meanPathSteps mean gradient steps per search besides the evaluations ({@link Row#pathSteps()}),
+     *     0 for the strategies that only evaluate
      */
     public record StrategySummary(String strategy, int runs, double meanAccuracy, double sdAccuracy, Double meanAtHalf,
             Double meanPredicted, Double vsBaselinePoints, double winsOverBaseline, int pairedSeeds,
             double meanEvaluations, double meanDistinct, double meanSearchMs, double meanWallMs,
-            double estTrueEvalSeconds) {}
+            double estTrueEvalSeconds, double meanPathSteps) {}
 
     /**
      * The comparison's report ({@code compare-<mode>-<budget>.json}).
@@ -513,7 +587,8 @@ public final class StrategyComparison {
             out.add(new StrategySummary(s, rs.size(), mean(acc), sd(acc), orNull(half), orNull(pred),
                     paired == 0 ? null : 100 * diff / paired, wins, paired,
                     rs.stream().mapToDouble(Row::evaluations).average().orElse(0), distinct, searchMs,
-                    rs.stream().mapToDouble(Row::wallMs).average().orElse(0), est));
+                    rs.stream().mapToDouble(Row::wallMs).average().orElse(0), est,
+                    rs.stream().mapToDouble(Row::pathSteps).average().orElse(0)));
         }
         return new Report(FORMAT_VERSION, settings.mode().label(), settings.budget(), constraint, settings.seeds(),
                 orNull(msPer), out);
@@ -560,15 +635,19 @@ public final class StrategyComparison {
                 t ? "true evaluations" : "the predictor", r.budget(), r.seeds().size(), r.constraint()));
         sb.append("| strategy | runs | best val acc (mean +- sd) | ");
         sb.append(t ? "at " + Math.max(1, r.budget() / 2) + " evals" : "predicted");
-        sb.append(" | vs random (pts) | wins vs random | evaluations | distinct evaluations | search ms | est. cost s |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        sb.append(" | vs random (pts) | wins vs random | evaluations | distinct evaluations | search ms | est. cost s"
+                + " | besides evaluations |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        boolean gradient = false;
         for (StrategySummary s : r.strategies()) {
-            sb.append(String.format(Locale.ROOT, "| %s | %d | %.2f%% +- %.2f | %.2f%% | %s | %s | %.0f | %.1f | %.0f | %.1f |%n",
+            gradient |= s.meanPathSteps() > 0;
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %.2f%% +- %.2f | %.2f%% | %s | %s | %.0f | %.1f | %.0f | %.1f | %s |%n",
                     s.strategy(), s.runs(), 100 * s.meanAccuracy(), 100 * s.sdAccuracy(),
  100 * orNaN(t ? s.meanAtHalf() : s.meanPredicted()),
                     s.vsBaselinePoints() == null ? "-" : String.format(Locale.ROOT, "%+.2f", s.vsBaselinePoints()),
                     s.pairedSeeds() == 0 ? "-" : String.format(Locale.ROOT, "%s/%d", trim(s.winsOverBaseline()), s.pairedSeeds()),
-                    s.meanEvaluations(), s.meanDistinct(), s.meanSearchMs(), s.estTrueEvalSeconds()));
+                    s.meanEvaluations(), s.meanDistinct(), s.meanSearchMs(), s.estTrueEvalSeconds(),
+                    s.meanPathSteps() > 0 ? String.format(Locale.ROOT, "%.0f gradient steps", s.meanPathSteps()) : "-"));
         }
         sb.append('\n');
         sb.append(String.format(Locale.ROOT, "Best val acc: the best %s subnet of each search (validation split); vs random:"
@@ -580,6 +659,14 @@ public final class StrategyComparison {
                 t ? "search ms + distinct evaluations x the mean measurement time" : "search ms + one measurement",
                 r.msPerMeasurement() == null ? "no measurement made in this run"
                         : String.format(Locale.ROOT, "%.0f ms", r.msPerMeasurement())));
+        if (gradient) {
+            sb.append(String.format(Locale.ROOT, "Gradient: it trains architecture logits on the supernet instead of"
+                    + " evaluating: each gradient step runs one sampled subnet forward and backward on a batch of"
+                    + " validation images (batch statistics, no recalibration); only its answer is evaluated (the"
+                    + " argmax and the most probable feasible draws of the learned distribution, up to the budget,"
+                    + " at most %d). The steps are not counted as evaluations; their time is in its search ms and"
+                    + " est. cost.%n", GRADIENT_CANDIDATES_CAP));
+        }
         return sb.toString();
     }
 

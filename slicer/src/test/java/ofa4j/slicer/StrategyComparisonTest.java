@@ -208,6 +208,64 @@ class StrategyComparisonTest {
     }
 
     @Test
+    void gradientSearchJoinsWithItsEvaluationsCountedAndItsStepsApart() throws IOException {
+        AtomicLong steps = new AtomicLong();
+        // a flat loss: only the expected-cost term moves the logits; every step is counted
+        GradientSearch.PathLoss flat = (arch, rng) -> {
+            steps.incrementAndGet();
+            int blocks = arch.depths().stream().mapToInt(Integer::intValue).sum();
+            return new GradientSearch.Step(1.0, new double[blocks], 0);
+        };
+        StrategyComparison.Settings s = trueSettings(List.of("random", GradientSearch.NAME));
+        List<StrategyComparison.Row> rows;
+        try (MeasuredAccuracy m = new MeasuredAccuracy(scorer, 77, "synthetic", dir.resolve("m.jsonl"))) {
+            rows = StrategyComparison.run(constrained(), s, null, m, flat, dir.resolve("rows.jsonl"), null);
+        }
+        assertEquals(4, rows.size());
+        assertEquals(2 * StrategyComparison.GRADIENT_STEPS, steps.get());
+        for (StrategyComparison.Row r : rows) {
+            String w = r.strategy() + " seed " + r.seed();
+            boolean g = r.strategy().equals(GradientSearch.NAME);
+            assertEquals(g ? 200 : 0, r.pathSteps(), w);
+            assertEquals(50, r.evaluations(), w); // the argmax and 49 draws: the budget, as random search's
+            assertEquals(50, r.bestSoFar().size(), w);
+            assertEquals(truth.predict(ArchKeys.parse(space, r.bestKey())), r.bestAccuracy(), 1e-12, w);
+            assertTrue(constrained().satisfies(ArchKeys.parse(space, r.bestKey())), w);
+            assertTrue(r.searchMs() >= 0 && r.wallMs() >= r.measureMs(), w);
+        }
+        StrategyComparison.Report rep = StrategyComparison.summarise(s, rows, "c");
+        assertEquals(0, rep.strategies().get(0).meanPathSteps());
+        StrategyComparison.StrategySummary grad = rep.strategies().get(1);
+        assertEquals(GradientSearch.NAME, grad.strategy());
+        assertEquals(200, grad.meanPathSteps());
+        assertEquals(50, grad.meanEvaluations());
+        assertEquals(2, grad.pairedSeeds());
+        String md = StrategyComparison.markdown(rep);
+        assertTrue(md.contains(String.format(java.util.Locale.ROOT, "| gradient | 2 | %.2f%% +- %.2f | ",
+                100 * grad.meanAccuracy(), 100 * grad.sdAccuracy())), md);
+        assertTrue(md.contains(" | 200 gradient steps |\n"), md);
+        assertTrue(md.lines().filter(l -> l.startsWith("| random | 2 | ")).allMatch(l -> l.endsWith(" | - |")), md);
+        assertTrue(md.contains("Gradient: it trains architecture logits on the supernet instead of evaluating"), md);
+        // a rerun skips both, the gradient's steps included
+        try (MeasuredAccuracy m = new MeasuredAccuracy(scorer, 77, "synthetic", dir.resolve("m.jsonl"))) {
+            assertEquals(rows, StrategyComparison.run(constrained(), s, null, m, flat, dir.resolve("rows.jsonl"), null));
+        }
+        assertEquals(400, steps.get());
+        // over the cap, the evaluations stop at the draws it may make
+        assertEquals(StrategyComparison.GRADIENT_CANDIDATES_CAP, ((GradientSearch) StrategyComparison.forBudget(
+                GradientSearch.NAME, 1000, CostAxis.macs(), flat)).candidates());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> StrategyComparison.forBudget(GradientSearch.NAME, 50, CostAxis.macs()));
+        assertEquals("search strategy gradient needs the trained supernet's path loss (GradientSearch.supernetLoss),"
+                + " found none", e.getMessage());
+        try (MeasuredAccuracy m = new MeasuredAccuracy(scorer, 77, "synthetic", null)) {
+            e = assertThrows(IllegalArgumentException.class, () -> StrategyComparison.run(constrained(),
+                    trueSettings(List.of(GradientSearch.NAME)), null, m, dir.resolve("other.jsonl"), null));
+            assertTrue(e.getMessage().startsWith("search strategy gradient needs"), e.getMessage());
+        }
+    }
+
+    @Test
     void smallBudgetsGiveSmallPopulations() {
         for (long budget : new long[] {25, 50, 100}) {
             for (String n : SearchStrategies.NAMES) {
