@@ -130,6 +130,19 @@ public final class CompoundScaling implements SearchStrategy {
         return new Scorer(predictor).score(all);
     }
 
+    /**
+     * The baseline curve of a Pareto plot: the points of compound scaling with its defaults
+     * (EfficientNet's coefficients, 50 steps, no constraint), predicted, with their costs on {@code axis}.
+     *
+     * @param space the search space
+     * @param axis the plot's cost axis (its devices give the latencies)
+     * @param predictor the accuracy predictor
+     * @return the points, in order of phi
+     */
+    public static List<Candidate> baselineCurve(SearchSpace space, CostAxis axis, AccuracyPredictor predictor) {
+        return builder().build().curveCandidates(new ConstrainedSpace(space, Constraint.none(), axis.devices()), predictor);
+    }
+
     /** {@inheritDoc} */
     @Override
     public SearchResult search(ConstrainedSpace space, AccuracyPredictor predictor, long seed) {

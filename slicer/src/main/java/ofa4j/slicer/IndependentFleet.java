@@ -634,14 +634,16 @@ public final class IndependentFleet {
                 }
             }
         }
+        CachingAccuracyPredictor cachedForPlot = new CachingAccuracyPredictor(predictor);
         SearchResult front = Nsga2Search.builder(CostAxis.latency(device)).build()
-                .search(space, new CachingAccuracyPredictor(predictor), Constraint.none(), seed);
+                .search(space, cachedForPlot, Constraint.none(), seed);
         Map<String, Specialiser.LocalTiming> timings = new LinkedHashMap<>();
         Specialiser.LocalTiming here = measureLatency ? SupernetBackend.localTiming(device) : null;
         if (here != null) {
             targets.forEach(t -> timings.put(t.name(), here));
         }
-        Specialiser.writePlot(out, CostAxis.latency(device), front.front(), reports, timings,
+        Specialiser.writePlot(out, CostAxis.latency(device), front.front(),
+                CompoundScaling.baselineCurve(space, CostAxis.latency(device), cachedForPlot), reports, timings,
                 new ArrayList<>(measured.values()));
         return new SliceStage.Slices(front, reports, new ArrayList<>(measured.values()), added, tableNote);
     }

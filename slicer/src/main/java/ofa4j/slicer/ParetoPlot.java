@@ -17,8 +17,10 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /**
  * Draws accuracy-vs-cost Pareto plots as PNG with XChart: the predicted front (line), the subnets
  * chosen for each target (predicted, filled diamonds) and their measured accuracy and cost
- * (crosses), each chosen subnet joined to its measurement by a thin dashed line. Accuracy is shown
- * in percent, cost in the axis' unit (ms or millions of MACs).
+ * (crosses), each chosen subnet joined to its measurement by a thin dashed line; optionally a
+ * baseline curve ({@link Curve}: compound scaling's, EfficientNet-style) through its points in order,
+ * with those of its subnets that were measured. Accuracy is shown in percent, cost in the axis' unit
+ * (ms or millions of MACs).
  */
 public final class ParetoPlot {
 
@@ -32,6 +34,32 @@ public final class ParetoPlot {
      * @param accuracy measured accuracy, fraction in [0, 1]
      */
     public record Measured(String label, double cost, double accuracy) {}
+
+    /**
+     * A baseline curve: subnets in curve order (e.g. {@link CompoundScaling#curveCandidates}, by growing
+     * phi) with their predicted accuracy, and the measured figures of those of them that were measured.
+     *
+     * @param label the legend's name of the curve, e.g. "compound scaling (EfficientNet)"
+     * @param points the curve's subnets, predicted, in curve order
+     * @param measured measured figures of some of them (label = arch key), may be empty
+     */
+    public record Curve(String label, List<Candidate> points, List<Measured> measured) {
+        /** Copies the lists. */
+        public Curve {
+            points = List.copyOf(points);
+            measured = List.copyOf(measured);
+        }
+
+        /** @return the legend name of the predicted curve */
+        public String predictedSeries() {
+            return label + ", predicted (" + points.size() + " subnets)";
+        }
+
+        /** @return the legend name of its measured subnets */
+        public String measuredSeries() {
+            return label + ", measured (" + measured.size() + ")";
+        }
+    }
 
     /** Default image width in pixels. */
     public static final int WIDTH = 1000;
@@ -76,7 +104,36 @@ public final class ParetoPlot {
      */
     public static byte[] render(String title, CostAxis axis, List<Candidate> front, Map<String, Candidate> chosen,
             List<Measured> measured, List<Measured> candidates, int width, int height) throws IOException {
-        if (front.isEmpty() && chosen.isEmpty() && measured.isEmpty() && candidates.isEmpty()) {
+        return render(title, axis, front, chosen, measured, candidates, null, width, height);
+    }
+
+    /**
+     * Renders the plot with a baseline curve.
+     *
+     * @param title chart title
+     * @param axis the cost axis
+     * @param front the predicted front, may be empty
+     * @param chosen chosen subnets by target name, may be empty
+     * @param measured measured figures of the chosen subnets, may be empty
+     * @param candidates every measured candidate, may be empty
+     * @param baseline the baseline curve, or null
+     * @param width image width in pixels
+     * @param height image height in pixels
+     * @return PNG bytes
+     * @throws IOException if encoding fails
+     */
+    public static byte[] render(String title, CostAxis axis, List<Candidate> front, Map<String, Candidate> chosen,
+            List<Measured> measured, List<Measured> candidates, Curve baseline, int width, int height)
+            throws IOException {
+        return BitmapEncoder.getBitmapBytes(chart(title, axis, front, chosen, measured, candidates, baseline, width,
+                height), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** The chart {@link #render} encodes: its series are the plot's data. */
+    static XYChart chart(String title, CostAxis axis, List<Candidate> front, Map<String, Candidate> chosen,
+            List<Measured> measured, List<Measured> candidates, Curve baseline, int width, int height) {
+        if (front.isEmpty() && chosen.isEmpty() && measured.isEmpty() && candidates.isEmpty()
+                && (baseline == null || baseline.points().isEmpty())) {
             throw new IllegalArgumentException("a Pareto plot needs at least one point; front, chosen and measured are empty");
         }
         if (System.getProperty("java.awt.headless") == null) {
@@ -104,6 +161,27 @@ public final class ParetoPlot {
             s.setLineColor(new Color(70, 110, 190));
             s.setMarkerColor(new Color(70, 110, 190));
             s.setLineWidth(1.5f);
+        }
+        if (baseline != null && !baseline.points().isEmpty()) {
+            Color c = new Color(200, 120, 0);
+            XYSeries b = chart.addSeries(baseline.predictedSeries(),
+                    baseline.points().stream().mapToDouble(axis::value).toArray(),
+                    baseline.points().stream().mapToDouble(p -> 100 * p.predictedAccuracy()).toArray());
+            b.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+            b.setMarker(SeriesMarkers.TRIANGLE_UP);
+            b.setLineColor(c);
+            b.setMarkerColor(c);
+            b.setLineStyle(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                    new float[] {6f, 3f}, 0f));
+            List<Measured> bm = baseline.measured().stream()
+                    .filter(m -> Double.isFinite(m.cost()) && Double.isFinite(m.accuracy())).toList();
+            if (!bm.isEmpty()) {
+                XYSeries m = chart.addSeries(baseline.measuredSeries(), bm.stream().mapToDouble(Measured::cost).toArray(),
+                        bm.stream().mapToDouble(x -> 100 * x.accuracy()).toArray());
+                m.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+                m.setMarker(SeriesMarkers.TRIANGLE_DOWN);
+                m.setMarkerColor(c);
+            }
         }
         List<Measured> finite = candidates.stream()
                 .filter(m -> Double.isFinite(m.cost()) && Double.isFinite(m.accuracy())).toList();
@@ -161,7 +239,7 @@ public final class ParetoPlot {
             s.setMarker(SeriesMarkers.CROSS);
             s.setMarkerColor(c);
         }
-        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+        return chart;
     }
 
     /**
@@ -226,6 +304,25 @@ public final class ParetoPlot {
      */
     public static void write(Path png, String title, CostAxis axis, List<Candidate> front, Map<String, Candidate> chosen,
             List<Measured> measured, List<Measured> candidates) throws IOException {
-        AtomicFiles.writeBytes(png, render(title, axis, front, chosen, measured, candidates, WIDTH, HEIGHT));
+        write(png, title, axis, front, chosen, measured, candidates, null);
+    }
+
+    /**
+     * Renders the plot with measured candidates and a baseline curve at {@link #WIDTH} x {@link
+     * #HEIGHT} and writes it atomically.
+     *
+     * @param png the file to write
+     * @param title chart title
+     * @param axis the cost axis
+     * @param front the predicted front, may be empty
+     * @param chosen chosen subnets by target name, may be empty
+     * @param measured measured figures of the chosen subnets, may be empty
+     * @param candidates every measured candidate, may be empty
+     * @param baseline the baseline curve, or null
+     * @throws IOException if encoding or writing fails
+     */
+    public static void write(Path png, String title, CostAxis axis, List<Candidate> front, Map<String, Candidate> chosen,
+            List<Measured> measured, List<Measured> candidates, Curve baseline) throws IOException {
+        AtomicFiles.writeBytes(png, render(title, axis, front, chosen, measured, candidates, baseline, WIDTH, HEIGHT));
     }
 }

@@ -270,7 +270,8 @@ public final class SliceStage {
         try {
             List<Specialiser.Report> reports;
             try {
-                reports = sp.specialiseAll(cl, targets, timings, CostAxis.latency(device), front.front(), seed, calibSeed);
+                reports = sp.specialiseAll(cl, targets, timings, CostAxis.latency(device), front.front(),
+                        CompoundScaling.baselineCurve(space, CostAxis.latency(device), cached), seed, calibSeed);
             } finally {
                 if (q8 && predDir != null) {
                     ofa4j.predictor.Int8Accuracy.append(predDir.resolve(ofa4j.predictor.Int8Accuracy.ROWS_FILE),

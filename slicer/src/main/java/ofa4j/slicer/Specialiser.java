@@ -652,12 +652,33 @@ public final class Specialiser {
      */
     public List<Report> specialiseAll(ClosedLoop loop, List<Fleet.Target> targets, Map<String, LocalTiming> timings,
             CostAxis plotAxis, List<Candidate> plotFront, long seed, long calibrationSeed) throws IOException {
+        return specialiseAll(loop, targets, timings, plotAxis, plotFront, List.of(), seed, calibrationSeed);
+    }
+
+    /**
+     * As {@link #specialiseAll(ClosedLoop, List, Map, CostAxis, List, long, long)}, with compound
+     * scaling's baseline curve on the plot.
+     *
+     * @param loop the closed loop
+     * @param targets the targets
+     * @param timings local timing settings by target name
+     * @param plotAxis cost axis of the plot
+     * @param plotFront the predicted front to draw, may be empty
+     * @param plotBaseline compound scaling's curve, predicted ({@link CompoundScaling#baselineCurve}), may be empty
+     * @param seed seed of the searches
+     * @param calibrationSeed seed of the BN calibration images
+     * @return one report per target, in order
+     * @throws IOException if a step or a write fails
+     */
+    public List<Report> specialiseAll(ClosedLoop loop, List<Fleet.Target> targets, Map<String, LocalTiming> timings,
+            CostAxis plotAxis, List<Candidate> plotFront, List<Candidate> plotBaseline, long seed, long calibrationSeed)
+            throws IOException {
         List<ClosedLoop.Outcome> outcomes = loop.run(targets, seed);
         List<Report> out = new ArrayList<>();
         for (ClosedLoop.Outcome o : outcomes) {
             out.add(specialise(o, timings.get(o.target().name()), calibrationSeed));
         }
-        writePlot(outDir, plotAxis, plotFront, out, timings, loop.measured());
+        writePlot(outDir, plotAxis, plotFront, plotBaseline, out, timings, loop.measured());
         return out;
     }
 
@@ -677,6 +698,29 @@ public final class Specialiser {
      */
     public static void writePlot(Path outDir, CostAxis plotAxis, List<Candidate> plotFront, List<Report> reports,
             Map<String, LocalTiming> timings, List<ClosedLoop.MeasuredCandidate> candidates) throws IOException {
+        writePlot(outDir, plotAxis, plotFront, List.of(), reports, timings, candidates);
+    }
+
+    /** Legend name of compound scaling's curve on the plot. */
+    public static final String BASELINE_LABEL = "compound scaling (EfficientNet)";
+
+    /**
+     * Writes {@code pareto.png} as {@link #writePlot(Path, CostAxis, List, List, Map, List)} does, with
+     * compound scaling's curve: predicted, and the measured figures of those of its subnets the closed
+     * loop measured.
+     *
+     * @param outDir the directory of the slices
+     * @param plotAxis cost axis of the plot
+     * @param plotFront the predicted front to draw, may be empty
+     * @param plotBaseline compound scaling's curve, predicted ({@link CompoundScaling#baselineCurve}), may be empty
+     * @param reports the delivered slices
+     * @param timings local timing settings by target name
+     * @param candidates every measured candidate
+     * @throws IOException if writing fails
+     */
+    public static void writePlot(Path outDir, CostAxis plotAxis, List<Candidate> plotFront, List<Candidate> plotBaseline,
+            List<Report> reports, Map<String, LocalTiming> timings, List<ClosedLoop.MeasuredCandidate> candidates)
+            throws IOException {
         Map<String, Candidate> chosen = new LinkedHashMap<>();
         List<ParetoPlot.Measured> measured = new ArrayList<>();
         String plotDevice = plotAxis.name().startsWith("latency[")
@@ -694,15 +738,23 @@ public final class Specialiser {
             }
         }
         List<ParetoPlot.Measured> points = new ArrayList<>();
+        java.util.Set<String> onCurve = new java.util.HashSet<>();
+        plotBaseline.forEach(c -> onCurve.add(c.arch().canonical().key()));
+        List<ParetoPlot.Measured> curveMeasured = new ArrayList<>();
         for (ClosedLoop.MeasuredCandidate m : candidates) {
             double cost = plotDevice != null ? m.measuredLatencyMs(plotDevice) : plotAxis.value(m.candidate());
             if (Double.isFinite(cost)) {
-                points.add(new ParetoPlot.Measured(m.arch().key(), cost, m.measurement().valAccuracy()));
+                ParetoPlot.Measured p = new ParetoPlot.Measured(m.arch().key(), cost, m.measurement().valAccuracy());
+                points.add(p);
+                if (onCurve.contains(m.arch().canonical().key())) {
+                    curveMeasured.add(p);
+                }
             }
         }
         ParetoPlot.write(outDir.resolve("pareto.png"),
                 "Slices: predicted front, measured candidates and measured front (validation accuracy)", plotAxis,
-                plotFront, chosen, measured, points);
+                plotFront, chosen, measured, points,
+                plotBaseline.isEmpty() ? null : new ParetoPlot.Curve(BASELINE_LABEL, plotBaseline, curveMeasured));
     }
 
     private Map<String, String> metadata(ClosedLoop.Outcome outcome, double val, double test, double latency,

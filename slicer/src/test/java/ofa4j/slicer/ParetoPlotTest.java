@@ -48,4 +48,43 @@ class ParetoPlotTest {
         assertThrows(IllegalArgumentException.class,
                 () -> ParetoPlot.render("t", axis, List.of(), Map.of(), List.of(), 100, 100));
     }
+
+    @Test
+    void compoundScalingsCurveIsASeriesOfItsSubnetsPredictedAndMeasuredValues() {
+        SearchSpace space = SearchSpace.fmnist();
+        TestPredictors.SmoothAccuracy acc = new TestPredictors.SmoothAccuracy(space, 11);
+        TestPredictors.LayerLatency cpu = TestPredictors.LayerLatency.cpu(space);
+        CostAxis axis = CostAxis.latency(cpu);
+        List<Candidate> curve = CompoundScaling.baselineCurve(space, axis, acc);
+        // the points of compound scaling's curve with its defaults, in order of phi, smallest subnet first
+        List<CompoundScaling.CurvePoint> expected = CompoundScaling.builder().build().curve(space, space.resolutions());
+        assertEquals(expected.size(), curve.size());
+        assertTrue(curve.size() >= 10, "curve of " + curve.size());
+        assertEquals(space.uniform(space.kernels().get(0), space.expandRatios().get(0), space.depths().get(0),
+                space.resolutions().get(0)).key(), curve.get(0).arch().key());
+        double[] x = new double[curve.size()];
+        double[] y = new double[curve.size()];
+        for (int i = 0; i < curve.size(); i++) {
+            assertEquals(expected.get(i).arch(), curve.get(i).arch());
+            x[i] = cpu.predictMs(curve.get(i).arch());
+            y[i] = 100 * acc.predict(curve.get(i).arch());
+        }
+        List<ParetoPlot.Measured> measured = List.of(
+                new ParetoPlot.Measured(curve.get(0).arch().key(), 1.5, 0.8),
+                new ParetoPlot.Measured(curve.get(3).arch().key(), 2.5, 0.85),
+                new ParetoPlot.Measured("not-timed", Double.NaN, 0.9)); // left out
+        ParetoPlot.Curve c = new ParetoPlot.Curve(Specialiser.BASELINE_LABEL, curve, measured);
+        org.knowm.xchart.XYChart chart = ParetoPlot.chart("t", axis, List.of(), Map.of(), List.of(), List.of(), c, 400, 300);
+        assertEquals("compound scaling (EfficientNet), predicted (" + curve.size() + " subnets)", c.predictedSeries());
+        org.knowm.xchart.XYSeries pred = chart.getSeriesMap().get(c.predictedSeries());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(x, pred.getXData(), 1e-12);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(y, pred.getYData(), 1e-12);
+        org.knowm.xchart.XYSeries meas = chart.getSeriesMap().get("compound scaling (EfficientNet), measured (3)");
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {1.5, 2.5}, meas.getXData(), 1e-12);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {80, 85}, meas.getYData(), 1e-12);
+        assertEquals(2, chart.getSeriesMap().size());
+        // without a curve the plot is as before
+        assertEquals(1, ParetoPlot.chart("t", axis, curve, Map.of(), List.of(), List.of(), null, 400, 300)
+                .getSeriesMap().size());
+    }
 }
