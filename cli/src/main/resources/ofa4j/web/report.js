@@ -115,7 +115,7 @@
     if (d.pareto_png) {
       const img = el('img');
       img.src = 'data:image/png;base64,' + d.pareto_png;
-      img.alt = 'Pareto figure of the run: predicted accuracy against latency, the front and the delivered slices';
+      img.alt = 'Pareto figure of the run: predicted accuracy against latency, the front, the compound-scaling baseline curve and the delivered slices';
       fig.appendChild(img);
     } else {
       missing(fig, 'No Pareto figure (slices/pareto.png is missing).');
