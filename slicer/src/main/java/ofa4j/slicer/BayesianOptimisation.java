@@ -304,7 +304,7 @@ public final class BayesianOptimisation implements SearchStrategy {
     }
 
     /** Builds a {@link BayesianOptimisation}; every setting is optional. */
-    public static final class Builder {
+    public static final class Builder extends SearchBuilder.Mutating<Builder> {
         private long evaluations = 200;
         private int initialPoints = 20;
         private int batchSize = 1;
@@ -313,12 +313,14 @@ public final class BayesianOptimisation implements SearchStrategy {
         private int randomCandidates = 100;
         private int refitEvery = 10;
         private Acquisition acquisition = Acquisition.EXPECTED_IMPROVEMENT;
-        private double archMutateProb = 0.1;
-        private double resolutionMutateProb = 0.5;
-        private RejectionPolicy rejection = RejectionPolicy.DEFAULT;
-        private CostAxis frontAxis = CostAxis.macs();
 
         private Builder() {}
+
+        /** {@inheritDoc} */
+        @Override
+        Builder self() {
+            return this;
+        }
 
         /**
          * @param n predictor evaluations (default 200; the GP costs O(n^3) per refit)
@@ -393,42 +395,6 @@ public final class BayesianOptimisation implements SearchStrategy {
         }
 
         /**
-         * @param p probability of resampling each kernel, expand ratio and stage depth of a mutant (default 0.1)
-         * @return this builder
-         */
-        public Builder optArchMutateProb(double p) {
-            this.archMutateProb = p;
-            return this;
-        }
-
-        /**
-         * @param p probability of resampling the resolution of a mutant (default 0.5)
-         * @return this builder
-         */
-        public Builder optResolutionMutateProb(double p) {
-            this.resolutionMutateProb = p;
-            return this;
-        }
-
-        /**
-         * @param policy caps of rejection sampling (default {@link RejectionPolicy#DEFAULT})
-         * @return this builder
-         */
-        public Builder optRejection(RejectionPolicy policy) {
-            this.rejection = policy;
-            return this;
-        }
-
-        /**
-         * @param axis cost axis of the result's front (default MACs)
-         * @return this builder
-         */
-        public Builder optFrontAxis(CostAxis axis) {
-            this.frontAxis = axis;
-            return this;
-        }
-
-        /**
          * Checks the settings and builds the search.
          *
          * @return the search
@@ -454,13 +420,7 @@ public final class BayesianOptimisation implements SearchStrategy {
             if (refitEvery < 1) {
                 throw new IllegalArgumentException("refit interval must be at least 1, found " + refitEvery);
             }
-            if (!(archMutateProb >= 0 && archMutateProb <= 1)) {
-                throw new IllegalArgumentException("arch mutation probability must be in [0, 1], found " + archMutateProb);
-            }
-            if (!(resolutionMutateProb >= 0 && resolutionMutateProb <= 1)) {
-                throw new IllegalArgumentException(
-                        "resolution mutation probability must be in [0, 1], found " + resolutionMutateProb);
-            }
+            checkMutation();
             if (acquisition == null || rejection == null || frontAxis == null) {
                 throw new IllegalArgumentException("acquisition, rejection policy and front axis must not be null");
             }

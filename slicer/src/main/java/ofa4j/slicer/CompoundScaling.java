@@ -246,15 +246,20 @@ public final class CompoundScaling implements SearchStrategy {
     }
 
     /** Builds a {@link CompoundScaling}; every setting is optional. */
-    public static final class Builder {
+    public static final class Builder extends SearchBuilder<Builder> {
         private double alpha = 1.2;
         private double beta = 1.1;
         private double gamma = 1.15;
         private int steps = 50;
         private Integer kernel;
-        private CostAxis frontAxis = CostAxis.macs();
 
         private Builder() {}
+
+        /** {@inheritDoc} */
+        @Override
+        Builder self() {
+            return this;
+        }
 
         /**
          * Sets the scaling coefficients (EfficientNet: 1.2, 1.1, 1.15).
@@ -291,15 +296,6 @@ public final class CompoundScaling implements SearchStrategy {
         }
 
         /**
-         * @param axis cost axis of the result's front (default MACs)
-         * @return this builder
-         */
-        public Builder optFrontAxis(CostAxis axis) {
-            this.frontAxis = axis;
-            return this;
-        }
-
-        /**
          * Checks the settings and builds the search.
          *
          * @return the search
@@ -318,9 +314,7 @@ public final class CompoundScaling implements SearchStrategy {
             if (steps < 2) {
                 throw new IllegalArgumentException("steps must be at least 2, found " + steps);
             }
-            if (frontAxis == null) {
-                throw new IllegalArgumentException("front axis must not be null");
-            }
+            checkFrontAxis();
             return new CompoundScaling(this);
         }
     }

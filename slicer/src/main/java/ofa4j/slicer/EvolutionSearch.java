@@ -138,17 +138,19 @@ public final class EvolutionSearch implements SearchStrategy {
     }
 
     /** Builds an {@link EvolutionSearch}; every setting is optional and defaults to OFA's. */
-    public static final class Builder {
+    public static final class Builder extends SearchBuilder.Mutating<Builder> {
         private int populationSize = 100;
         private int generations = 500;
         private double parentRatio = 0.25;
         private double mutationRatio = 0.5;
-        private double archMutateProb = 0.1;
-        private double resolutionMutateProb = 0.5;
-        private RejectionPolicy rejection = RejectionPolicy.DEFAULT;
-        private CostAxis frontAxis = CostAxis.macs();
 
         private Builder() {}
+
+        /** {@inheritDoc} */
+        @Override
+        Builder self() {
+            return this;
+        }
 
         /**
          * @param n population size (default 100, OFA's {@code population_size})
@@ -187,42 +189,6 @@ public final class EvolutionSearch implements SearchStrategy {
         }
 
         /**
-         * @param p probability of resampling each kernel, expand ratio and stage depth (default 0.1)
-         * @return this builder
-         */
-        public Builder optArchMutateProb(double p) {
-            this.archMutateProb = p;
-            return this;
-        }
-
-        /**
-         * @param p probability of resampling the resolution in a mutation (default 0.5)
-         * @return this builder
-         */
-        public Builder optResolutionMutateProb(double p) {
-            this.resolutionMutateProb = p;
-            return this;
-        }
-
-        /**
-         * @param policy caps of rejection sampling (default {@link RejectionPolicy#DEFAULT})
-         * @return this builder
-         */
-        public Builder optRejection(RejectionPolicy policy) {
-            this.rejection = policy;
-            return this;
-        }
-
-        /**
-         * @param axis cost axis of the result's front (default MACs)
-         * @return this builder
-         */
-        public Builder optFrontAxis(CostAxis axis) {
-            this.frontAxis = axis;
-            return this;
-        }
-
-        /**
          * Checks the settings and builds the search.
          *
          * @return the search
@@ -241,16 +207,8 @@ public final class EvolutionSearch implements SearchStrategy {
             if (!(mutationRatio >= 0 && mutationRatio <= 1)) {
                 throw new IllegalArgumentException("mutation ratio must be in [0, 1], found " + mutationRatio);
             }
-            if (!(archMutateProb >= 0 && archMutateProb <= 1)) {
-                throw new IllegalArgumentException("arch mutation probability must be in [0, 1], found " + archMutateProb);
-            }
-            if (!(resolutionMutateProb >= 0 && resolutionMutateProb <= 1)) {
-                throw new IllegalArgumentException(
-                        "resolution mutation probability must be in [0, 1], found " + resolutionMutateProb);
-            }
-            if (rejection == null || frontAxis == null) {
-                throw new IllegalArgumentException("rejection policy and front axis must not be null");
-            }
+            checkMutation();
+            checkSampling();
             return new EvolutionSearch(this);
         }
     }

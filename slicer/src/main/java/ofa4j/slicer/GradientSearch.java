@@ -534,7 +534,7 @@ public final class GradientSearch implements SearchStrategy {
     }
 
     /** Builds a {@link GradientSearch}. */
-    public static final class Builder {
+    public static final class Builder extends SearchBuilder<Builder> {
         private final PathLoss loss;
         private int steps = 200;
         private double learningRate = 0.05;
@@ -543,10 +543,15 @@ public final class GradientSearch implements SearchStrategy {
         private double lambda = 0.1;
         private int candidates = 8;
         private boolean ascend;
-        private CostAxis frontAxis = CostAxis.macs();
 
         private Builder(PathLoss loss) {
             this.loss = loss;
+        }
+
+        /** {@inheritDoc} */
+        @Override
+        Builder self() {
+            return this;
         }
 
         /**
@@ -607,15 +612,6 @@ public final class GradientSearch implements SearchStrategy {
         }
 
         /**
-         * @param axis cost axis of the result's front (default MACs)
-         * @return this builder
-         */
-        public Builder optFrontAxis(CostAxis axis) {
-            this.frontAxis = axis;
-            return this;
-        }
-
-        /**
          * @return the search
          * @throws IllegalArgumentException naming a bad setting
          */
@@ -633,9 +629,7 @@ public final class GradientSearch implements SearchStrategy {
             if (candidates < 1 || candidates > 256) {
                 throw new IllegalArgumentException("candidates must be in [1, 256], found " + candidates);
             }
-            if (frontAxis == null) {
-                throw new IllegalArgumentException("front axis must not be null");
-            }
+            checkFrontAxis();
             return new GradientSearch(this);
         }
     }

@@ -47,7 +47,7 @@ public final class Nsga2Search implements SearchStrategy {
         this.archMutateProb = b.archMutateProb;
         this.resolutionMutateProb = b.resolutionMutateProb;
         this.rejection = b.rejection;
-        this.axis = b.axis;
+        this.axis = b.frontAxis;
     }
 
     /**
@@ -288,21 +288,27 @@ public final class Nsga2Search implements SearchStrategy {
         }
     }
 
-    /** Builds an {@link Nsga2Search}; settings other than the axis are optional. */
-    public static final class Builder {
-        private final CostAxis axis;
+    /**
+     * Builds an {@link Nsga2Search}; settings other than the axis are optional. The axis is the cost
+     * minimised and the result's front axis: {@link #optFrontAxis} replaces the one given to {@link
+     * Nsga2Search#builder}.
+     */
+    public static final class Builder extends SearchBuilder.Mutating<Builder> {
         private int populationSize = 100;
         private int generations = 500;
         private double mutationRatio = 0.5;
-        private double archMutateProb = 0.1;
-        private double resolutionMutateProb = 0.5;
-        private RejectionPolicy rejection = RejectionPolicy.DEFAULT;
 
         private Builder(CostAxis axis) {
             if (axis == null) {
                 throw new IllegalArgumentException("NSGA-II needs a cost axis, found null");
             }
-            this.axis = axis;
+            this.frontAxis = axis;
+        }
+
+        /** {@inheritDoc} */
+        @Override
+        Builder self() {
+            return this;
         }
 
         /**
@@ -333,33 +339,6 @@ public final class Nsga2Search implements SearchStrategy {
         }
 
         /**
-         * @param p probability of resampling each kernel, expand ratio and stage depth (default 0.1)
-         * @return this builder
-         */
-        public Builder optArchMutateProb(double p) {
-            this.archMutateProb = p;
-            return this;
-        }
-
-        /**
-         * @param p probability of resampling the resolution in a mutation (default 0.5)
-         * @return this builder
-         */
-        public Builder optResolutionMutateProb(double p) {
-            this.resolutionMutateProb = p;
-            return this;
-        }
-
-        /**
-         * @param policy caps of rejection sampling (default {@link RejectionPolicy#DEFAULT})
-         * @return this builder
-         */
-        public Builder optRejection(RejectionPolicy policy) {
-            this.rejection = policy;
-            return this;
-        }
-
-        /**
          * Checks the settings and builds the search.
          *
          * @return the search
@@ -375,13 +354,8 @@ public final class Nsga2Search implements SearchStrategy {
             if (!(mutationRatio >= 0 && mutationRatio <= 1)) {
                 throw new IllegalArgumentException("mutation ratio must be in [0, 1], found " + mutationRatio);
             }
-            if (!(archMutateProb >= 0 && archMutateProb <= 1) || !(resolutionMutateProb >= 0 && resolutionMutateProb <= 1)) {
-                throw new IllegalArgumentException("mutation probabilities must be in [0, 1], found " + archMutateProb
-                        + " and " + resolutionMutateProb);
-            }
-            if (rejection == null) {
-                throw new IllegalArgumentException("rejection policy must not be null");
-            }
+            checkMutation();
+            checkSampling();
             return new Nsga2Search(this);
         }
     }

@@ -161,17 +161,19 @@ public final class RegularizedEvolution implements SearchStrategy {
     }
 
     /** Builds a {@link RegularizedEvolution}; every setting is optional. */
-    public static final class Builder {
+    public static final class Builder extends SearchBuilder.Mutating<Builder> {
         private int populationSize = 100;
         private int sampleSize = 25;
         private long evaluations = 50_100;
         private int batchSize = 25;
-        private double archMutateProb = 0.1;
-        private double resolutionMutateProb = 0.5;
-        private RejectionPolicy rejection = RejectionPolicy.DEFAULT;
-        private CostAxis frontAxis = CostAxis.macs();
 
         private Builder() {}
+
+        /** {@inheritDoc} */
+        @Override
+        Builder self() {
+            return this;
+        }
 
         /**
          * @param n population size P (default 100)
@@ -210,42 +212,6 @@ public final class RegularizedEvolution implements SearchStrategy {
         }
 
         /**
-         * @param p probability of resampling each kernel, expand ratio and stage depth (default 0.1)
-         * @return this builder
-         */
-        public Builder optArchMutateProb(double p) {
-            this.archMutateProb = p;
-            return this;
-        }
-
-        /**
-         * @param p probability of resampling the resolution in a mutation (default 0.5)
-         * @return this builder
-         */
-        public Builder optResolutionMutateProb(double p) {
-            this.resolutionMutateProb = p;
-            return this;
-        }
-
-        /**
-         * @param policy caps of rejection sampling (default {@link RejectionPolicy#DEFAULT})
-         * @return this builder
-         */
-        public Builder optRejection(RejectionPolicy policy) {
-            this.rejection = policy;
-            return this;
-        }
-
-        /**
-         * @param axis cost axis of the result's front (default MACs)
-         * @return this builder
-         */
-        public Builder optFrontAxis(CostAxis axis) {
-            this.frontAxis = axis;
-            return this;
-        }
-
-        /**
          * Checks the settings and builds the search.
          *
          * @return the search
@@ -267,16 +233,8 @@ public final class RegularizedEvolution implements SearchStrategy {
                 throw new IllegalArgumentException("batch size must be in [1, population size " + populationSize
                         + "], found " + batchSize);
             }
-            if (!(archMutateProb >= 0 && archMutateProb <= 1)) {
-                throw new IllegalArgumentException("arch mutation probability must be in [0, 1], found " + archMutateProb);
-            }
-            if (!(resolutionMutateProb >= 0 && resolutionMutateProb <= 1)) {
-                throw new IllegalArgumentException(
-                        "resolution mutation probability must be in [0, 1], found " + resolutionMutateProb);
-            }
-            if (rejection == null || frontAxis == null) {
-                throw new IllegalArgumentException("rejection policy and front axis must not be null");
-            }
+            checkMutation();
+            checkSampling();
             return new RegularizedEvolution(this);
         }
     }

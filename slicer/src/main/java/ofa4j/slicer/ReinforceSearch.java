@@ -392,16 +392,20 @@ public final class ReinforceSearch implements SearchStrategy {
     }
 
     /** Builds a {@link ReinforceSearch}; every setting is optional. */
-    public static final class Builder {
+    public static final class Builder extends SearchBuilder.Sampling<Builder> {
         private long evaluations = 50_100;
         private int batchSize = 10;
         private double learningRate = 0.05;
         private double baselineDecay = 0.9;
         private SoftLatency soft;
-        private RejectionPolicy rejection = RejectionPolicy.DEFAULT;
-        private CostAxis frontAxis = CostAxis.macs();
 
         private Builder() {}
+
+        /** {@inheritDoc} */
+        @Override
+        Builder self() {
+            return this;
+        }
 
         /**
          * @param n predictor evaluations (default 50,100)
@@ -453,24 +457,6 @@ public final class ReinforceSearch implements SearchStrategy {
         }
 
         /**
-         * @param policy caps of rejection sampling (default {@link RejectionPolicy#DEFAULT})
-         * @return this builder
-         */
-        public Builder optRejection(RejectionPolicy policy) {
-            this.rejection = policy;
-            return this;
-        }
-
-        /**
-         * @param axis cost axis of the result's front (default MACs)
-         * @return this builder
-         */
-        public Builder optFrontAxis(CostAxis axis) {
-            this.frontAxis = axis;
-            return this;
-        }
-
-        /**
          * Checks the settings and builds the search.
          *
          * @return the search
@@ -489,9 +475,7 @@ public final class ReinforceSearch implements SearchStrategy {
             if (!(baselineDecay >= 0 && baselineDecay < 1)) {
                 throw new IllegalArgumentException("baseline decay must be in [0, 1), found " + baselineDecay);
             }
-            if (rejection == null || frontAxis == null) {
-                throw new IllegalArgumentException("rejection policy and front axis must not be null");
-            }
+            checkSampling();
             return new ReinforceSearch(this);
         }
     }
