@@ -229,6 +229,8 @@ class StrategyComparisonTest {
             assertEquals(g ? 200 : 0, r.pathSteps(), w);
             assertEquals(50, r.evaluations(), w); // the argmax and 49 draws: the budget, as random search's
             assertEquals(50, r.bestSoFar().size(), w);
+            // the row's best is the best subnet evaluated (for gradient: not always its argmax)
+            assertEquals(r.bestSoFar().get(49), r.bestAccuracy(), 1e-12, w);
             assertEquals(truth.predict(ArchKeys.parse(space, r.bestKey())), r.bestAccuracy(), 1e-12, w);
             assertTrue(constrained().satisfies(ArchKeys.parse(space, r.bestKey())), w);
             assertTrue(r.searchMs() >= 0 && r.wallMs() >= r.measureMs(), w);
