@@ -110,10 +110,7 @@ public final class BayesianOptimisation implements SearchStrategy {
     /** {@inheritDoc} */
     @Override
     public SearchResult search(ConstrainedSpace space, AccuracyPredictor predictor, long seed) {
-        long t0 = System.nanoTime();
-        SplittableRandom rng = new SplittableRandom(seed);
-        ConstrainedSpace.RejectionLog log = space.newLog();
-        Scorer scorer = new Scorer(predictor);
+        SearchRun run = new SearchRun(space, predictor, seed);
         ArchEncoding encoding = new ArchEncoding(space.space());
         int cap = (int) evaluations;
         double[][] x = new double[cap][];
@@ -128,12 +125,12 @@ public final class BayesianOptimisation implements SearchStrategy {
         Set<String> batchKeys = new HashSet<>();
         int n0 = (int) Math.min(initialPoints, evaluations);
         for (int tries = 0; batch.size() < n0 && tries < 20 * n0; tries++) {
-            ConstrainedSpace.Feasible f = space.sample(rng, rejection, log);
+            ConstrainedSpace.Feasible f = space.sample(run.rng, rejection, run.log);
             if (batchKeys.add(f.arch().key()) || tries >= 10 * n0) {
                 batch.add(f);
             }
         }
-        add(scorer.score(batch), encoding, x, dist, y, evaluated, seen);
+        add(run.scorer.score(batch), encoding, x, dist, y, evaluated, seen);
         history.add(bestOf(evaluated).predictedAccuracy());
 
         GaussianProcess gp = null;
@@ -143,7 +140,7 @@ public final class BayesianOptimisation implements SearchStrategy {
         int acqCount = 0;
         boolean exhausted = false;
         Map<String, ConstrainedSpace.Feasible> randomPool = new LinkedHashMap<>();
-        while (scorer.evaluations < evaluations) {
+        while (run.scorer.evaluations < evaluations) {
             int n = evaluated.size();
             double[][] xs = java.util.Arrays.copyOf(x, n);
             double[] ys = java.util.Arrays.copyOf(y, n);
@@ -157,15 +154,15 @@ public final class BayesianOptimisation implements SearchStrategy {
                     gp = g != null ? g : GaussianProcess.fit(xs, dist, ys);
                 }
             }
-            List<ConstrainedSpace.Feasible> pool = candidates(space, evaluated, seen, randomPool, rng, log);
-            int q = (int) Math.min(batchSize, evaluations - scorer.evaluations);
+            List<ConstrainedSpace.Feasible> pool = candidates(space, evaluated, seen, randomPool, run.rng, run.log);
+            int q = (int) Math.min(batchSize, evaluations - run.scorer.evaluations);
             batch.clear();
             if (pool.isEmpty()) {
                 exhausted = true; // every candidate proposed was evaluated already: a tiny feasible space
                 break;
             } else if (acquisition == Acquisition.RANDOM) {
                 for (int i = 0; i < q && !pool.isEmpty(); i++) {
-                    batch.add(pool.remove(rng.nextInt(pool.size())));
+                    batch.add(pool.remove(run.rng.nextInt(pool.size())));
                 }
             } else {
                 double best = ys[0];
@@ -188,15 +185,14 @@ public final class BayesianOptimisation implements SearchStrategy {
                     acqCount++;
                 }
             }
-            add(scorer.score(batch), encoding, x, dist, y, evaluated, seen);
+            add(run.scorer.score(batch), encoding, x, dist, y, evaluated, seen);
             history.add(bestOf(evaluated).predictedAccuracy());
         }
-        double ms = (System.nanoTime() - t0) / 1e6;
-        List<String> notes = log.notes(space, rejection);
+        List<String> notes = run.log.notes(space, rejection);
         if (exhausted) {
-            notes.add("stopped after " + scorer.evaluations + " of " + evaluations + " evaluations: every candidate"
-                    + " proposed (mutants and random samples) had been evaluated already; the feasible space under ("
-                    + space.constraint().describe() + ") is nearly exhausted");
+            notes.add("stopped after " + run.scorer.evaluations + " of " + evaluations + " evaluations: every"
+                    + " candidate proposed (mutants and random samples) had been evaluated already; the feasible space"
+                    + " under (" + space.constraint().describe() + ") is nearly exhausted");
         }
         if (gp != null) {
             notes.add(String.format(Locale.ROOT, "GP surrogate at the end: %d points, squared length scale %.3g, noise"
@@ -204,9 +200,7 @@ public final class BayesianOptimisation implements SearchStrategy {
                     + " chosen subnets %.3g", fittedPoints, gp.lengthSq(), gp.noise(),
                     gp.logLikelihood(), acqCount == 0 ? 0.0 : acqSum / acqCount));
         }
-        return new SearchResult(name(), seed, space.constraint(), bestOf(evaluated),
-                ParetoFront.of(evaluated, frontAxis), frontAxis, history, scorer.evaluations, scorer.distinct,
-                log.attempts, notes, ms);
+        return run.result(name(), bestOf(evaluated), ParetoFront.of(evaluated, frontAxis), frontAxis, history, notes);
     }
 
     /**

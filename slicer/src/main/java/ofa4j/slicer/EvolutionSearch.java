@@ -3,7 +3,6 @@ package ofa4j.slicer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.SplittableRandom;
 import ofa4j.predictor.AccuracyPredictor;
 
 /**
@@ -77,18 +76,15 @@ public final class EvolutionSearch implements SearchStrategy {
     /** {@inheritDoc} */
     @Override
     public SearchResult search(ConstrainedSpace space, AccuracyPredictor predictor, long seed) {
-        long t0 = System.nanoTime();
-        SplittableRandom rng = new SplittableRandom(seed);
-        ConstrainedSpace.RejectionLog log = space.newLog();
-        Scorer scorer = new Scorer(predictor);
+        SearchRun run = new SearchRun(space, predictor, seed);
         int mutants = (int) Math.round(mutationRatio * populationSize);
         int parentsSize = Math.max(1, (int) Math.round(parentRatio * populationSize));
 
         List<ConstrainedSpace.Feasible> children = new ArrayList<>(populationSize);
         for (int i = 0; i < populationSize; i++) {
-            children.add(space.sample(rng, rejection, log));
+            children.add(space.sample(run.rng, rejection, run.log));
         }
-        List<Candidate> population = new ArrayList<>(scorer.score(children));
+        List<Candidate> population = new ArrayList<>(run.scorer.score(children));
         List<Double> history = new ArrayList<>();
         Candidate best = null;
         int stoppedAt = -1;
@@ -103,19 +99,19 @@ public final class EvolutionSearch implements SearchStrategy {
                 feasibleParents.add(new ConstrainedSpace.Feasible(c.arch(), c.costs()));
             }
             children.clear();
-            long giveUps0 = log.mutationGiveUps + log.crossoverGiveUps;
+            long giveUps0 = run.log.mutationGiveUps + run.log.crossoverGiveUps;
             for (int i = 0; i < mutants; i++) {
-                ConstrainedSpace.Feasible p = feasibleParents.get(rng.nextInt(feasibleParents.size()));
-                children.add(space.mutate(p, rng, archMutateProb, resolutionMutateProb, rejection, log));
+                ConstrainedSpace.Feasible p = feasibleParents.get(run.rng.nextInt(feasibleParents.size()));
+                children.add(space.mutate(p, run.rng, archMutateProb, resolutionMutateProb, rejection, run.log));
             }
             for (int i = mutants; i < populationSize; i++) {
-                ConstrainedSpace.Feasible a = feasibleParents.get(rng.nextInt(feasibleParents.size()));
-                ConstrainedSpace.Feasible b = feasibleParents.get(rng.nextInt(feasibleParents.size()));
-                children.add(space.crossover(a, b, rng, rejection, log));
+                ConstrainedSpace.Feasible a = feasibleParents.get(run.rng.nextInt(feasibleParents.size()));
+                ConstrainedSpace.Feasible b = feasibleParents.get(run.rng.nextInt(feasibleParents.size()));
+                children.add(space.crossover(a, b, run.rng, rejection, run.log));
             }
             population = parents;
-            population.addAll(scorer.score(children));
-            if (log.mutationGiveUps + log.crossoverGiveUps - giveUps0 == populationSize) {
+            population.addAll(run.scorer.score(children));
+            if (run.log.mutationGiveUps + run.log.crossoverGiveUps - giveUps0 == populationSize) {
                 stoppedAt = g + 1;
                 break;
             }
@@ -123,14 +119,12 @@ public final class EvolutionSearch implements SearchStrategy {
         population.sort(byAccDesc);
         best = better(best, population.get(0));
         history.add(best.predictedAccuracy());
-        double ms = (System.nanoTime() - t0) / 1e6;
-        List<String> notes = log.notes(space, rejection);
+        List<String> notes = run.log.notes(space, rejection);
         if (stoppedAt > 0) {
             notes.add("stopped after generation " + stoppedAt + " of " + generations + ": every child of that"
                     + " generation was a rejection give-up (the constraint leaves almost no room around the parents)");
         }
-        return new SearchResult(name(), seed, space.constraint(), best, ParetoFront.of(population, frontAxis),
-                frontAxis, history, scorer.evaluations, scorer.distinct, log.attempts, notes, ms);
+        return run.result(name(), best, ParetoFront.of(population, frontAxis), frontAxis, history, notes);
     }
 
     private static Candidate better(Candidate best, Candidate c) {

@@ -85,10 +85,7 @@ public final class Nsga2Search implements SearchStrategy {
     /** {@inheritDoc} */
     @Override
     public SearchResult search(ConstrainedSpace space, AccuracyPredictor predictor, long seed) {
-        long t0 = System.nanoTime();
-        SplittableRandom rng = new SplittableRandom(seed);
-        ConstrainedSpace.RejectionLog log = space.newLog();
-        Scorer scorer = new Scorer(predictor);
+        SearchRun run = new SearchRun(space, predictor, seed);
         int mutants = (int) Math.round(mutationRatio * populationSize);
 
         List<ConstrainedSpace.Feasible> children = new ArrayList<>(populationSize);
@@ -99,9 +96,9 @@ public final class Nsga2Search implements SearchStrategy {
             }
         }
         while (children.size() < populationSize) {
-            children.add(space.sample(rng, rejection, log));
+            children.add(space.sample(run.rng, rejection, run.log));
         }
-        List<Candidate> population = dedupe(scorer.score(children));
+        List<Candidate> population = dedupe(run.scorer.score(children));
         List<Candidate> archive = ParetoFront.of(population, axis);
         List<Double> history = new ArrayList<>();
         history.add(archive.get(archive.size() - 1).predictedAccuracy());
@@ -109,17 +106,17 @@ public final class Nsga2Search implements SearchStrategy {
         Ranking ranking = rank(population);
         for (int g = 0; g < generations; g++) {
             children.clear();
-            long giveUps0 = log.mutationGiveUps + log.crossoverGiveUps;
+            long giveUps0 = run.log.mutationGiveUps + run.log.crossoverGiveUps;
             for (int i = 0; i < populationSize; i++) {
-                ConstrainedSpace.Feasible a = feasible(population.get(tournament(ranking, rng)));
+                ConstrainedSpace.Feasible a = feasible(population.get(tournament(ranking, run.rng)));
                 if (i < mutants) {
-                    children.add(space.mutate(a, rng, archMutateProb, resolutionMutateProb, rejection, log));
+                    children.add(space.mutate(a, run.rng, archMutateProb, resolutionMutateProb, rejection, run.log));
                 } else {
-                    ConstrainedSpace.Feasible b = feasible(population.get(tournament(ranking, rng)));
-                    children.add(space.crossover(a, b, rng, rejection, log));
+                    ConstrainedSpace.Feasible b = feasible(population.get(tournament(ranking, run.rng)));
+                    children.add(space.crossover(a, b, run.rng, rejection, run.log));
                 }
             }
-            List<Candidate> scored = scorer.score(children);
+            List<Candidate> scored = run.scorer.score(children);
             List<Candidate> merged = new ArrayList<>(population);
             merged.addAll(scored);
             merged = dedupe(merged);
@@ -130,20 +127,18 @@ public final class Nsga2Search implements SearchStrategy {
             grown.addAll(scored);
             archive = ParetoFront.of(grown, axis);
             history.add(archive.get(archive.size() - 1).predictedAccuracy());
-            if (log.mutationGiveUps + log.crossoverGiveUps - giveUps0 == populationSize) {
+            if (run.log.mutationGiveUps + run.log.crossoverGiveUps - giveUps0 == populationSize) {
                 stoppedAt = g + 1;
                 break;
             }
         }
         Candidate best = archive.get(archive.size() - 1);
-        double ms = (System.nanoTime() - t0) / 1e6;
-        List<String> notes = log.notes(space, rejection);
+        List<String> notes = run.log.notes(space, rejection);
         if (stoppedAt > 0) {
             notes.add("stopped after generation " + stoppedAt + " of " + generations + ": every child of that"
                     + " generation was a rejection give-up (the constraint leaves almost no room around the parents)");
         }
-        return new SearchResult(name(), seed, space.constraint(), best, archive, axis, history,
-                scorer.evaluations, scorer.distinct, log.attempts, notes, ms);
+        return run.result(name(), best, archive, axis, history, notes);
     }
 
     private static ConstrainedSpace.Feasible feasible(Candidate c) {

@@ -2,7 +2,6 @@ package ofa4j.slicer;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import ofa4j.predictor.AccuracyPredictor;
 import ofa4j.predictor.LatencyPredictor;
 
@@ -68,10 +67,7 @@ public final class RandomSearch implements SearchStrategy {
     /** {@inheritDoc} */
     @Override
     public SearchResult search(ConstrainedSpace space, AccuracyPredictor predictor, long seed) {
-        long t0 = System.nanoTime();
-        SplittableRandom rng = new SplittableRandom(seed);
-        ConstrainedSpace.RejectionLog log = space.newLog();
-        Scorer scorer = new Scorer(predictor);
+        SearchRun run = new SearchRun(space, predictor, seed);
         Candidate best = null;
         List<Candidate> front = new ArrayList<>();
         List<Double> history = new ArrayList<>();
@@ -80,9 +76,9 @@ public final class RandomSearch implements SearchStrategy {
             int n = (int) Math.min(batchSize, evaluations - done);
             batch.clear();
             for (int i = 0; i < n; i++) {
-                batch.add(space.sample(rng, rejection, log));
+                batch.add(space.sample(run.rng, rejection, run.log));
             }
-            List<Candidate> scored = scorer.score(batch);
+            List<Candidate> scored = run.scorer.score(batch);
             for (Candidate c : scored) {
                 if (best == null || c.predictedAccuracy() > best.predictedAccuracy()) {
                     best = c;
@@ -93,8 +89,6 @@ public final class RandomSearch implements SearchStrategy {
             history.add(best.predictedAccuracy());
             done += n;
         }
-        double ms = (System.nanoTime() - t0) / 1e6;
-        return new SearchResult(name(), seed, space.constraint(), best, front, frontAxis, history,
-                scorer.evaluations, scorer.distinct, log.attempts, log.notes(space, rejection), ms);
+        return run.result(name(), best, front, frontAxis, history, run.log.notes(space, rejection));
     }
 }

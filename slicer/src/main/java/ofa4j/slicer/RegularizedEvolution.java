@@ -89,16 +89,13 @@ public final class RegularizedEvolution implements SearchStrategy {
     /** {@inheritDoc} */
     @Override
     public SearchResult search(ConstrainedSpace space, AccuracyPredictor predictor, long seed) {
-        long t0 = System.nanoTime();
-        SplittableRandom rng = new SplittableRandom(seed);
-        ConstrainedSpace.RejectionLog log = space.newLog();
-        Scorer scorer = new Scorer(predictor);
+        SearchRun run = new SearchRun(space, predictor, seed);
         List<ConstrainedSpace.Feasible> batch = new ArrayList<>();
         for (int i = 0; i < populationSize; i++) {
-            batch.add(space.sample(rng, rejection, log));
+            batch.add(space.sample(run.rng, rejection, run.log));
         }
         // oldest first: the head of the queue dies next
-        ArrayDeque<Candidate> population = new ArrayDeque<>(scorer.score(batch));
+        ArrayDeque<Candidate> population = new ArrayDeque<>(run.scorer.score(batch));
         List<Candidate> history = new ArrayList<>(population);
         Candidate best = null;
         for (Candidate c : population) {
@@ -113,13 +110,13 @@ public final class RegularizedEvolution implements SearchStrategy {
         while (done < evaluations) {
             int n = (int) Math.min(batchSize, evaluations - done);
             batch.clear();
-            long giveUps0 = log.mutationGiveUps;
+            long giveUps0 = run.log.mutationGiveUps;
             for (int i = 0; i < n; i++) {
-                Candidate parent = tournament(members, rng);
-                batch.add(space.mutate(new ConstrainedSpace.Feasible(parent.arch(), parent.costs()), rng, archMutateProb,
-                        resolutionMutateProb, rejection, log));
+                Candidate parent = tournament(members, run.rng);
+                batch.add(space.mutate(new ConstrainedSpace.Feasible(parent.arch(), parent.costs()), run.rng,
+                        archMutateProb, resolutionMutateProb, rejection, run.log));
             }
-            for (Candidate child : scorer.score(batch)) {
+            for (Candidate child : run.scorer.score(batch)) {
                 population.addLast(child);
                 population.removeFirst();
                 history.add(child);
@@ -129,19 +126,17 @@ public final class RegularizedEvolution implements SearchStrategy {
             members.addAll(population);
             bestHistory.add(best.predictedAccuracy());
             done += n;
-            if (log.mutationGiveUps - giveUps0 == n) {
+            if (run.log.mutationGiveUps - giveUps0 == n) {
                 stoppedAt = done;
                 break;
             }
         }
-        double ms = (System.nanoTime() - t0) / 1e6;
-        List<String> notes = log.notes(space, rejection);
+        List<String> notes = run.log.notes(space, rejection);
         if (stoppedAt > 0) {
             notes.add("stopped after " + stoppedAt + " of " + evaluations + " evaluations: every child of the last"
                     + " batch was a rejection give-up (the constraint leaves almost no room around the parents)");
         }
-        return new SearchResult(name(), seed, space.constraint(), best, ParetoFront.of(history, frontAxis), frontAxis,
-                bestHistory, scorer.evaluations, scorer.distinct, log.attempts, notes, ms);
+        return run.result(name(), best, ParetoFront.of(history, frontAxis), frontAxis, bestHistory, notes);
     }
 
     /** Draws {@code sampleSize} members with replacement and returns the most accurate (first on ties). */

@@ -131,10 +131,7 @@ public final class ReinforceSearch implements SearchStrategy {
                     + " is not among the devices of the constrained space " + deviceNames(space)
                     + "; build the space with this strategy's extraDevices()");
         }
-        long t0 = System.nanoTime();
-        SplittableRandom rng = new SplittableRandom(seed);
-        ConstrainedSpace.RejectionLog log = space.newLog();
-        Scorer scorer = new Scorer(predictor);
+        SearchRun run = new SearchRun(space, predictor, seed);
         Policy policy = new Policy(space.space(), space.resolutions());
         Adam adam = new Adam(policy.logits.length, learningRate);
         double[] grad = new double[policy.logits.length];
@@ -156,8 +153,8 @@ public final class ReinforceSearch implements SearchStrategy {
             for (int i = 0; i < n; i++) {
                 ConstrainedSpace.Feasible f = null;
                 for (int a = 0; a < rejection.maxAttempts() && f == null; a++) {
-                    ArchConfig arch = policy.sample(rng, draw);
-                    f = space.tryAccept(arch, log);
+                    ArchConfig arch = policy.sample(run.rng, draw);
+                    f = space.tryAccept(arch, run.log);
                     if (f == null) {
                         rejectedDraws.add(draw.clone());
                     }
@@ -166,13 +163,13 @@ public final class ReinforceSearch implements SearchStrategy {
                     batch.add(f);
                     batchDraws.add(draw.clone());
                 } else {
-                    batch.add(space.sample(rng, rejection, log));
+                    batch.add(space.sample(run.rng, rejection, run.log));
                     batchDraws.add(null);
                     fallbacks++;
                 }
             }
             rejected += rejectedDraws.size();
-            List<Candidate> scored = scorer.score(batch);
+            List<Candidate> scored = run.scorer.score(batch);
             double[] rewards = new double[scored.size()];
             for (int i = 0; i < rewards.length; i++) {
                 Candidate c = scored.get(i);
@@ -214,8 +211,7 @@ public final class ReinforceSearch implements SearchStrategy {
             policy.refresh();
             baseline = baselineDecay * baseline + (1 - baselineDecay) * mean;
         }
-        double ms = (System.nanoTime() - t0) / 1e6;
-        List<String> notes = log.notes(space, rejection);
+        List<String> notes = run.log.notes(space, rejection);
         if (fallbacks > 0) {
             notes.add(fallbacks + " policy samples found no feasible subnet in " + rejection.maxAttempts()
                     + " draws under (" + space.constraint().describe() + "); uniform feasible samples stood in"
@@ -223,14 +219,13 @@ public final class ReinforceSearch implements SearchStrategy {
         }
         if (rejected > 0) {
             notes.add(String.format(Locale.ROOT, "%d policy draws rejected by the constraint (%.1f per evaluation),"
-                    + " trained on with reward 0", rejected, rejected / (double) Math.max(1, scorer.evaluations)));
+                    + " trained on with reward 0", rejected, rejected / (double) Math.max(1, run.scorer.evaluations)));
         }
         if (soft != null) {
             notes.add(String.format(Locale.ROOT, "soft reward acc x (lat/%.3f ms)^%.3f on %s; best reward %.4f",
                     soft.targetMs(), soft.exponent(), soft.device().deviceName(), bestReward));
         }
-        return new SearchResult(name(), seed, space.constraint(), best, ParetoFront.of(evaluated, frontAxis), frontAxis,
-                history, scorer.evaluations, scorer.distinct, log.attempts, notes, ms);
+        return run.result(name(), best, ParetoFront.of(evaluated, frontAxis), frontAxis, history, notes);
     }
 
     private double reward(Candidate c) {
