@@ -147,10 +147,6 @@ final class RunCommand implements Callable<Integer> {
         if (prec == ofa4j.predictor.Precision.INT8 && !int8) {
             throw new IllegalArgumentException("--no-int8 contradicts --precision int8");
         }
-        if (spark.master != null && (auto || prec == ofa4j.predictor.Precision.INT8)) {
-            throw new IllegalArgumentException("--spark slices FP32 fleets only; found --precision " + precision
-                    + " (slice INT8 or auto without --spark)");
-        }
         boolean wantInt8Profile = auto || prec == ofa4j.predictor.Precision.INT8;
         ofa4j.slicer.Specialiser.Int8Settings int8Settings = int8 ? int8Options.settings() : null;
         common.applyThreads();
@@ -223,8 +219,9 @@ final class RunCommand implements Callable<Integer> {
                     w.println("      --precision auto: the same budgets in INT8 (slices/int8)...");
                     DeviceProfile d8 = int8Device;
                     List<Fleet.Target> targets8 = SliceStage.sameBudgets(targets, fp32Device, d8);
-                    SliceStage.Slices s8 = ledger.time("slice_export_int8", () -> SliceStage.slice(run.net, run.data,
-                            search, d8, targets8, out.resolve("slices").resolve("int8"), loop8, predDir, common.seed));
+                    SliceStage.Slices s8 = ledger.time("slice_export_int8", () -> spark.fleet(run, search, d8, targets8,
+                            out.resolve("slices").resolve("int8"), loop8, predDir, "evolution", null,
+                            ofa4j.slicer.EvolutionSearch.ofaDefaults(), common, w));
                     w.println("      " + s8.tableNote() + ": " + s8.rowsAdded() + " rows added");
                     for (int i = 0; i < slices.reports().size(); i++) {
                         ofa4j.slicer.AutoChoice c = ofa4j.slicer.AutoChoice.of(slices.reports().get(i), s8.reports().get(i),
