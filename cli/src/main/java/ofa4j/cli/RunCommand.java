@@ -215,6 +215,7 @@ final class RunCommand implements Callable<Integer> {
                                 ofa4j.slicer.EvolutionSearch.ofaDefaults(), common, w));
                 w.println("      " + slices.tableNote() + ": " + slices.rowsAdded() + " rows added");
                 List<ofa4j.slicer.AutoChoice> choices = new java.util.ArrayList<>();
+                RunReport.AutoHalf autoHalf = null;
                 if (auto) {
                     w.println("      --precision auto: the same budgets in INT8 (slices/int8)...");
                     DeviceProfile d8 = int8Device;
@@ -229,6 +230,7 @@ final class RunCommand implements Callable<Integer> {
                         c.writeTo(out.resolve("slices"));
                         choices.add(c);
                     }
+                    autoHalf = new RunReport.AutoHalf(s8, d8, choices);
                 }
                 PredictorStage.Predictors refined = null;
                 if (Files.isRegularFile(predDir.resolve(PredictorStage.MEASURED_FILE))) {
@@ -246,7 +248,7 @@ final class RunCommand implements Callable<Integer> {
                 RunReport report = RunReport.of(p.name(), space, data, common.seed, run.checkpointSha, trained,
                         phaseSteps, device, prec == ofa4j.predictor.Precision.INT8 ? int8ProfileFile : profileFile,
                         profileReused, preds, table.newRows(), refined, slices, loop,
-                        ledger.toCosts(), (System.nanoTime() - t0) / 1e9);
+                        ledger.toCosts(), (System.nanoTime() - t0) / 1e9, autoHalf);
                 if (refined != null) {
                     refined.close();
                 }

@@ -57,6 +57,8 @@ class PipelineEndToEndTest {
         assertEquals("smoke", r.preset());
         assertEquals(4, r.slices().size());
         for (RunReport.Slice s : r.slices()) {
+            assertEquals("fp32", s.precision(), s.target());
+            assertNull(s.auto(), s.target());
             Path onnx = Path.of(s.onnx());
             assertTrue(Files.size(onnx) > 10_000, onnx.toString());
             Map<String, String> meta = OnnxExporter.readMetadata(onnx);
