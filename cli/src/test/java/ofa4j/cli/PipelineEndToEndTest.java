@@ -511,6 +511,29 @@ class PipelineEndToEndTest {
             assertEquals(want, how.get("chosen").getAsString(), ja.toString());
             assertEquals(want, ja.get("precision").getAsString());
             assertEquals(how.getAsJsonObject(want).get("key").getAsString(), ja.get("key").getAsString());
+            // the page: INT8 and auto enabled for this device; auto answers from the cache with the API's figures
+            assertNull(Browser.unavailable(), Browser.unavailable());
+            try (Browser br = new Browser(Files.createDirectories(dir.resolve("int8-downloads")), 1280, 800)) {
+                br.driver.get("http://127.0.0.1:" + port + "/");
+                br.waitForBodyData("front", v -> v.startsWith("cpu-ort-1t|latency|"), 60);
+                assertTrue(br.byId("precision-int8").isEnabled() && br.byId("precision-auto").isEnabled());
+                assertTrue(!br.byId("precision-hint").isDisplayed());
+                WebElement exact = br.byId("budget-exact");
+                exact.clear();
+                exact.sendKeys(String.valueOf(budget));
+                br.byId("precision-auto").click();
+                br.byId("slice").click();
+                br.waitShown("result", 60);
+                Map<String, String> table = new java.util.LinkedHashMap<>();
+                for (WebElement td : br.all("#result-table tr td")) {
+                    table.put(td.findElement(org.openqa.selenium.By.xpath("..")).getAttribute("data-field"),
+                            td.getAttribute("data-value"));
+                }
+                assertEquals(want, table.get("precision"));
+                assertEquals(ja.get("latency_profile").getAsString(), table.get("latency_profile"));
+                assertEquals(how.get("why").getAsString(), table.get("auto"));
+                assertEquals(ja.get("key").getAsString(), table.get("key"));
+            }
             System.out.printf("[serve auto] fp32 val %.4f lat %s, int8 val %.4f lat %s -> %s%n",
                     s32.get("val_accuracy").getAsDouble(), s32.get("latency_ms"), s8.get("val_accuracy").getAsDouble(),
                     s8.get("latency_ms"), want);
