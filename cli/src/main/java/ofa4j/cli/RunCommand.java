@@ -147,10 +147,6 @@ final class RunCommand implements Callable<Integer> {
         if (prec == ofa4j.predictor.Precision.INT8 && !int8) {
             throw new IllegalArgumentException("--no-int8 contradicts --precision int8");
         }
-        if (spark.master != null && (auto || prec == ofa4j.predictor.Precision.INT8)) {
-            throw new IllegalArgumentException("--spark slices FP32 fleets only; found --precision " + precision
-                    + " (slice INT8 or auto without --spark)");
-        }
         boolean wantInt8Profile = auto || prec == ofa4j.predictor.Precision.INT8;
         ofa4j.slicer.Specialiser.Int8Settings int8Settings = int8 ? int8Options.settings() : null;
         common.applyThreads();
@@ -219,12 +215,14 @@ final class RunCommand implements Callable<Integer> {
                                 ofa4j.slicer.EvolutionSearch.ofaDefaults(), common, w));
                 w.println("      " + slices.tableNote() + ": " + slices.rowsAdded() + " rows added");
                 List<ofa4j.slicer.AutoChoice> choices = new java.util.ArrayList<>();
+                RunReport.AutoHalf autoHalf = null;
                 if (auto) {
                     w.println("      --precision auto: the same budgets in INT8 (slices/int8)...");
                     DeviceProfile d8 = int8Device;
                     List<Fleet.Target> targets8 = SliceStage.sameBudgets(targets, fp32Device, d8);
-                    SliceStage.Slices s8 = ledger.time("slice_export_int8", () -> SliceStage.slice(run.net, run.data,
-                            search, d8, targets8, out.resolve("slices").resolve("int8"), loop8, predDir, common.seed));
+                    SliceStage.Slices s8 = ledger.time("slice_export_int8", () -> spark.fleet(run, search, d8, targets8,
+                            out.resolve("slices").resolve("int8"), loop8, predDir, "evolution", null,
+                            ofa4j.slicer.EvolutionSearch.ofaDefaults(), common, w));
                     w.println("      " + s8.tableNote() + ": " + s8.rowsAdded() + " rows added");
                     for (int i = 0; i < slices.reports().size(); i++) {
                         ofa4j.slicer.AutoChoice c = ofa4j.slicer.AutoChoice.of(slices.reports().get(i), s8.reports().get(i),
@@ -232,6 +230,7 @@ final class RunCommand implements Callable<Integer> {
                         c.writeTo(out.resolve("slices"));
                         choices.add(c);
                     }
+                    autoHalf = new RunReport.AutoHalf(s8, d8, choices);
                 }
                 PredictorStage.Predictors refined = null;
                 if (Files.isRegularFile(predDir.resolve(PredictorStage.MEASURED_FILE))) {
@@ -249,7 +248,7 @@ final class RunCommand implements Callable<Integer> {
                 RunReport report = RunReport.of(p.name(), space, data, common.seed, run.checkpointSha, trained,
                         phaseSteps, device, prec == ofa4j.predictor.Precision.INT8 ? int8ProfileFile : profileFile,
                         profileReused, preds, table.newRows(), refined, slices, loop,
-                        ledger.toCosts(), (System.nanoTime() - t0) / 1e9);
+                        ledger.toCosts(), (System.nanoTime() - t0) / 1e9, autoHalf);
                 if (refined != null) {
                     refined.close();
                 }

@@ -221,6 +221,9 @@ final class ServeCommand implements Callable<Integer> {
                 64, 8L << 20, (k, v) -> LruCache.stringBytes(k) + 256L * v.size());
         private final SlicingService service;
         private final ClosedLoop loop;
+        /** INT8 searches: the INT8 profiles' service and loop, null when the run has no INT8 profile. */
+        private final SlicingService service8;
+        private final ClosedLoop loop8;
         private final SupernetBackend measuring;
         private final CostTable table;
         private final long calibrationSeed;
@@ -236,12 +239,15 @@ final class ServeCommand implements Callable<Integer> {
         }
 
         private Backend(Path runDir, SupernetRun run, PredictorStage.LoadedPredictor predictor, SlicingService service,
-                ClosedLoop loop, SupernetBackend measuring, long calibrationSeed, long seed, Current current) {
+                ClosedLoop loop, SlicingService service8, ClosedLoop loop8, SupernetBackend measuring,
+                long calibrationSeed, long seed, Current current) {
             this.runDir = runDir;
             this.run = run;
             this.predictor = predictor;
             this.service = service;
             this.loop = loop;
+            this.service8 = service8;
+            this.loop8 = loop8;
             this.measuring = measuring;
             this.table = new CostTable(run.net.space());
             this.calibrationSeed = calibrationSeed;
@@ -254,17 +260,18 @@ final class ServeCommand implements Callable<Integer> {
             Path devDir = runDir.resolve("devices");
             Map<String, LatencyPredictor> devices = new LinkedHashMap<>();
             Map<String, Specialiser.LocalTiming> local = new LinkedHashMap<>();
+            Map<String, LatencyPredictor> devices8 = new LinkedHashMap<>();
+            Map<String, Specialiser.LocalTiming> local8 = new LinkedHashMap<>();
             if (Files.isDirectory(devDir)) {
                 try (var files = Files.list(devDir)) {
                     for (Path f : files.filter(f -> f.toString().endsWith(".json")).sorted().toList()) {
                         DeviceProfile p = DeviceProfile.load(f);
-                        if (p.precision() != ofa4j.predictor.Precision.FP32) {
-                            continue; // the service delivers FP32 slices: an INT8 profile would misjudge them
-                        }
-                        devices.put(p.name(), p);
+                        // an INT8 profile serves the INT8 searches of its FP32 device (<device>-int8)
+                        boolean q8 = p.precision() == ofa4j.predictor.Precision.INT8;
+                        (q8 ? devices8 : devices).put(p.name(), p);
                         Specialiser.LocalTiming t = SupernetBackend.localTiming(p);
                         if (t != null) {
-                            local.put(p.name(), t);
+                            (q8 ? local8 : local).put(p.name(), t);
                         }
                     }
                 }
@@ -299,7 +306,21 @@ final class ServeCommand implements Callable<Integer> {
                         cancellable(sp.measurer(calibSeed), current), null, local, candidates.k, 1, null)
                         .screening(candidates.screenImages(run.data.val().size(), false))
                         .maxPooled(POOL);
-                return new Backend(runDir, run, acc, service, loop, measuring, calibSeed, seed, current);
+                SlicingService service8 = null;
+                ClosedLoop loop8 = null;
+                if (!devices8.isEmpty()) {
+                    // as 'ofa slice --precision int8': the FP32 predictor moved by the run's INT8 offset,
+                    // every candidate measured as its INT8 model and timed by the INT8 profile's meter
+                    ofa4j.predictor.Int8Accuracy.Offset offset = ofa4j.predictor.Int8Accuracy.fit(runDir.resolve("predictor"));
+                    service8 = new SlicingService(run.net.space(), ofa4j.predictor.Int8Accuracy.predictor(checked, offset),
+                            devices8, EvolutionSearch.ofaDefaults(), seed);
+                    Specialiser sp8 = new Specialiser(measuring, runDir.resolve("served"), Specialiser.Int8Settings.DEFAULT,
+                            ofa4j.predictor.Precision.INT8);
+                    loop8 = new ClosedLoop(run.net.space(), service8.predictor(), EvolutionSearch.ofaDefaults(),
+                            cancellable(sp8.measurer(calibSeed), current), null, local8, candidates.k, 1, null)
+                            .maxPooled(POOL);
+                }
+                return new Backend(runDir, run, acc, service, loop, service8, loop8, measuring, calibSeed, seed, current);
             } catch (Exception | Error e) {
                 acc.close();
                 throw e;
@@ -341,21 +362,96 @@ final class ServeCommand implements Callable<Integer> {
             return new ArrayList<>(service.devices());
         }
 
-        private Constraint constraint(SliceRequest r) {
-            return service.constraint(r.device(), r.maxLatencyMs(), r.maxMacs(), r.maxParams(),
-                    r.maxPeakMemoryBytes(), r.minResolution(), r.maxResolution());
+        /** Suffix of the INT8 profile of a device: {@code cpu-ort-1t} is timed in INT8 by {@code cpu-ort-1t-int8}. */
+        static final String INT8_PROFILE_SUFFIX = "-int8";
+
+        /** @return the INT8 profile's name of an FP32 device, or null when the run has none */
+        private String int8Device(String device) {
+            String d8 = device + INT8_PROFILE_SUFFIX;
+            return service8 != null && service8.devices().contains(d8) ? d8 : null;
         }
 
-        /** {@inheritDoc} Builds the constrained space, which fails at once for an impossible constraint. */
+        @Override
+        public List<String> precisions(String device) {
+            return int8Device(device) == null ? List.of("fp32") : SliceRequest.PRECISIONS;
+        }
+
+        private Constraint constraint(SliceRequest r, boolean q8) {
+            return (q8 ? service8 : service).constraint(q8 ? int8Device(r.device()) : r.device(), r.maxLatencyMs(),
+                    r.maxMacs(), r.maxParams(), r.maxPeakMemoryBytes(), r.minResolution(), r.maxResolution());
+        }
+
+        /**
+         * {@inheritDoc} Builds the constrained space, which fails at once for an impossible constraint;
+         * an {@code int8} or {@code auto} request needs the device's INT8 profile.
+         */
         @Override
         public void check(SliceRequest r) {
-            new ConstrainedSpace(run.net.space(), constraint(r), List.of(service.device(r.device())), table);
+            if (!"fp32".equals(r.precision()) && int8Device(r.device()) == null) {
+                throw new ofa4j.cli.serve.ApiError(422, "precision", "precision '" + r.precision() + "' needs an INT8"
+                        + " latency profile of device '" + r.device() + "' (" + r.device() + INT8_PROFILE_SUFFIX
+                        + " in " + runDir.resolve("devices") + "), and this run has none; profile it with 'ofa profile"
+                        + " --supernet " + runDir.resolve("supernet") + " --precision int8 --out "
+                        + runDir.resolve("devices").resolve(r.device() + INT8_PROFILE_SUFFIX + ".json")
+                        + "' and restart the server, or ask for precision 'fp32'");
+            }
+            if (!"int8".equals(r.precision())) {
+                new ConstrainedSpace(run.net.space(), constraint(r, false), List.of(service.device(r.device())), table);
+            }
+            if (!"fp32".equals(r.precision())) {
+                new ConstrainedSpace(run.net.space(), constraint(r, true),
+                        List.of(service8.device(int8Device(r.device()))), table);
+            }
         }
 
         @Override
         public HttpBodies.SliceAnswer slice(SliceRequest r, Cancel cancel) {
-            Constraint c = constraint(r);
-            String key = r.device() + "|" + c.describe();
+            return switch (r.precision()) {
+                case "int8" -> search(r, true, cancel);
+                case "auto" -> auto(r, cancel);
+                default -> search(r, false, cancel);
+            };
+        }
+
+        /**
+         * {@code auto}: both precisions searched under the same bounds, each with its own profile; the
+         * higher measured validation accuracy among those within the latency budget is delivered, a
+         * tie going to INT8 (as {@link ofa4j.slicer.AutoChoice}).
+         */
+        private HttpBodies.SliceAnswer auto(SliceRequest r, Cancel cancel) {
+            HttpBodies.SliceAnswer a = search(r, false, cancel);
+            HttpBodies.SliceAnswer b = search(r, true, cancel);
+            HttpBodies.AutoSide sa = side(a, r);
+            HttpBodies.AutoSide sb = side(b, r);
+            boolean q8;
+            String rule;
+            if (sa.overBudget() != sb.overBudget()) {
+                q8 = sa.overBudget();
+                rule = ", the " + (q8 ? "fp32" : "int8") + " slice's measured latency is over the budget";
+            } else {
+                q8 = sb.valAccuracy() >= sa.valAccuracy();
+                rule = (sb.valAccuracy() == sa.valAccuracy() ? ", a tie goes to the smaller INT8 model" : "")
+                        + (sa.overBudget() ? "; both measured latencies are over the budget" : "");
+            }
+            String why = String.format(java.util.Locale.ROOT, "%s: measured validation accuracy %.2f%% (%s) vs %.2f%% (%s)%s",
+                    q8 ? "int8" : "fp32", 100 * (q8 ? sb : sa).valAccuracy(), q8 ? "int8" : "fp32",
+                    100 * (q8 ? sa : sb).valAccuracy(), q8 ? "fp32" : "int8", rule);
+            return (q8 ? b : a).withAuto(new HttpBodies.AutoBody(q8 ? "int8" : "fp32", why, sa, sb));
+        }
+
+        private static HttpBodies.AutoSide side(HttpBodies.SliceAnswer a, SliceRequest r) {
+            Double ms = a.measured().latencyMs();
+            return new HttpBodies.AutoSide(a.key(), a.measured().valAccuracy(), ms, a.latencyProfile(),
+                    ms != null && r.maxLatencyMs() != null && ms > r.maxLatencyMs());
+        }
+
+        /** One precision's search: its profile, its loop (INT8: candidates measured as INT8 models). */
+        private HttpBodies.SliceAnswer search(SliceRequest r, boolean q8, Cancel cancel) {
+            String device = q8 ? int8Device(r.device()) : r.device();
+            SlicingService s = q8 ? service8 : service;
+            ClosedLoop l = q8 ? loop8 : loop;
+            Constraint c = constraint(r, q8);
+            String key = (q8 ? "int8|" : "fp32|") + device + "|" + c.describe();
             HttpBodies.SliceAnswer cached = answers.get(key);
             if (cached != null) {
                 return cached;
@@ -366,23 +462,23 @@ final class ServeCommand implements Callable<Integer> {
                 current.token = cancel;
                 try {
                     cancel.check(); // cancelled while waiting for the lock
-                    out = loop.run(new Fleet.Target("request", c), seed);
+                    out = l.run(new Fleet.Target("request", c), seed);
                 } finally {
                     current.token = Cancel.NEVER;
                 }
             }
             ClosedLoop.MeasuredCandidate d = out.delivered();
             ArchConfig a = d.arch();
-            double lat = d.measuredLatencyMs(r.device());
+            double lat = d.measuredLatencyMs(device);
             HttpBodies.SliceAnswer o = new HttpBodies.SliceAnswer(a.toJsonRecord(), a.key(),
                     new HttpBodies.Predicted(d.candidate().predictedAccuracy(), d.predictor(),
-                            service.device(r.device()).predictMs(a)),
+                            s.device(device).predictMs(a)),
                     new HttpBodies.Measured(d.measurement().valAccuracy(), Double.isFinite(lat) ? lat : null,
                             out.latencyMeasured() ? "measurement" : "prediction"),
                     out.proposed().size(), d.candidate().costs().macs(), d.candidate().costs().params(),
                     d.candidate().costs().peakActivationBytes(),
                     out.searches().stream().mapToDouble(SearchResult::wallMs).sum(), (System.nanoTime() - t0) / 1e6,
-                    null, null, null, null);
+                    null, null, null, q8 ? "int8" : "fp32", device, null);
             answers.put(key, o);
             return o;
         }

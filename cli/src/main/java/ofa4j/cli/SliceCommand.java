@@ -46,8 +46,9 @@ final class SliceCommand implements Callable<Integer> {
     @Option(names = "--precision", defaultValue = "fp32",
             description = "Precision of the delivered slice: fp32 (default), int8 (candidates measured and delivered as"
                     + " post-training INT8 models, latency from an INT8 profile) or auto (both are sliced, into <out>/fp32"
-                    + " and <out>/int8; the one with the higher measured validation accuracy under the bounds is"
-                    + " delivered, <out>/slice.auto.json says which).")
+                    + " and <out>/int8; per target, the one with the higher measured validation accuracy under the"
+                    + " bounds is delivered, <out>/<target>.auto.json says which). A fleet (several budgets, --spark)"
+                    + " honours it the same way.")
     String precision;
 
     @Option(names = "--int8-device", description = "With --precision auto: the INT8 device profile (default <device>-int8).")
@@ -100,13 +101,6 @@ final class SliceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--no-int8 contradicts --precision int8");
         }
         spark.check();
-        if (spark.master != null && (auto || prec == Precision.INT8)) {
-            throw new IllegalArgumentException("--spark slices FP32 fleets only; found --precision " + precision
-                    + " (slice INT8 or auto without --spark)");
-        }
-        if (auto && maxLatencyMs != null && maxLatencyMs.size() > 1) {
-            throw new IllegalArgumentException("--precision auto takes one latency budget, found " + maxLatencyMs);
-        }
         Specialiser.Int8Settings q8Settings = int8Options.settings(); // the INT8 slices' calibration
         String devName = device != null ? device : prec == Precision.INT8 ? "cpu-ort-1t-int8" : "cpu-ort-1t";
         common.applyThreads();
@@ -130,16 +124,21 @@ final class SliceCommand implements Callable<Integer> {
                 loop = loop8;
             }
             if (auto) {
-                List<Fleet.Target> targets8 = targets(dev8);
-                SliceStage.Slices s32 = SliceStage.slice(run.net, run.data, acc.predictor(), dev, targets,
-                        out.resolve("fp32"), loop, runDir.resolve("predictor"), search, common.seed);
+                // every target (budget) sliced in both precisions, each with its own profile; chosen per target
+                List<Fleet.Target> targets8 = SliceStage.sameBudgets(targets, dev, dev8);
+                SliceStage.Slices s32 = spark.fleet(run, acc.predictor(), dev, targets, out.resolve("fp32"), loop,
+                        runDir.resolve("predictor"), strategy.name, strategy.evaluations, search, common,
+                        spec.commandLine().getOut());
                 print(s32, dev);
-                SliceStage.Slices s8 = SliceStage.slice(run.net, run.data, acc.predictor(), dev8, targets8,
-                        out.resolve("int8"), loop8, runDir.resolve("predictor"), search, common.seed);
+                SliceStage.Slices s8 = spark.fleet(run, acc.predictor(), dev8, targets8, out.resolve("int8"), loop8,
+                        runDir.resolve("predictor"), strategy.name, strategy.evaluations, search, common,
+                        spec.commandLine().getOut());
                 print(s8, dev8);
-                AutoChoice choice = AutoChoice.of(s32.reports().get(0), s8.reports().get(0), out);
-                Path f = choice.writeTo(out);
-                spec.commandLine().getOut().println("auto: " + choice.summary() + "; wrote " + f);
+                for (int i = 0; i < s32.reports().size(); i++) {
+                    AutoChoice choice = AutoChoice.of(s32.reports().get(i), s8.reports().get(i), out);
+                    Path f = choice.writeTo(out);
+                    spec.commandLine().getOut().println("auto: " + choice.summary() + "; wrote " + f);
+                }
                 return 0;
             }
             SliceStage.Slices s = spark.fleet(run, acc.predictor(), dev, targets, out, loop, runDir.resolve("predictor"),

@@ -231,6 +231,8 @@
         o.value = d;
         sel.appendChild(o);
       });
+      state.precisions = r.body.precisions || {};
+      syncPrecisions();
       showError(null);
       await loadFront();
     } catch (e) {
@@ -238,9 +240,28 @@
     }
   }
 
+  /** INT8 and auto need the device's INT8 latency profile: without one their choices are disabled and the hint says why. */
+  function syncPrecisions() {
+    const d = $('device').value;
+    const allowed = (state.precisions || {})[d] || ['fp32', 'int8', 'auto'];
+    let lost = false;
+    ['int8', 'auto'].forEach(p => {
+      const input = $('precision-' + p);
+      input.disabled = !allowed.includes(p);
+      if (input.disabled && input.checked) lost = true;
+    });
+    if (lost) $('precision-fp32').checked = true;
+    const hint = $('precision-hint');
+    hint.hidden = allowed.includes('int8');
+    hint.textContent = hint.hidden ? '' : 'No INT8 latency profile of ' + d + ' in this run: INT8 and auto need one'
+      + ' (ofa profile --precision int8 --out <run>/devices/' + d + '-int8.json, then restart the server).';
+  }
+
   const ROWS = [
     ['key', 'arch key', a => a.key, 'mono'],
-    ['precision', 'ONNX precision', a => a.precision],
+    ['precision', 'precision delivered', a => a.precision],
+    ['latency_profile', 'latency profile', a => a.latency_profile],
+    ['auto', 'auto: chosen because', a => (a.auto ? a.auto.why : null)],
     ['predicted_accuracy', 'predicted accuracy', a => a.predicted.accuracy, 'pct'],
     ['measured_accuracy', 'measured validation accuracy', a => (a.measured ? a.measured.val_accuracy : null), 'pct'],
     ['predicted_latency_ms', 'predicted latency (ms)', a => a.predicted.latency_ms, 'ms'],
@@ -350,7 +371,7 @@
     }
     $('budget').addEventListener('input', syncFromSlider);
     $('budget-exact').addEventListener('input', syncFromExact);
-    $('device').addEventListener('change', () => { state.answer = null; loadFront(); });
+    $('device').addEventListener('change', () => { state.answer = null; syncPrecisions(); loadFront(); });
     $('metric').addEventListener('change', () => { $('budget').value = String(STEPS / 2); loadFront(); });
     $('slice-form').addEventListener('submit', slice);
     $('dl-onnx').addEventListener('click', downloadWithToken);

@@ -125,6 +125,12 @@
       const tr = el('tr');
       tr.appendChild(el('td', null, s.target));
       tr.appendChild(el('td', 'mono', s.key));
+      const prec = el('td', null, (s.precision || 'fp32') + (s.auto ? ' (auto)' : ''));
+      prec.dataset.precision = s.precision || 'fp32';
+      if (s.auto) {
+        prec.title = s.auto.why;
+      }
+      tr.appendChild(prec);
       tr.appendChild(el('td', 'num', fixed(s.macs / 1e6, 3)));
       tr.appendChild(el('td', 'num', fixed(s.params / 1e6, 3)));
       tr.appendChild(el('td', 'num', pct(s.predicted_accuracy)));
@@ -134,6 +140,22 @@
       tr.appendChild(el('td', 'num', fixed(s.measured_latency_ms, 4)));
       tbody.appendChild(tr);
     });
+    // --precision auto: both candidates of each target, measured accuracy and latency with their own profiles
+    const autos = (d.slices || []).filter(s => s.auto);
+    if (autos.length) {
+      const ul = el('ul', 'auto-choices');
+      ul.id = 'auto-choices';
+      const side = (name, x) => name + ' ' + x.arch + ': val ' + pct(x.val_accuracy) + ', test ' + pct(x.test_accuracy)
+        + ', ' + (x.latency_ms === null || x.latency_ms === undefined ? 'latency not measured' : fixed(x.latency_ms, 4) + ' ms')
+        + (x.over_budget ? ' (over budget)' : '');
+      autos.forEach(s => {
+        const li = el('li', null, s.target + ': auto chose ' + s.auto.chosen + ' (' + side('fp32', s.auto.fp32) + '; '
+          + side('int8', s.auto.int8) + ')');
+        li.dataset.target = s.target;
+        ul.appendChild(li);
+      });
+      $('pareto').appendChild(ul);
+    }
   }
 
   function costs(d) {

@@ -57,6 +57,8 @@ class PipelineEndToEndTest {
         assertEquals("smoke", r.preset());
         assertEquals(4, r.slices().size());
         for (RunReport.Slice s : r.slices()) {
+            assertEquals("fp32", s.precision(), s.target());
+            assertNull(s.auto(), s.target());
             Path onnx = Path.of(s.onnx());
             assertTrue(Files.size(onnx) > 10_000, onnx.toString());
             Map<String, String> meta = OnnxExporter.readMetadata(onnx);
@@ -292,18 +294,15 @@ class PipelineEndToEndTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--max-latency-ms budgets must be distinct, found 0.2 twice in [0.2, 0.2]"), r.err());
         assertTrue(!Files.exists(dir.resolve("never")), "a bad fleet option must stop before slicing");
-        r = CliRunner.run("slice", "--run", run.toString(), "--max-latency-ms", "0.2", "--precision", "int8", "--spark",
+        // a fleet of another precision needs that precision's profile: the run has none yet
+        r = CliRunner.run("slice", "--run", run.toString(), "--max-latency-ms", "0.2,0.3", "--precision", "int8", "--spark",
                 "local[2]", "--out", dir.resolve("never").toString());
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("--spark slices FP32 fleets only; found --precision int8"), r.err());
+        assertTrue(r.err().contains("unknown device 'cpu-ort-1t-int8'"), r.err());
         r = CliRunner.run("slice", "--run", run.toString(), "--max-latency-ms", "0.2,0.3", "--precision", "auto", "--out",
                 dir.resolve("never").toString());
         assertEquals(2, r.code());
-        assertTrue(r.err().contains("--precision auto takes one latency budget, found [0.2, 0.3]"), r.err());
-        r = CliRunner.run("run", "--preset", "smoke", "--out", dir.resolve("never").toString(), "--spark", "local[2]",
-                "--precision", "auto");
-        assertEquals(2, r.code());
-        assertTrue(r.err().contains("--spark slices FP32 fleets only; found --precision auto"), r.err());
+        assertTrue(r.err().contains("unknown device 'cpu-ort-1t-int8'"), r.err());
         assertTrue(!Files.exists(dir.resolve("never")), "a refused precision must stop before anything is written");
     }
 
@@ -445,6 +444,100 @@ class PipelineEndToEndTest {
         assertEquals("fp32", SliceJson.Report.read(oa.resolve("fp32").resolve("slice.json")).precision());
         assertEquals("int8", SliceJson.Report.read(oa.resolve("int8").resolve("slice.json")).precision());
         assertTrue(r.out().contains("auto: slice -> "), r.out());
+        serveSearchesEachPrecisionWithItsProfile(r8, budget);
+    }
+
+    /** {@code ofa serve} on a run with an INT8 profile: int8 searched and timed with it, auto choosing, bad names 400. */
+    private void serveSearchesEachPrecisionWithItsProfile(Path r8, double budget) throws Exception {
+        CandidatesOption two = new CandidatesOption();
+        two.k = 2;
+        ofa4j.predictor.DeviceProfile p32 = ofa4j.predictor.DeviceProfile.find(r8.resolve("devices"), "cpu-ort-1t");
+        ofa4j.predictor.DeviceProfile p8 = ofa4j.predictor.DeviceProfile.find(r8.resolve("devices"), "cpu-ort-1t-int8");
+        try (ServeCommand.Backend backend = ServeCommand.Backend.open(r8, "best", new DataOptions(), 100, two, 42, true);
+                SlicingServer server = new SlicingServer(backend, SlicingServer.Options.defaults().withThreads(8, 1))) {
+            int port = server.start("127.0.0.1", 0);
+            HttpClient http = HttpClient.newHttpClient();
+            java.util.function.Function<String, HttpResponse<String>> post = body -> {
+                try {
+                    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/slice"))
+                            .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body))
+                            .build(), HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            };
+            HttpResponse<String> bad = post.apply("{\"device\":\"cpu-ort-1t\",\"precision\":\"int4\"}");
+            assertEquals(400, bad.statusCode(), bad.body());
+            JsonObject jb = JsonParser.parseString(bad.body()).getAsJsonObject();
+            assertEquals("precision", jb.get("field").getAsString());
+            assertEquals("field 'precision' must be one of [fp32, int8, auto], found \"int4\"", jb.get("error").getAsString());
+            JsonObject devices = JsonParser.parseString(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + port + "/v1/devices")).build(), HttpResponse.BodyHandlers.ofString()).body()).getAsJsonObject();
+            assertEquals("[\"cpu-ort-1t\"]", devices.get("devices").toString(), "INT8 profiles are not devices of their own");
+            assertEquals("[\"fp32\",\"int8\",\"auto\"]", devices.getAsJsonObject("precisions").get("cpu-ort-1t").toString());
+            String body = "{\"device\":\"cpu-ort-1t\",\"max_latency_ms\":" + budget + ",\"precision\":\"int8\"}";
+            HttpResponse<String> a = post.apply(body);
+            assertEquals(200, a.statusCode(), a.body());
+            JsonObject j8 = JsonParser.parseString(a.body()).getAsJsonObject();
+            assertEquals("int8", j8.get("precision").getAsString());
+            assertEquals("cpu-ort-1t-int8", j8.get("latency_profile").getAsString());
+            ofa4j.models.ArchConfig arch = ofa4j.models.ArchConfig.fromJsonTree(j8.getAsJsonObject("arch"));
+            // the predicted latency is the INT8 profile's, not the FP32 one's; the measured one its meter's
+            assertEquals(p8.predictMs(arch), j8.getAsJsonObject("predicted").get("latency_ms").getAsDouble(), 1e-9);
+            assertTrue(p8.predictMs(arch) != p32.predictMs(arch));
+            assertEquals("measurement", j8.getAsJsonObject("measured").get("latency_checked_by").getAsString());
+            double measured8 = j8.getAsJsonObject("measured").get("latency_ms").getAsDouble();
+            assertTrue(measured8 > 0 && measured8 <= budget, j8.toString());
+            HttpResponse<byte[]> m = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + j8.get("onnx").getAsString())).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertEquals(200, m.statusCode());
+            Map<String, String> meta = OnnxExporter.readMetadata(m.body());
+            assertEquals("int8", meta.get(ofa4j.exporter.Int8Exporter.META_PRECISION));
+            assertEquals(j8.get("key").getAsString(), meta.get(OnnxExporter.META_ARCH_KEY));
+            // auto: both searches (the INT8 one from the backend's cache), the higher measured accuracy delivered
+            HttpResponse<String> au = post.apply(body.replace("\"int8\"", "\"auto\""));
+            assertEquals(200, au.statusCode(), au.body());
+            JsonObject ja = JsonParser.parseString(au.body()).getAsJsonObject();
+            JsonObject how = ja.getAsJsonObject("auto");
+            JsonObject s32 = how.getAsJsonObject("fp32");
+            JsonObject s8 = how.getAsJsonObject("int8");
+            assertEquals("cpu-ort-1t", s32.get("latency_profile").getAsString());
+            assertEquals("cpu-ort-1t-int8", s8.get("latency_profile").getAsString());
+            assertEquals(j8.get("key").getAsString(), s8.get("key").getAsString());
+            assertEquals(j8.getAsJsonObject("measured").get("val_accuracy").getAsDouble(), s8.get("val_accuracy").getAsDouble());
+            String want = s32.get("over_budget").getAsBoolean() != s8.get("over_budget").getAsBoolean()
+                    ? (s32.get("over_budget").getAsBoolean() ? "int8" : "fp32")
+                    : s8.get("val_accuracy").getAsDouble() >= s32.get("val_accuracy").getAsDouble() ? "int8" : "fp32";
+            assertEquals(want, how.get("chosen").getAsString(), ja.toString());
+            assertEquals(want, ja.get("precision").getAsString());
+            assertEquals(how.getAsJsonObject(want).get("key").getAsString(), ja.get("key").getAsString());
+            // the page: INT8 and auto enabled for this device; auto answers from the cache with the API's figures
+            assertNull(Browser.unavailable(), Browser.unavailable());
+            try (Browser br = new Browser(Files.createDirectories(dir.resolve("int8-downloads")), 1280, 800)) {
+                br.driver.get("http://127.0.0.1:" + port + "/");
+                br.waitForBodyData("front", v -> v.startsWith("cpu-ort-1t|latency|"), 60);
+                assertTrue(br.byId("precision-int8").isEnabled() && br.byId("precision-auto").isEnabled());
+                assertTrue(!br.byId("precision-hint").isDisplayed());
+                WebElement exact = br.byId("budget-exact");
+                exact.clear();
+                exact.sendKeys(String.valueOf(budget));
+                br.byId("precision-auto").click();
+                br.byId("slice").click();
+                br.waitShown("result", 60);
+                Map<String, String> table = new java.util.LinkedHashMap<>();
+                for (WebElement td : br.all("#result-table tr td")) {
+                    table.put(td.findElement(org.openqa.selenium.By.xpath("..")).getAttribute("data-field"),
+                            td.getAttribute("data-value"));
+                }
+                assertEquals(want, table.get("precision"));
+                assertEquals(ja.get("latency_profile").getAsString(), table.get("latency_profile"));
+                assertEquals(how.get("why").getAsString(), table.get("auto"));
+                assertEquals(ja.get("key").getAsString(), table.get("key"));
+            }
+            System.out.printf("[serve auto] fp32 val %.4f lat %s, int8 val %.4f lat %s -> %s%n",
+                    s32.get("val_accuracy").getAsDouble(), s32.get("latency_ms"), s8.get("val_accuracy").getAsDouble(),
+                    s8.get("latency_ms"), want);
+        }
     }
 
     @Test
@@ -712,20 +805,27 @@ class PipelineEndToEndTest {
             Path json = b.waitForDownload(a.get("id").getAsString() + ".json", 30);
             assertEquals(a.get("key").getAsString(), JsonParser.parseString(Files.readString(json)).getAsJsonObject()
                     .get("key").getAsString());
-            // INT8: the same subnet (the search is cached), its model quantised
-            b.byId("precision-int8").click();
-            b.byId("slice").click();
-            new org.openqa.selenium.support.ui.WebDriverWait(b.driver, java.time.Duration.ofSeconds(120)).until(d -> "int8"
-                    .equals(d.findElement(org.openqa.selenium.By.cssSelector("#result-table tr[data-field=precision] td"))
-                            .getAttribute("data-value")));
-            String int8Id = b.driver.findElement(org.openqa.selenium.By.cssSelector("#result-table tr[data-field=id] td"))
-                    .getAttribute("data-value");
-            assertTrue(!int8Id.equals(a.get("id").getAsString()), int8Id);
-            b.byId("dl-onnx").click();
-            Path int8 = b.waitForDownload(int8Id + ".int8.onnx", 120);
-            assertEquals("int8", OnnxExporter.readMetadata(int8).get(ofa4j.exporter.Int8Exporter.META_PRECISION));
-            assertEquals(a.get("key").getAsString(), OnnxExporter.readMetadata(int8).get(OnnxExporter.META_ARCH_KEY));
-            b.byId("precision-fp32").click();
+            // this run has no INT8 profile: INT8 and auto are disabled on the page, with the command that makes one,
+            // and refused by the API with the same command (422, field precision)
+            assertEquals(List.of("fp32"), devices.getAsJsonObject("precisions").getAsJsonArray("cpu-ort-1t").asList()
+                    .stream().map(JsonElement::getAsString).toList());
+            assertTrue(!b.byId("precision-int8").isEnabled() && !b.byId("precision-auto").isEnabled());
+            assertTrue(b.byId("precision-fp32").isSelected());
+            String hint = b.byId("precision-hint").getText();
+            assertTrue(hint.contains("No INT8 latency profile of cpu-ort-1t") && hint.contains("ofa profile --precision int8"),
+                    hint);
+            for (String p : List.of("int8", "auto")) {
+                HttpResponse<String> no8 = http.send(authed(port, "/v1/slice", token).header("Content-Type",
+                        "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"device\":\"cpu-ort-1t\","
+                                + "\"precision\":\"" + p + "\",\"max_latency_ms\":" + shown + "}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(422, no8.statusCode(), no8.body());
+                JsonObject e = JsonParser.parseString(no8.body()).getAsJsonObject();
+                assertEquals("precision", e.get("field").getAsString());
+                assertTrue(e.get("error").getAsString().startsWith("precision '" + p + "' needs an INT8 latency profile of"
+                        + " device 'cpu-ort-1t'") && e.get("error").getAsString().contains("--precision int8 --out "),
+                        e.toString());
+            }
             // an invalid budget: the page shows the API's own message
             WebElement exact = b.byId("budget-exact");
             exact.clear();

@@ -42,7 +42,7 @@ public final class Int8Accuracy {
      * @param calibration the INT8 calibration (method and images)
      */
     public record Row(int formatVersion, String key, double fp32ValAccuracy, double int8ValAccuracy,
-            String calibration) {
+            String calibration) implements java.io.Serializable {
         /** Checks the values. */
         public Row {
             JsonFiles.checkVersion(ROWS_FILE + " row", formatVersion, FORMAT_VERSION, FORMAT_VERSION);

@@ -167,12 +167,25 @@ public final class IndependentFleet {
      * @param measureLatency true: time candidates on the machine measuring them, which must be the
      *     device of each profile; false: check latency bounds by the profiles' predictions
      * @param refitSeed seed of the predictor refits
+     * @param precision the delivered precision: with INT8 every candidate is measured as its INT8
+     *     model, the latency bounds are on INT8 profiles and the predictor is moved by {@code
+     *     int8Offset} ({@link ofa4j.predictor.Int8Accuracy}); the FP32 table is not refined
+     * @param int8Offset mean INT8 minus FP32 validation accuracy of the run's INT8 rows (0 for FP32)
      */
     public record Inputs(String predictorKind, byte[] predictor, double[] tableRange, List<Row> refineRows,
             LinkedHashMap<String, byte[]> profiles, String device, String strategy, Long evaluations, int k, int rounds,
             int calibrationImages, long calibrationSeed, int screenImages, Specialiser.Int8Settings int8,
-            boolean measureLatency, long refitSeed) implements Serializable {
+            boolean measureLatency, long refitSeed, ofa4j.predictor.Precision precision, double int8Offset)
+            implements Serializable {
         private static final long serialVersionUID = 1L;
+
+        /** Checks the precision. */
+        public Inputs {
+            if (precision == null) {
+                throw new IllegalArgumentException("fleet precision must be one of " + ofa4j.predictor.Precision.ids()
+                        + ", found null");
+            }
+        }
     }
 
     /**
@@ -279,13 +292,16 @@ public final class IndependentFleet {
      * @param newRows rows its refinement added (to append to {@code measured.jsonl})
      * @param onnxSha256 SHA-256 of {@code T.onnx}
      * @param where the machine and process that sliced it
+     * @param int8Rows the INT8 candidates its loop measured (INT8 precision; to append to {@code
+     *     int8-measured.jsonl}), empty for FP32
      */
     public record Delivery(int index, String target, String inputsSha256, CandidateRow delivered,
             List<CandidateRow> proposed, List<SearchRow> searches, List<String> notes, boolean latencyMeasured,
             double predictedAccuracy, String predictor, boolean outsideTableRange, String predictionBasis,
             double valAccuracy, double testAccuracy, Double measuredLatencyMs, Double onnxMaxAbsDiff,
             Map<String, Double> stepMs, Double int8ValAccuracy, Double int8TestAccuracy, List<CandidateRow> measured,
-            List<Row> newRows, String onnxSha256, String where) implements Serializable {
+            List<Row> newRows, String onnxSha256, String where, List<ofa4j.predictor.Int8Accuracy.Row> int8Rows)
+            implements Serializable {
         private static final long serialVersionUID = 1L;
     }
 
@@ -358,6 +374,9 @@ public final class IndependentFleet {
         AccuracyPredictor predictor = null;
         try {
             predictor = loadPredictor(in.predictorKind(), in.predictor(), scratch.resolve("predictor"));
+            boolean q8 = in.precision() == ofa4j.predictor.Precision.INT8;
+            AccuracyPredictor searching = q8 ? ofa4j.predictor.Int8Accuracy.predictor(predictor,
+                    new ofa4j.predictor.Int8Accuracy.Offset(in.int8Offset(), 0)) : predictor;
             Map<String, DeviceProfile> profiles = new LinkedHashMap<>();
             for (Map.Entry<String, byte[]> e : in.profiles().entrySet()) {
                 Path f = scratch.resolve("profile.json");
@@ -386,14 +405,15 @@ public final class IndependentFleet {
             List<AccuracySample> base = refineRows == null ? null : refineRows.stream().map(Row::toSample).toList();
             SupernetBackend backend = new SupernetBackend(net, data, in.calibrationImages(),
                     SupernetScorer.DEFAULT_EVAL_BATCH, onnxThreads);
-            Specialiser sp = new Specialiser(backend, scratch, in.int8());
+            Specialiser sp = new Specialiser(backend, scratch, in.int8(), in.precision());
             SearchStrategy strategy = SearchStrategies.create(in.strategy(), in.evaluations(), CostAxis.macs());
             for (Work w : works) {
                 long t0 = System.nanoTime();
                 Fleet.Target target = new Fleet.Target(w.name(), w.bounds().toConstraint(profiles));
-                Refiner refiner = base == null ? null : new Refiner(space, base, in.predictorKind(), in.refitSeed());
+                Refiner refiner = base == null || q8 ? null : new Refiner(space, base, in.predictorKind(), in.refitSeed());
+                int int8RowsBefore = sp.int8Rows().size();
                 try {
-                    ClosedLoop loop = new ClosedLoop(space, predictor, strategy, sp.measurer(in.calibrationSeed()),
+                    ClosedLoop loop = new ClosedLoop(space, searching, strategy, sp.measurer(in.calibrationSeed()),
                             refiner, local, in.k(), in.rounds(), in.tableRange()).screening(in.screenImages());
                     ClosedLoop.Outcome o;
                     try {
@@ -426,7 +446,8 @@ public final class IndependentFleet {
                             orNull(r.int8TestAccuracy()), loop.measured().stream().map(CandidateRow::of).toList(),
                             refiner == null ? List.of() : refiner.added.stream().map(Row::of).toList(),
                             Hashing.sha256Hex(onnx),
-                            where + String.format(java.util.Locale.ROOT, ", %.1f s", (System.nanoTime() - t0) / 1e9));
+                            where + String.format(java.util.Locale.ROOT, ", %.1f s", (System.nanoTime() - t0) / 1e9),
+                            new ArrayList<>(sp.int8Rows().subList(int8RowsBefore, sp.int8Rows().size())));
                     done.accept(new Shipped(d, onnx, report, int8));
                 } finally {
                     if (refiner != null) {
@@ -467,6 +488,9 @@ public final class IndependentFleet {
                 .append('|').append(in.calibrationSeed()).append('|').append(in.screenImages()).append('|')
                 .append(in.int8()).append('|').append(in.measureLatency()).append('|').append(in.refineRows() != null)
                 .append('|').append(in.refitSeed());
+        if (in.precision() != ofa4j.predictor.Precision.FP32) { // FP32 fleets keep the digests of earlier versions
+            sb.append('|').append(in.precision().id()).append('|').append(in.int8Offset());
+        }
         return Hashing.sha256Hex(sb.toString());
     }
 
@@ -514,15 +538,23 @@ public final class IndependentFleet {
         if (predDir != null && Files.isRegularFile(predDir.resolve(ACCURACY_FILE))) {
             rows = AccuracyDataset.read(predDir.resolve(ACCURACY_FILE), space);
         }
-        boolean refine = info != null && info.valImages() == data.val().size();
-        String tableNote = refine
+        ofa4j.predictor.Precision precision = loop.precision();
+        device.requirePrecision(precision);
+        boolean q8 = precision == ofa4j.predictor.Precision.INT8;
+        // INT8: the FP32 table is not refined; the INT8 rows' mean difference moves the predictor (as in-process)
+        ofa4j.predictor.Int8Accuracy.Offset offset = q8 ? ofa4j.predictor.Int8Accuracy.fit(predDir) : null;
+        boolean refine = !q8 && info != null && info.valImages() == data.val().size();
+        String tableNote = q8 ? offset.describe() + (predDir == null ? ""
+                        : "; INT8 candidates appended to " + predDir.resolve(ofa4j.predictor.Int8Accuracy.ROWS_FILE))
+                : refine
                 ? String.format(java.util.Locale.ROOT, "measured candidates appended to %s (%d calibration images, as"
                         + " the table)", predDir.resolve(MEASURED_FILE), calib)
                 : predDir == null ? "no accuracy table: no refinement"
                 : "the accuracy table records no measuring settings matching this data: candidates are not appended";
+        double shift = offset == null ? 0 : offset.offset();
         double[] range = rows.isEmpty() ? null : new double[] {
-            rows.stream().mapToDouble(AccuracySample::accuracy).min().orElseThrow(),
-            rows.stream().mapToDouble(AccuracySample::accuracy).max().orElseThrow()};
+            rows.stream().mapToDouble(AccuracySample::accuracy).min().orElseThrow() + shift,
+            rows.stream().mapToDouble(AccuracySample::accuracy).max().orElseThrow() + shift};
         LinkedHashMap<String, DeviceProfile> devices = new LinkedHashMap<>();
         devices.put(device.name(), device);
         List<Work> works = new ArrayList<>();
@@ -557,7 +589,8 @@ public final class IndependentFleet {
             }
             List<Row> base = refine ? tableAndMeasured(space, predDir).stream().map(Row::of).toList() : null;
             in = new Inputs(kind, Files.readAllBytes(pf), range, base, profiles, device.name(), strategy, evaluations,
-                    loop.k(), loop.rounds(), calib, calibSeed, loop.screenImages(), loop.int8(), measureLatency, seed);
+                    loop.k(), loop.rounds(), calib, calibSeed, loop.screenImages(), loop.int8(), measureLatency, seed,
+                    precision, shift);
         } finally {
             deleteTree(tmp);
         }
@@ -584,7 +617,7 @@ public final class IndependentFleet {
                         d.searches(), d.notes(), d.latencyMeasured(), d.predictedAccuracy(), d.predictor(),
                         d.outsideTableRange(), d.predictionBasis(), d.valAccuracy(), d.testAccuracy(),
                         d.measuredLatencyMs(), d.onnxMaxAbsDiff(), d.stepMs(), d.int8ValAccuracy(), d.int8TestAccuracy(),
-                        d.measured(), d.newRows(), d.onnxSha256(), d.where());
+                        d.measured(), d.newRows(), d.onnxSha256(), d.where(), d.int8Rows());
                 try {
                     String n = d.target();
                     AtomicFiles.writeBytes(out.resolve(n + ".onnx"), s.onnx());
@@ -607,12 +640,16 @@ public final class IndependentFleet {
         List<Specialiser.Report> reports = new ArrayList<>();
         Map<String, ClosedLoop.MeasuredCandidate> measured = new LinkedHashMap<>();
         List<AccuracySample> newRows = new ArrayList<>();
+        List<ofa4j.predictor.Int8Accuracy.Row> int8Rows = new ArrayList<>();
         for (int i = 0; i < targets.size(); i++) {
             Delivery d = delivered[i];
             if (d == null) {
                 throw new IOException("target " + targets.get(i).name() + " was not delivered by the runner");
             }
-            reports.add(report(out, targets.get(i), d));
+            reports.add(report(out, targets.get(i), d, precision));
+            if (d.int8Rows() != null) {
+                int8Rows.addAll(d.int8Rows());
+            }
             for (CandidateRow c : d.measured()) {
                 ClosedLoop.MeasuredCandidate m = c.toMeasured();
                 measured.putIfAbsent(m.arch().key(), m);
@@ -634,7 +671,12 @@ public final class IndependentFleet {
                 }
             }
         }
-        CachingAccuracyPredictor cachedForPlot = new CachingAccuracyPredictor(predictor);
+        if (q8 && predDir != null) {
+            added = int8Rows.size();
+            ofa4j.predictor.Int8Accuracy.append(predDir.resolve(ofa4j.predictor.Int8Accuracy.ROWS_FILE), int8Rows);
+        }
+        CachingAccuracyPredictor cachedForPlot = new CachingAccuracyPredictor(
+                q8 ? ofa4j.predictor.Int8Accuracy.predictor(predictor, offset) : predictor);
         SearchResult front = Nsga2Search.builder(CostAxis.latency(device)).build()
                 .search(space, cachedForPlot, Constraint.none(), seed);
         Map<String, Specialiser.LocalTiming> timings = new LinkedHashMap<>();
@@ -669,7 +711,8 @@ public final class IndependentFleet {
     }
 
     /** The report of a delivered target, as {@link Specialiser#specialise} returns it. */
-    private static Specialiser.Report report(Path out, Fleet.Target target, Delivery d) {
+    private static Specialiser.Report report(Path out, Fleet.Target target, Delivery d,
+            ofa4j.predictor.Precision precision) {
         ClosedLoop.MeasuredCandidate delivered = d.delivered().toMeasured();
         List<SearchResult> searches = d.searches().stream().map(s -> s.toResult(target.constraint())).toList();
         ClosedLoop.Outcome o = new ClosedLoop.Outcome(target, delivered,
@@ -681,7 +724,7 @@ public final class IndependentFleet {
         return new Specialiser.Report(d.target(), c, d.valAccuracy(), d.testAccuracy(), nan(d.measuredLatencyMs()),
                 nan(d.onnxMaxAbsDiff()), out.resolve(d.target() + ".onnx"), out.resolve(d.target() + ".json"),
                 d.stepMs(), o, nan(d.int8ValAccuracy()), nan(d.int8TestAccuracy()),
-                d.int8ValAccuracy() == null ? null : int8, ofa4j.predictor.Precision.FP32);
+                d.int8ValAccuracy() == null ? null : int8, precision);
     }
 
     private static Double orNull(double v) {

@@ -162,12 +162,24 @@ public record RunReport(int formatVersion, String created, String preset, String
      * @param int8ValAccuracy validation accuracy of its INT8 model; absent when none was made
      * @param int8TestAccuracy test accuracy of its INT8 model; absent when none was made
      * @param int8Onnx the INT8 model file; absent when none was made
+     * @param precision precision of the delivered model, {@code fp32} or {@code int8} (with {@code
+     *     int8} the delivered model is {@code int8Onnx}, its latencies from the INT8 profile, and
+     *     {@code valAccuracy}/{@code testAccuracy} stay the FP32 subnet's); absent in reports of
+     *     earlier versions, which are FP32
+     * @param auto with {@code --precision auto}: both precisions' slices of the target, their measured
+     *     accuracy and latency and why one was delivered; absent otherwise
      */
     public record Slice(String target, String key, long macs, long params, double predictedAccuracy,
             double valAccuracy, double testAccuracy, double predictedLatencyMs, Double measuredLatencyMs,
             int candidatesMeasured, int deliveredFromRound, boolean outsideTableRange, String onnx, String report,
             String predictedAccuracyBasis, Double searchPredictedAccuracy, Double int8ValAccuracy,
-            Double int8TestAccuracy, String int8Onnx) {}
+            Double int8TestAccuracy, String int8Onnx, String precision, AutoChoice auto) {
+
+        /** @return the precision of the delivered model ({@code fp32} for reports without one) */
+        public String deliveredPrecision() {
+            return precision == null ? "fp32" : precision;
+        }
+    }
 
     /**
      * One stage's cost.
@@ -221,6 +233,49 @@ public record RunReport(int formatVersion, String created, String preset, String
             ofa4j.predictor.PredictorStage.Predictors preds, int newRows,
             ofa4j.predictor.PredictorStage.Predictors refined, SliceStage.Slices slices, SliceStage.LoopSettings loop,
             Costs costs, double totalWallS) {
+        return of(preset, searchSpace, data, seed, checkpointSha256, trained, phaseSteps, device, deviceFile, deviceReused,
+                preds, newRows, refined, slices, loop, costs, totalWallS, null);
+    }
+
+    /**
+     * The other precision's half of a {@code --precision auto} run.
+     *
+     * @param slices the INT8 slices of the same targets, in the same order
+     * @param device their (INT8) device profile
+     * @param choices the choice of each target, in the same order
+     */
+    public record AutoHalf(SliceStage.Slices slices, ofa4j.predictor.DeviceProfile device, List<AutoChoice> choices) {}
+
+    /**
+     * Assembles the report of a run; with {@code auto}, each target's row is the slice its choice
+     * delivered (the INT8 one's figures from the INT8 profile) and records both candidates.
+     *
+     * @param preset training preset name
+     * @param searchSpace the space
+     * @param data the data record
+     * @param seed run seed
+     * @param checkpointSha256 SHA-256 of the sliced parameters
+     * @param trained what training returned
+     * @param phaseSteps optimizer steps of each phase
+     * @param device the device profile
+     * @param deviceFile its file
+     * @param deviceReused whether it was reused
+     * @param preds the fitted predictors
+     * @param newRows rows measured for the accuracy table by this run
+     * @param refined the predictors refitted after the closed loop, or null
+     * @param slices what slicing returned
+     * @param loop the closed loop's settings
+     * @param costs the cost ledger
+     * @param totalWallS wall time of the run
+     * @param auto the INT8 half of a {@code --precision auto} run, or null
+     * @return the report
+     */
+    public static RunReport of(String preset, ofa4j.models.SearchSpace searchSpace, Data data, long seed,
+            String checkpointSha256, ofa4j.supernet.train.TrainingResult trained, List<Long> phaseSteps,
+            ofa4j.predictor.DeviceProfile device, Path deviceFile, boolean deviceReused,
+            ofa4j.predictor.PredictorStage.Predictors preds, int newRows,
+            ofa4j.predictor.PredictorStage.Predictors refined, SliceStage.Slices slices, SliceStage.LoopSettings loop,
+            Costs costs, double totalWallS, AutoHalf auto) {
         var m = trained.metrics();
         Training training = new Training(trained.globalSteps(), trained.finished(),
                 m.isEmpty() ? null : m.get(m.size() - 1), phaseSteps);
@@ -245,17 +300,21 @@ public record RunReport(int formatVersion, String created, String preset, String
         ClosedLoopInfo cl = new ClosedLoopInfo(loop.k(), loop.rounds(), slices.measured().size(),
                 slices.tableNote());
         List<Slice> sl = new java.util.ArrayList<>();
-        for (Specialiser.Report r : slices.reports()) {
+        for (int i = 0; i < slices.reports().size(); i++) {
+            AutoChoice choice = auto == null ? null : auto.choices().get(i);
+            boolean int8Half = choice != null && "int8".equals(choice.chosen());
+            Specialiser.Report r = int8Half ? auto.slices().reports().get(i) : slices.reports().get(i);
+            ofa4j.predictor.DeviceProfile dev8 = int8Half ? auto.device() : device;
             sl.add(new Slice(r.target(), r.candidate().arch().key(), r.candidate().costs().macs(),
                     r.candidate().costs().params(), r.candidate().predictedAccuracy(), r.valAccuracy(),
-                    r.testAccuracy(), device.predictMs(r.candidate().arch()),
+                    r.testAccuracy(), dev8.predictMs(r.candidate().arch()),
                     Double.isNaN(r.measuredLatencyMs()) ? null : r.measuredLatencyMs(), r.outcome().proposed().size(),
                     r.outcome().delivered().round(), r.outcome().prediction().outsideTableRange(),
                     r.onnxFile().toString(), r.reportFile().toString(), r.outcome().prediction().basis(),
                     r.outcome().delivered().candidate().predictedAccuracy(),
                     r.int8OnnxFile() == null ? null : r.int8ValAccuracy(),
                     r.int8OnnxFile() == null ? null : r.int8TestAccuracy(),
-                    r.int8OnnxFile() == null ? null : r.int8OnnxFile().toString()));
+                    r.int8OnnxFile() == null ? null : r.int8OnnxFile().toString(), r.precision().id(), choice));
         }
         double bestVal = slices.reports().stream().mapToDouble(Specialiser.Report::valAccuracy).max().orElse(0.5);
         var ci = ofa4j.predictor.BinomialInterval.wilson95(bestVal, data.valImages());
@@ -290,6 +349,10 @@ public record RunReport(int formatVersion, String created, String preset, String
         AtomicFiles.writeString(dir.resolve("summary.md"), summary());
     }
 
+    private static String ms(Double v) {
+        return v == null ? "-" : String.format(Locale.ROOT, "%.3f", v);
+    }
+
     /** @return the Markdown summary of this report */
     public String summary() {
         StringBuilder md = new StringBuilder();
@@ -312,12 +375,13 @@ public record RunReport(int formatVersion, String created, String preset, String
                 .append(" candidates per round measured, ").append(closedLoop.rounds())
                 .append(" round(s); latency through the profile's meter, median of ")
                 .append(Specialiser.LATENCY_TIMINGS).append(" timings):\n\n");
-        md.append("| target | subnet | MACs (M) | params (M) | pred. acc | val acc | test acc | pred. ms | measured ms"
-                + " | measured candidates |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| target | subnet | precision | MACs (M) | params (M) | pred. acc | val acc | test acc | pred. ms"
+                + " | measured ms | measured candidates |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Slice s : slices) {
             md.append(String.format(Locale.ROOT,
-                    "| %s | `%s` | %.3f | %.3f | %.2f%%%s | %.2f%% | %.2f%% | %.3f | %s | %d |%n", s.target(), s.key(),
+                    "| %s | `%s` | %s | %.3f | %.3f | %.2f%%%s | %.2f%% | %.2f%% | %.3f | %s | %d |%n", s.target(), s.key(),
+                    s.deliveredPrecision() + (s.auto() == null ? "" : " (auto)"),
                     s.macs() / 1e6, s.params() / 1e6, 100 * s.predictedAccuracy(), s.outsideTableRange() ? " (!)" : "",
                     100 * s.valAccuracy(), 100 * s.testAccuracy(), s.predictedLatencyMs(),
                     s.measuredLatencyMs() == null ? "-" : String.format(Locale.ROOT, "%.3f", s.measuredLatencyMs()),
@@ -333,6 +397,25 @@ public record RunReport(int formatVersion, String created, String preset, String
                 }
             }
             md.append(String.join(", ", parts)).append(".\n");
+        }
+        if (slices.stream().anyMatch(s -> "int8".equals(s.precision()))) {
+            md.append("\nint8 rows: the delivered model is the INT8 one (pred. and measured ms from the INT8 profile);"
+                    + " val and test acc are its FP32 subnet's, the INT8 ones below.\n");
+        }
+        if (slices.stream().anyMatch(s -> s.auto() != null)) {
+            md.append("\n--precision auto (both precisions sliced under the same budget, each with its own profile;"
+                    + " the higher measured validation accuracy within the budget delivered):\n\n");
+            md.append("| target | chosen | fp32 subnet | fp32 val / test | fp32 ms | int8 subnet | int8 val / test | int8 ms |\n");
+            md.append("|---|---|---|---|---|---|---|---|\n");
+            for (Slice s : slices) {
+                AutoChoice a = s.auto();
+                if (a != null) {
+                    md.append(String.format(Locale.ROOT, "| %s | %s | `%s` | %.2f%% / %.2f%% | %s | `%s` | %.2f%% / %.2f%% | %s |%n",
+                            s.target(), a.chosen(), a.fp32().arch(), 100 * a.fp32().valAccuracy(),
+                            100 * a.fp32().testAccuracy(), ms(a.fp32().latencyMs()), a.int8().arch(),
+                            100 * a.int8().valAccuracy(), 100 * a.int8().testAccuracy(), ms(a.int8().latencyMs())));
+                }
+            }
         }
         if (slices.stream().anyMatch(s -> ClosedLoop.Prediction.OUT_OF_SAMPLE.equals(s.predictedAccuracyBasis()))) {
             md.append("\npred. acc: the refined predictor's prediction with the slice's own measurement left out"

@@ -205,6 +205,73 @@ class SparkLocalFleetTest {
         assertTrue(Files.size(dir.resolve("spark/pareto.png")) > 5000);
     }
 
+    /** The made-up profile as an INT8 one: same layers, 60% of the FP32 latencies. */
+    static DeviceProfile int8Profile(DeviceProfile fp32) {
+        Map<String, Double> lut = new LinkedHashMap<>();
+        fp32.lutMs().forEach((k, v) -> lut.put(k, 0.6 * v));
+        return new DeviceProfile(fp32.name() + "-int8", "onnxruntime", 1, 1, fp32.space(), fp32.measurement(), lut,
+                fp32.interceptMs(), fp32.scale(), ofa4j.predictor.Precision.INT8);
+    }
+
+    @Test
+    void anInt8FleetDeliversInt8EntriesInProcessAndOnSpark() throws IOException {
+        Fixture f = new Fixture();
+        DeviceProfile d8 = int8Profile(f.device);
+        List<Fleet.Target> t8 = SliceStage.sameBudgets(List.of(f.targets.get(0), f.targets.get(3)), f.device, d8);
+        SliceStage.LoopSettings loop8 = f.loop.withPrecision(ofa4j.predictor.Precision.INT8);
+        Path predA = f.predCopy("pred8-in-process");
+        Path predB = f.predCopy("pred8-spark");
+        // an FP32 profile is refused for an INT8 fleet before anything runs
+        IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class, () -> IndependentFleet.run(
+                f.t.space, f.t.file.sha256(), f.t.data, f.predictor, f.device, f.targets, dir.resolve("never"), loop8,
+                predA, "evolution", 300L, SEED, false, (in, works, done) -> { }, null));
+        assertTrue(wrong.getMessage().contains("device profile 'made-up-device' times fp32 models, but int8 models"),
+                wrong.getMessage());
+        SliceStage.Slices want;
+        int before = Threads.set(1);
+        try (Supernet net = f.t.file.open("the test")) {
+            want = IndependentFleet.run(f.t.space, f.t.file.sha256(), f.t.data, f.predictor, d8, t8,
+                    dir.resolve("int8-in-process"), loop8, predA, "evolution", 300L, SEED, false,
+                    IndependentFleet.inProcess(net, f.t.data), null);
+        } finally {
+            Threads.set(before);
+        }
+        SliceStage.Slices got = IndependentFleet.run(f.t.space, f.t.file.sha256(), f.t.data, f.predictor, d8, t8,
+                dir.resolve("int8-spark"), loop8, predB, "evolution", 300L, SEED, false,
+                SparkFleet.runner(sc, f.t.file, f.t.data, 1, 1, 1, null), null);
+        assertEquals(2, want.reports().size());
+        for (int i = 0; i < 2; i++) {
+            Specialiser.Report w = want.reports().get(i);
+            Specialiser.Report g = got.reports().get(i);
+            for (Specialiser.Report r : List.of(w, g)) {
+                assertEquals(ofa4j.predictor.Precision.INT8, r.precision(), r.target());
+                assertEquals(r.int8ValAccuracy(), r.deliveredValAccuracy(), 0.0, r.target());
+                assertEquals("int8", ofa4j.slicer.SliceJson.Report.read(r.reportFile()).precision(), r.target());
+                assertEquals("int8", ofa4j.exporter.OnnxExporter.readMetadata(r.int8OnnxFile())
+                        .get(Int8Exporter.META_PRECISION), r.target());
+                // searched with the INT8 profile: the latency bound and the prediction are the INT8 device's
+                assertEquals(i == 0 ? List.of(d8.name()) : List.of(), r.outcome().target().constraint().latencyBounds()
+                        .stream().map(b -> b.predictor().deviceName()).toList(), r.target());
+                if (i == 0) {
+                    assertEquals(d8.predictMs(r.candidate().arch()),
+                            r.outcome().delivered().candidate().costs().latencyMs(d8.name()), 1e-12, r.target());
+                }
+            }
+            assertEquals(w.candidate().arch().key(), g.candidate().arch().key(), w.target());
+            assertEquals(w.int8ValAccuracy(), g.int8ValAccuracy(), 0.0, w.target());
+            assertEquals(w.int8TestAccuracy(), g.int8TestAccuracy(), 0.0, w.target());
+        }
+        // the latency target's delivered subnet is within its budget by the INT8 profile
+        Specialiser.Report lat = got.reports().get(0);
+        assertTrue(d8.predictMs(lat.candidate().arch()) <= t8.get(0).constraint().latencyBounds().get(0).maxMs());
+        // INT8 candidates go to the INT8 rows, not to the FP32 table's measured rows, the same either way
+        Path rowsA = predA.resolve(ofa4j.predictor.Int8Accuracy.ROWS_FILE);
+        assertTrue(Files.readAllLines(rowsA).size() >= 2, "INT8 rows");
+        assertEquals(want.rowsAdded(), Files.readAllLines(rowsA).size());
+        assertArrayEquals(Files.readAllBytes(rowsA), Files.readAllBytes(predB.resolve(ofa4j.predictor.Int8Accuracy.ROWS_FILE)));
+        assertFalse(Files.exists(predA.resolve(PredictorStage.MEASURED_FILE)));
+    }
+
     @Test
     void measuringLatencyOnAnExecutorThatIsNotTheDeviceIsRefusedNamingBoth() throws IOException {
         Fixture f = new Fixture();

@@ -26,8 +26,10 @@ public final class HttpBodies {
      * {@code GET /v1/devices}.
      *
      * @param devices device profile names
+     * @param precisions the precisions each device can be searched in ({@code fp32}; {@code int8} and
+     *     {@code auto} when the run has its INT8 profile)
      */
-    public record DevicesBody(List<String> devices) {}
+    public record DevicesBody(List<String> devices, java.util.Map<String, List<String>> precisions) {}
 
     /**
      * Predicted figures of a served slice.
@@ -48,6 +50,30 @@ public final class HttpBodies {
     public record Measured(double valAccuracy, Double latencyMs, String latencyCheckedBy) {}
 
     /**
+     * One precision's search of a {@code precision: auto} request.
+     *
+     * @param key the subnet it delivered
+     * @param valAccuracy its measured validation accuracy, as a model of that precision
+     * @param latencyMs its measured latency with that precision's profile, absent when not measured
+     * @param latencyProfile the device profile of its latency bound and figures
+     * @param overBudget its measured latency exceeds {@code max_latency_ms}
+     */
+    public record AutoSide(String key, double valAccuracy, Double latencyMs, String latencyProfile,
+            boolean overBudget) {}
+
+    /**
+     * How a {@code precision: auto} request was decided: both precisions searched under the same
+     * bounds, each with its own latency profile; the higher measured validation accuracy among those
+     * within the latency budget is delivered (a tie goes to INT8, the smaller model).
+     *
+     * @param chosen {@code fp32} or {@code int8}
+     * @param why one sentence
+     * @param fp32 the FP32 search's slice
+     * @param int8 the INT8 search's slice
+     */
+    public record AutoBody(String chosen, String why, AutoSide fp32, AutoSide int8) {}
+
+    /**
      * {@code POST /v1/slice}: the delivered subnet.
      *
      * @param arch the subnet
@@ -63,12 +89,41 @@ public final class HttpBodies {
      * @param id model id (added by the server)
      * @param onnx model URL (added by the server)
      * @param cached whether the answer came from the cache (added by the server)
-     * @param precision precision of the ONNX model, {@code fp32} or {@code int8} (added by the server;
-     *     the predicted and measured figures are those of the FP32 subnet)
+     * @param precision precision of the delivered model, {@code fp32} or {@code int8} (for a request of
+     *     {@code auto}, the one chosen); the predicted and measured figures are those of a model of
+     *     this precision, its latency from {@code latencyProfile}
+     * @param latencyProfile the device profile the latency figures and bound come from ({@code
+     *     <device>-int8} for INT8), absent from backends without profiles
+     * @param auto both precisions' figures when the request asked for {@code auto}, else absent
      */
     public record SliceAnswer(ArchConfig.Json arch, String key, Predicted predicted, Measured measured,
             int candidatesMeasured, long macs, long params, long peakActivationBytes, double searchMs, double totalMs,
-            String id, String onnx, Boolean cached, String precision) {
+            String id, String onnx, Boolean cached, String precision, String latencyProfile, AutoBody auto) {
+
+        /**
+         * An answer without precision details (the server adds the request's precision).
+         *
+         * @param arch the subnet
+         * @param key its key
+         * @param predicted predicted figures
+         * @param measured measured figures
+         * @param candidatesMeasured candidates measured
+         * @param macs multiply-accumulates
+         * @param params parameters
+         * @param peakActivationBytes peak activation memory
+         * @param searchMs search time
+         * @param totalMs request time
+         * @param id model id
+         * @param onnx model URL
+         * @param cached from the cache
+         * @param precision model precision
+         */
+        public SliceAnswer(ArchConfig.Json arch, String key, Predicted predicted, Measured measured,
+                int candidatesMeasured, long macs, long params, long peakActivationBytes, double searchMs,
+                double totalMs, String id, String onnx, Boolean cached, String precision) {
+            this(arch, key, predicted, measured, candidatesMeasured, macs, params, peakActivationBytes, searchMs,
+                    totalMs, id, onnx, cached, precision, null, null);
+        }
 
         /**
          * @param newId the model id
@@ -76,7 +131,8 @@ public final class HttpBodies {
          */
         public SliceAnswer withId(String newId) {
             return new SliceAnswer(arch, key, predicted, measured, candidatesMeasured, macs, params,
-                    peakActivationBytes, searchMs, totalMs, newId, "/v1/models/" + newId + ".onnx", cached, precision);
+                    peakActivationBytes, searchMs, totalMs, newId, "/v1/models/" + newId + ".onnx", cached, precision,
+                    latencyProfile, auto);
         }
 
         /**
@@ -85,7 +141,7 @@ public final class HttpBodies {
          */
         public SliceAnswer withCached(boolean fromCache) {
             return new SliceAnswer(arch, key, predicted, measured, candidatesMeasured, macs, params,
-                    peakActivationBytes, searchMs, totalMs, id, onnx, fromCache, precision);
+                    peakActivationBytes, searchMs, totalMs, id, onnx, fromCache, precision, latencyProfile, auto);
         }
 
         /**
@@ -94,7 +150,16 @@ public final class HttpBodies {
          */
         public SliceAnswer withPrecision(String modelPrecision) {
             return new SliceAnswer(arch, key, predicted, measured, candidatesMeasured, macs, params,
-                    peakActivationBytes, searchMs, totalMs, id, onnx, cached, modelPrecision);
+                    peakActivationBytes, searchMs, totalMs, id, onnx, cached, modelPrecision, latencyProfile, auto);
+        }
+
+        /**
+         * @param how how an {@code auto} request was decided
+         * @return this answer with it
+         */
+        public SliceAnswer withAuto(AutoBody how) {
+            return new SliceAnswer(arch, key, predicted, measured, candidatesMeasured, macs, params,
+                    peakActivationBytes, searchMs, totalMs, id, onnx, cached, precision, latencyProfile, how);
         }
     }
 

@@ -50,11 +50,23 @@ public interface ServeBackend {
     List<String> devices();
 
     /**
+     * The precisions a device can be searched in (a request of another one is refused by {@link
+     * #check}): by default every one of {@link SliceRequest#PRECISIONS}.
+     *
+     * @param device a device of {@link #devices()}
+     * @return the precisions
+     */
+    default List<String> precisions(String device) {
+        return SliceRequest.PRECISIONS;
+    }
+
+    /**
      * Checks a request before it is queued, cheaply (no search): by default nothing.
      *
      * @param request the parsed request
      * @throws UnknownDeviceException for an unknown device
      * @throws IllegalArgumentException for a constraint no subnet can meet (message names the cheapest value)
+     * @throws ApiError (422, field {@code precision}) for a precision the device has no latency profile of
      */
     default void check(SliceRequest request) {}
 

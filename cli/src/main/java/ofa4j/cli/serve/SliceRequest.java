@@ -29,7 +29,8 @@ import java.util.TreeMap;
  * @param maxPeakMemoryBytes upper bound on peak activation memory (bytes), or null
  * @param minResolution lower bound on input resolution (px), or null
  * @param maxResolution upper bound on input resolution (px), or null
- * @param precision precision of the ONNX model: {@code fp32} (the default) or {@code int8}
+ * @param precision precision searched and delivered: {@code fp32} (the default), {@code int8} or
+ *     {@code auto} (see {@link #PRECISIONS})
  */
 public record SliceRequest(
         String device,
@@ -46,8 +47,12 @@ public record SliceRequest(
             Set.of("device", "max_latency_ms", "max_macs", "max_params", "max_peak_memory_bytes",
                     "min_resolution", "max_resolution", "precision");
 
-    /** Precisions of the ONNX model a request may ask for; the first is the default. */
-    public static final List<String> PRECISIONS = List.of("fp32", "int8");
+    /**
+     * Precisions a request may ask for; the first is the default. {@code int8} searches INT8 models
+     * with the device's INT8 latency profile; {@code auto} searches both and delivers the one with
+     * the higher measured validation accuracy under the bounds.
+     */
+    public static final List<String> PRECISIONS = List.of("fp32", "int8", "auto");
 
     /** A request that cannot be served as given; names the offending field. */
     public static final class BadRequest extends IllegalArgumentException {

@@ -287,7 +287,11 @@ public final class SlicingServer implements AutoCloseable {
             cfg.routes.get("/v1/front", this::front);
             cfg.routes.get("/v1/report", this::report);
             cfg.routes.get("/v1/space", ctx -> json(ctx, 200, backend.space()));
-            cfg.routes.get("/v1/devices", ctx -> json(ctx, 200, new HttpBodies.DevicesBody(backend.devices())));
+            cfg.routes.get("/v1/devices", ctx -> {
+                java.util.Map<String, List<String>> precisions = new java.util.LinkedHashMap<>();
+                backend.devices().forEach(d -> precisions.put(d, backend.precisions(d)));
+                json(ctx, 200, new HttpBodies.DevicesBody(backend.devices(), precisions));
+            });
             cfg.routes.get("/v1/health", ctx -> json(ctx, 200, health()));
             cfg.routes.post("/v1/slice", this::slice);
             cfg.routes.get("/v1/models/{file}", this::model);
@@ -357,7 +361,11 @@ public final class SlicingServer implements AutoCloseable {
         backend.check(req); // impossible constraints: 422 at once, without queueing
         CompletableFuture<HttpBodies.SliceAnswer> mine = work.join("slice " + key, cancel -> {
             searches.incrementAndGet();
-            HttpBodies.SliceAnswer r = backend.slice(req, cancel).withPrecision(req.precision()).withId(id(key));
+            HttpBodies.SliceAnswer r = backend.slice(req, cancel);
+            if (r.precision() == null) { // a backend that exports the request's precision of the subnet it found
+                r = r.withPrecision("auto".equals(req.precision()) ? SliceRequest.PRECISIONS.get(0) : req.precision());
+            }
+            r = r.withId(id(key));
             ids.put(r.id(), r);
             answers.put(key, r); // before the job ends: a request arriving then finds it here
             return r;

@@ -241,7 +241,8 @@ class SlicingServerTest {
         start();
         HttpResponse<String> r = get("/v1/devices");
         assertEquals(200, r.statusCode());
-        assertEquals("{\"devices\":[\"cpu-ort-1t\",\"phone\"]}", r.body());
+        assertEquals("{\"devices\":[\"cpu-ort-1t\",\"phone\"],\"precisions\":{\"cpu-ort-1t\":[\"fp32\",\"int8\",\"auto\"],"
+                + "\"phone\":[\"fp32\",\"int8\",\"auto\"]}}", r.body());
         assertEquals(200, get("/v1/space").statusCode());
         JsonObject h = health();
         assertEquals("ok", h.get("status").getAsString());
@@ -636,7 +637,7 @@ class SlicingServerTest {
         HttpResponse<String> bad = post("/v1/slice", "{\"device\":\"phone\",\"precision\":\"fp16\"}");
         assertEquals(400, bad.statusCode());
         assertEquals("precision", json(bad).get("field").getAsString());
-        assertEquals("field 'precision' must be one of [fp32, int8], found \"fp16\"", json(bad).get("error").getAsString());
+        assertEquals("field 'precision' must be one of [fp32, int8, auto], found \"fp16\"", json(bad).get("error").getAsString());
         HttpResponse<String> fp32 = post("/v1/slice", "{\"device\":\"phone\",\"max_latency_ms\":2}");
         HttpResponse<String> int8 = post("/v1/slice", "{\"device\":\"phone\",\"max_latency_ms\":2,\"precision\":\"int8\"}");
         assertEquals(200, fp32.statusCode(), fp32.body());
@@ -645,5 +646,13 @@ class SlicingServerTest {
         assertEquals("int8", json(int8).get("precision").getAsString());
         assertEquals(json(fp32).get("key"), json(int8).get("key"));
         assertFalse(json(fp32).get("id").equals(json(int8).get("id")), "each precision has its own model id");
+        // a backend without precision-aware search delivers auto as the default precision, cached under auto
+        HttpResponse<String> auto = post("/v1/slice", "{\"device\":\"phone\",\"max_latency_ms\":2,\"precision\":\"auto\"}");
+        assertEquals(200, auto.statusCode(), auto.body());
+        assertEquals("fp32", json(auto).get("precision").getAsString());
+        assertFalse(json(auto).get("id").equals(json(fp32).get("id")), "auto is its own request");
+        // the devices list says which precisions each device can be searched in
+        JsonObject devices = json(get("/v1/devices")).getAsJsonObject("precisions");
+        assertEquals("[\"fp32\",\"int8\",\"auto\"]", devices.get("phone").toString());
     }
 }
