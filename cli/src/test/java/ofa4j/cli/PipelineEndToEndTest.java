@@ -24,6 +24,7 @@ import org.openqa.selenium.WebElement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -261,6 +262,11 @@ class PipelineEndToEndTest {
         assertEquals("minmax", meta.get(ofa4j.exporter.Int8Exporter.META_CALIBRATION_METHOD));
         assertEquals("64", meta.get(ofa4j.exporter.Int8Exporter.META_CALIBRATION_IMAGES));
         assertTrue(Files.size(q) < Files.size(onnx) / 3, Files.size(q) + " vs " + Files.size(onnx));
+        // and its QOperator form for OpenCV DNN, next to it
+        Path qop = dir.resolve("min.int8.opencv.onnx");
+        assertArrayEquals(ofa4j.exporter.Int8Exporter.toQOperator(Files.readAllBytes(q)), Files.readAllBytes(qop));
+        assertTrue(i.out().contains("ONNX Runtime top-1 of the QOperator form (for OpenCV DNN): validation "), i.out());
+        assertTrue(i.out().contains(qop + " (" + Files.size(qop) + " bytes, QOperator form for OpenCV DNN)"), i.out());
     }
 
     @Test
