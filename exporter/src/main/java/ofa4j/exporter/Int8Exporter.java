@@ -251,7 +251,8 @@ public final class Int8Exporter {
      * except {@value #META_FORM} = {@value #FORM_QOPERATOR} and {@value #META_SCHEME} = {@link
      * #QOPERATOR_SCHEME}.
      *
-     * @param qdq the bytes of a QDQ model of {@link #toBytes}, metadata added or not
+     * @param qdq the bytes of a QDQ model of {@link #toBytes}, metadata added or not (a file written
+     *     before {@value #META_FORM} was recorded is recognised by its {@value #META_SCHEME})
      * @return the QOperator model's bytes
      * @throws IllegalArgumentException if the bytes are not an INT8 QDQ model of this exporter
      */
@@ -263,13 +264,20 @@ public final class Int8Exporter {
             throw new IllegalArgumentException("not an ONNX model: " + e.getMessage(), e);
         }
         Map<String, String> meta = OnnxExporter.readMetadata(qdq);
-        if (!"int8".equals(meta.get(META_PRECISION)) || !FORM_QDQ.equals(meta.get(META_FORM))) {
+        // files written before the form was recorded say it by their scheme
+        boolean qdqForm = FORM_QDQ.equals(meta.get(META_FORM))
+                || meta.get(META_FORM) == null && SCHEME.equals(meta.get(META_SCHEME));
+        if (!"int8".equals(meta.get(META_PRECISION)) || !qdqForm) {
             throw new IllegalArgumentException("toQOperator needs an INT8 model in QDQ form (" + META_FORM + " = "
-                    + FORM_QDQ + " with " + META_PRECISION + " = int8), found " + META_PRECISION + " = "
+                    + FORM_QDQ + ", or no form and the QDQ scheme, with " + META_PRECISION + " = int8), found "
+                    + META_PRECISION + " = "
                     + meta.get(META_PRECISION) + ", " + META_FORM + " = " + meta.get(META_FORM));
         }
         String doc = m.getDocString().replace("INT8 (" + SCHEME + ")", "INT8 (" + QOPERATOR_SCHEME + ")");
         ModelProto.Builder b = m.toBuilder().setDocString(doc).setGraph(QOperatorRewriter.rewrite(m.getGraph(), doc));
+        if (meta.get(META_FORM) == null) {
+            b.addMetadataProps(StringStringEntryProto.newBuilder().setKey(META_FORM).setValue(FORM_QOPERATOR));
+        }
         for (int i = 0; i < b.getMetadataPropsCount(); i++) {
             String k = b.getMetadataProps(i).getKey();
             if (k.equals(META_FORM)) {

@@ -102,10 +102,31 @@ class QOperatorRewriterTest {
         SearchSpace space = SearchSpace.fmnist();
         byte[] fp32 = OnnxExporter.toBytes(RandomSubnets.create(space, space.min(), 1), Map.of());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Int8Exporter.toQOperator(fp32));
-        assertEquals("toQOperator needs an INT8 model in QDQ form (ofa4j.int8.form = qdq with ofa4j.precision = int8),"
-                + " found ofa4j.precision = null, ofa4j.int8.form = null", e.getMessage());
+        assertEquals("toQOperator needs an INT8 model in QDQ form (ofa4j.int8.form = qdq, or no form and the QDQ scheme,"
+                + " with ofa4j.precision = int8), found ofa4j.precision = null, ofa4j.int8.form = null", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Int8Exporter.toQOperator(new byte[] {1, 2, 3}));
         assertTrue(e.getMessage().startsWith("not an ONNX model: "), e.getMessage());
+    }
+
+    /** INT8 files written before the form was recorded (no {@code ofa4j.int8.form}) are recognised by their scheme. */
+    @Test
+    void rewritesAnInt8FileWrittenBeforeTheFormWasRecorded() throws Exception {
+        SearchSpace space = SearchSpace.fmnist();
+        ArchConfig a = space.min();
+        byte[] qdq = Int8Exporter.toBytes(RandomSubnets.create(space, a, 4),
+                Int8ExporterTest.calibration(space, a, Int8Exporter.Method.MINMAX, 3), Map.of());
+        ModelProto.Builder old = ModelProto.parseFrom(qdq).toBuilder();
+        for (int i = old.getMetadataPropsCount() - 1; i >= 0; i--) {
+            if (old.getMetadataProps(i).getKey().equals(Int8Exporter.META_FORM)) {
+                old.removeMetadataProps(i);
+            }
+        }
+        byte[] earlier = old.build().toByteArray();
+        assertEquals(null, OnnxExporter.readMetadata(earlier).get(Int8Exporter.META_FORM));
+        byte[] qop = Int8Exporter.toQOperator(earlier);
+        assertEquals(ModelProto.parseFrom(Int8Exporter.toQOperator(qdq)).getGraph(), ModelProto.parseFrom(qop).getGraph());
+        assertEquals(Int8Exporter.FORM_QOPERATOR, OnnxExporter.readMetadata(qop).get(Int8Exporter.META_FORM));
+        assertEquals(Int8Exporter.QOPERATOR_SCHEME, OnnxExporter.readMetadata(qop).get(Int8Exporter.META_SCHEME));
     }
 
     private static boolean used(ModelProto m, String name) {
