@@ -23,11 +23,12 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code ofa export}: cuts one subnet out of a trained supernet, recalibrates BN and writes ONNX, FP32
- * or post-training INT8 (QDQ).
+ * or post-training INT8 (QDQ, and its QOperator form for OpenCV DNN).
  */
 @Command(
         name = "export",
-        description = "Extract a subnet from a trained supernet (BN recalibrated) and write it as ONNX (FP32 or INT8).",
+        description = "Extract a subnet from a trained supernet (BN recalibrated) and write it as ONNX (FP32 or INT8;"
+                + " INT8 also in the QOperator form OpenCV DNN runs, next to it as <name>.opencv.onnx).",
         footer = {"", "Examples:", "  ofa export --supernet runs/quick --arch max --out max.onnx --verify",
                 "  ofa export --supernet runs/quick --arch runs/quick/slices/lat-2ms/arch.json --out m.onnx",
                 "  ofa export --supernet runs/quick --arch min --precision int8 --out min.int8.onnx --verify"})
@@ -88,9 +89,18 @@ final class ExportCommand implements Callable<Integer> {
                             OnnxExporter.readMetadata(q).get(Int8Exporter.META_CALIBRATION_METHOD) + " on "
                                     + OnnxExporter.readMetadata(q).get(Int8Exporter.META_CALIBRATION_SOURCE));
                 }
+                byte[] qop = Int8Exporter.toQOperator(q);
+                Path openCv = openCvFile(out);
+                if (verify) {
+                    w.printf(Locale.ROOT, "ONNX Runtime top-1 of the QOperator form (for OpenCV DNN): validation %.2f%%,"
+                                    + " test %.2f%%%n", 100 * backend.top1(qop, s, Specialiser.Split.VAL),
+                            100 * backend.top1(qop, s, Specialiser.Split.TEST));
+                }
                 AtomicFiles.writeBytes(out, q);
-                w.printf(Locale.ROOT, "exported %s as INT8 to %s (%d bytes; %.0f ms incl. BN recalibration)%n", a.key(),
-                        out, q.length, (System.nanoTime() - t0) / 1e6);
+                AtomicFiles.writeBytes(openCv, qop);
+                w.printf(Locale.ROOT, "exported %s as INT8 to %s (%d bytes, QDQ form) and %s (%d bytes, QOperator form for"
+                                + " OpenCV DNN); %.0f ms incl. BN recalibration%n", a.key(), out, q.length, openCv, qop.length,
+                        (System.nanoTime() - t0) / 1e6);
                 return 0;
             }
             byte[] onnx = OnnxExporter.toBytes(s, Map.of());
@@ -115,6 +125,16 @@ final class ExportCommand implements Callable<Integer> {
             w.printf("exported %s to %s (%.0f ms incl. BN recalibration)%n", a.key(), out, (System.nanoTime() - t0) / 1e6);
         }
         return 0;
+    }
+
+    /**
+     * Where the QOperator form of an INT8 model goes: {@code x.onnx -> x.opencv.onnx} (so {@code
+     * min.int8.onnx -> min.int8.opencv.onnx}), any other name gets {@code .opencv.onnx} appended.
+     */
+    static Path openCvFile(Path out) {
+        String n = out.getFileName().toString();
+        String stem = n.endsWith(".onnx") ? n.substring(0, n.length() - ".onnx".length()) : n;
+        return out.resolveSibling(stem + ".opencv.onnx");
     }
 
     /**

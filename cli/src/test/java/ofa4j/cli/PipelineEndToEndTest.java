@@ -24,6 +24,7 @@ import org.openqa.selenium.WebElement;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -83,6 +84,12 @@ class PipelineEndToEndTest {
         assertTrue(Files.readString(run.resolve("summary.md")).contains("| target | subnet |"));
     }
 
+    /**
+     * Every exported model of the run, FP32 and INT8, has the same test top-1 in OpenCV DNN as in ONNX
+     * Runtime, within 0.2 point: the FP32 model itself, and the INT8 model through its QOperator form
+     * ({@code T.int8.opencv.onnx}, which OpenCV runs in int8; the QDQ file {@code T.int8.onnx} it is
+     * rewritten from is what ONNX Runtime's reported INT8 accuracy is of).
+     */
     @Test
     void everyDeliveredModelHasTheSameTestTop1InOpenCvAsInOnnxRuntime() throws Exception {
         org.junit.jupiter.api.Assertions.assertNull(ofa4j.exporter.OpenCvDnn.unavailable(),
@@ -92,6 +99,7 @@ class PipelineEndToEndTest {
         ofa4j.supernet.data.ImageSet test = FashionMnist.load(null, true).test().head(r.data().testImages());
         assertEquals(r.data().testImages(), test.size());
         int[] idx = java.util.stream.IntStream.range(0, test.size()).toArray();
+        int int8Checked = 0;
         for (RunReport.Slice s : r.slices()) {
             byte[] onnx = Files.readAllBytes(Path.of(s.onnx()));
             Map<String, String> meta = OnnxExporter.readMetadata(Path.of(s.onnx()));
@@ -99,15 +107,41 @@ class PipelineEndToEndTest {
             float[] mean = {Float.parseFloat(meta.get(ofa4j.models.Subnet.INPUT_MEAN_KEY))};
             float[] std = {Float.parseFloat(meta.get(ofa4j.models.Subnet.INPUT_STD_KEY))};
             float[] x = ofa4j.supernet.data.Batches.pixels(test, idx, res, mean, std);
-            float[] ort;
-            try (ofa4j.exporter.Verifier v = ofa4j.exporter.Verifier.open(onnx, 2)) {
-                ort = v.run(x, test.size(), 1, res, res).data();
-            }
-            float[] cv = ofa4j.exporter.OpenCvDnn.run(onnx, x, test.size(), 1, res, res).logits();
-            double ortTop1 = top1(ort, test.labels());
-            double cvTop1 = top1(cv, test.labels());
+            double ortTop1 = ortTop1(onnx, x, test, res);
+            double cvTop1 = top1(ofa4j.exporter.OpenCvDnn.run(onnx, x, test.size(), 1, res, res).logits(), test.labels());
             assertEquals(s.testAccuracy(), ortTop1, 1e-9, s.target() + ": ONNX Runtime top-1 is the reported test accuracy");
             assertTrue(Math.abs(cvTop1 - ortTop1) <= 0.002, s.target() + ": OpenCV " + cvTop1 + " vs ONNX Runtime " + ortTop1);
+            if (s.int8Onnx() == null) {
+                continue;
+            }
+            Path qdq = Path.of(s.int8Onnx());
+            Path qop = run.resolve("slices").resolve(s.target() + ".int8.opencv.onnx");
+            byte[] qopBytes = Files.readAllBytes(qop);
+            SliceJson.Report rep = SliceJson.Report.read(Path.of(s.report()));
+            assertEquals(qop.getFileName().toString(), rep.int8OpenCvOnnx().file());
+            assertEquals(qopBytes.length, rep.int8OpenCvOnnx().bytes());
+            assertEquals(ofa4j.models.Hashing.sha256Hex(qopBytes), rep.int8OpenCvOnnx().sha256());
+            Map<String, String> qopMeta = OnnxExporter.readMetadata(qop);
+            assertEquals(ofa4j.exporter.Int8Exporter.FORM_QOPERATOR, qopMeta.get(ofa4j.exporter.Int8Exporter.META_FORM));
+            assertEquals(ofa4j.exporter.Int8Exporter.FORM_QDQ,
+                    OnnxExporter.readMetadata(qdq).get(ofa4j.exporter.Int8Exporter.META_FORM));
+            assertEquals(s.key(), qopMeta.get(OnnxExporter.META_ARCH_KEY));
+            double ortQdq = ortTop1(Files.readAllBytes(qdq), x, test, res);
+            double ortQop = ortTop1(qopBytes, x, test, res);
+            double cvQop = top1(ofa4j.exporter.OpenCvDnn.run(qopBytes, x, test.size(), 1, res, res).logits(), test.labels());
+            assertEquals(s.int8TestAccuracy(), ortQdq, 1e-9, s.target() + ": the reported INT8 test accuracy");
+            assertTrue(Math.abs(ortQop - ortQdq) <= 0.002, s.target() + ": ONNX Runtime, QOperator " + ortQop + " vs QDQ "
+                    + ortQdq);
+            assertTrue(Math.abs(cvQop - ortQdq) <= 0.002, s.target() + ": INT8 in OpenCV " + cvQop + " vs ONNX Runtime "
+                    + ortQdq);
+            int8Checked++;
+        }
+        assertEquals(r.slices().size(), int8Checked);
+    }
+
+    private static double ortTop1(byte[] onnx, float[] x, ofa4j.supernet.data.ImageSet test, int res) throws Exception {
+        try (ofa4j.exporter.Verifier v = ofa4j.exporter.Verifier.open(onnx, 2)) {
+            return top1(v.run(x, test.size(), 1, res, res).data(), test.labels());
         }
     }
 
@@ -230,6 +264,11 @@ class PipelineEndToEndTest {
         assertEquals("minmax", meta.get(ofa4j.exporter.Int8Exporter.META_CALIBRATION_METHOD));
         assertEquals("64", meta.get(ofa4j.exporter.Int8Exporter.META_CALIBRATION_IMAGES));
         assertTrue(Files.size(q) < Files.size(onnx) / 3, Files.size(q) + " vs " + Files.size(onnx));
+        // and its QOperator form for OpenCV DNN, next to it
+        Path qop = dir.resolve("min.int8.opencv.onnx");
+        assertArrayEquals(ofa4j.exporter.Int8Exporter.toQOperator(Files.readAllBytes(q)), Files.readAllBytes(qop));
+        assertTrue(i.out().contains("ONNX Runtime top-1 of the QOperator form (for OpenCV DNN): validation "), i.out());
+        assertTrue(i.out().contains(qop + " (" + Files.size(qop) + " bytes, QOperator form for OpenCV DNN)"), i.out());
     }
 
     @Test

@@ -57,6 +57,22 @@ public final class Int8Exporter {
             + " biases int32 (scale input scale x weight scale); activations uint8 per tensor asymmetric;"
             + " input and logits float32; BN folded";
 
+    /** Metadata key of the INT8 form: {@value #FORM_QDQ} or {@value #FORM_QOPERATOR}. */
+    public static final String META_FORM = "ofa4j.int8.form";
+
+    /** The form of {@link #toBytes}: QuantizeLinear / DequantizeLinear around float operators. */
+    public static final String FORM_QDQ = "qdq";
+
+    /** The form of {@link #toQOperator}: QLinearConv / QLinearMatMul, named as OpenCV DNN 4.6 reads them. */
+    public static final String FORM_QOPERATOR = "qoperator";
+
+    /** The scheme written under {@link #META_SCHEME} by {@link #toQOperator}. */
+    public static final String QOPERATOR_SCHEME = "ONNX QOperator (QLinearConv, QLinearMatMul; other operators float"
+            + " between DequantizeLinear and QuantizeLinear; quantized values named *_quantized with *_scale and"
+            + " *_zero_point, as OpenCV DNN 4.6 reads them); the integer weights, biases, scales and zero points of the"
+            + " QDQ model it is rewritten from; classifier float with its int8 weights dequantized; input and logits"
+            + " float32; BN folded";
+
     /** Percentile of {@link Method#PERCENTILE} when none is given: 99.99 (each tail clips 0.01% of the values). */
     public static final double DEFAULT_PERCENTILE = 99.99;
 
@@ -69,8 +85,8 @@ public final class Int8Exporter {
     /** Calibration images per ONNX Runtime run (bounds the memory of every intermediate value). */
     static final int CALIBRATION_BATCH = 64;
 
-    private static final Set<String> RESERVED =
-            Set.of(META_PRECISION, META_SCHEME, META_CALIBRATION_METHOD, META_CALIBRATION_IMAGES, META_CALIBRATION_SOURCE);
+    private static final Set<String> RESERVED = Set.of(META_PRECISION, META_SCHEME, META_CALIBRATION_METHOD,
+            META_CALIBRATION_IMAGES, META_CALIBRATION_SOURCE, META_FORM);
 
     private Int8Exporter() {}
 
@@ -219,11 +235,58 @@ public final class Int8Exporter {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(META_PRECISION, "int8");
         meta.put(META_SCHEME, SCHEME);
+        meta.put(META_FORM, FORM_QDQ);
         meta.put(META_CALIBRATION_METHOD, calibration.describe());
         meta.put(META_CALIBRATION_IMAGES, Integer.toString(calibration.images()));
         meta.put(META_CALIBRATION_SOURCE, calibration.source());
         meta.forEach((k, v) -> m.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return m.build();
+    }
+
+    /**
+     * Rewrites an INT8 model of {@link #toBytes} (QDQ form) into the QOperator form OpenCV's DNN
+     * module (4.6) imports and runs in int8, as {@link QOperatorRewriter} describes: the same integer
+     * weights, biases, scales and zero points, hence the same arithmetic; ONNX Runtime runs it too.
+     * Every {@code metadata_props} entry is kept (its measured figures are those of the QDQ model)
+     * except {@value #META_FORM} = {@value #FORM_QOPERATOR} and {@value #META_SCHEME} = {@link
+     * #QOPERATOR_SCHEME}.
+     *
+     * @param qdq the bytes of a QDQ model of {@link #toBytes}, metadata added or not (a file written
+     *     before {@value #META_FORM} was recorded is recognised by its {@value #META_SCHEME})
+     * @return the QOperator model's bytes
+     * @throws IllegalArgumentException if the bytes are not an INT8 QDQ model of this exporter
+     */
+    public static byte[] toQOperator(byte[] qdq) {
+        ModelProto m;
+        try {
+            m = ModelProto.parseFrom(qdq);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("not an ONNX model: " + e.getMessage(), e);
+        }
+        Map<String, String> meta = OnnxExporter.readMetadata(qdq);
+        // files written before the form was recorded say it by their scheme
+        boolean qdqForm = FORM_QDQ.equals(meta.get(META_FORM))
+                || meta.get(META_FORM) == null && SCHEME.equals(meta.get(META_SCHEME));
+        if (!"int8".equals(meta.get(META_PRECISION)) || !qdqForm) {
+            throw new IllegalArgumentException("toQOperator needs an INT8 model in QDQ form (" + META_FORM + " = "
+                    + FORM_QDQ + ", or no form and the QDQ scheme, with " + META_PRECISION + " = int8), found "
+                    + META_PRECISION + " = "
+                    + meta.get(META_PRECISION) + ", " + META_FORM + " = " + meta.get(META_FORM));
+        }
+        String doc = m.getDocString().replace("INT8 (" + SCHEME + ")", "INT8 (" + QOPERATOR_SCHEME + ")");
+        ModelProto.Builder b = m.toBuilder().setDocString(doc).setGraph(QOperatorRewriter.rewrite(m.getGraph(), doc));
+        if (meta.get(META_FORM) == null) {
+            b.addMetadataProps(StringStringEntryProto.newBuilder().setKey(META_FORM).setValue(FORM_QOPERATOR));
+        }
+        for (int i = 0; i < b.getMetadataPropsCount(); i++) {
+            String k = b.getMetadataProps(i).getKey();
+            if (k.equals(META_FORM)) {
+                b.setMetadataProps(i, b.getMetadataProps(i).toBuilder().setValue(FORM_QOPERATOR));
+            } else if (k.equals(META_SCHEME)) {
+                b.setMetadataProps(i, b.getMetadataProps(i).toBuilder().setValue(QOPERATOR_SCHEME));
+            }
+        }
+        return b.build().toByteArray();
     }
 
     /** Random inputs a single-layer INT8 timing model is calibrated on. */

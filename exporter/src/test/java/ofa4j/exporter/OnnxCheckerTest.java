@@ -81,6 +81,7 @@ class OnnxCheckerTest {
         assertEquals(files.size(), ok, r.output());
     }
 
+    /** INT8 models, QDQ and QOperator forms, pass the full check (shape inference included). */
     @Test
     void int8ModelsPassOnnxFullCheck(@TempDir Path dir) throws Exception {
         assumeOnnxImportable();
@@ -95,6 +96,10 @@ class OnnxCheckerTest {
                 Int8Exporter.export(RandomSubnets.create(space, a, i), f, Int8ExporterTest.calibration(space, a, m, i),
                         Map.of("predicted.accuracy", "0.5"));
                 files.add(f.toString());
+                // and its QOperator form (the one OpenCV DNN runs)
+                Path qop = dir.resolve(space.name() + "-int8-" + i + ".opencv.onnx");
+                java.nio.file.Files.write(qop, Int8Exporter.toQOperator(java.nio.file.Files.readAllBytes(f)));
+                files.add(qop.toString());
             }
         }
         List<String> args = new ArrayList<>(List.of("-c", CHECK));

@@ -87,6 +87,62 @@ class OpenCvParityTest {
         assertTrue(e.getMessage().contains("Per-channel scales/zeropoints are not supported"), e.getMessage());
     }
 
+    /**
+     * The QOperator form of the INT8 models ({@link Int8Exporter#toQOperator}) runs in OpenCV 4.6 with
+     * the logits ONNX Runtime computes for it, and for the QDQ model it is rewritten from: max, min
+     * and one sampled subnet of two spaces (squeeze-excite, residuals, ReLU and h-swish, feature mix),
+     * calibrated and run on random inputs.
+     */
+    @Test
+    void openCvRunsTheQOperatorFormOfInt8ModelsAsOnnxRuntimeRunsTheQdqForm() throws Exception {
+        assertNull(OpenCvDnn.unavailable(), "OpenCV DNN is needed (apt-get install python3-opencv)");
+        List<SearchSpace> spaces = List.of(SearchSpace.fmnist(), OnnxExporterTest.smallOfa());
+        SplittableRandom rng = new SplittableRandom(11);
+        int checked = 0;
+        for (SearchSpace space : spaces) {
+            List<Integer> rs = space.resolutions();
+            List<ArchConfig> archs = List.of(space.max(), space.min(), space.uniform(pick(space.kernels(), rng),
+                    pick(space.expandRatios(), rng), pick(space.depths(), rng), rs.get(rs.size() / 2)));
+            for (int i = 0; i < archs.size(); i++) {
+                ArchConfig a = archs.get(i);
+                Subnet s = RandomSubnets.create(space, a, 41 + i);
+                byte[] qdq = Int8Exporter.toBytes(s, Int8ExporterTest.calibration(space, a,
+                        Int8Exporter.Method.MINMAX, 5 + i), Map.of());
+                byte[] qop = Int8Exporter.toQOperator(qdq);
+                assertEquals(Int8Exporter.FORM_QOPERATOR, OnnxExporter.readMetadata(qop).get(Int8Exporter.META_FORM));
+                int n = 32;
+                int c = space.inChannels();
+                int res = a.resolution();
+                float[] x = RandomSubnets.input(n, c, res, 100 + i);
+                float[] ortQdq;
+                float[] ortQop;
+                try (Verifier v = Verifier.open(qdq, 1)) {
+                    ortQdq = v.run(x, n, c, res, res).data();
+                }
+                try (Verifier v = Verifier.open(qop, 1)) {
+                    ortQop = v.run(x, n, c, res, res).data();
+                }
+                OpenCvDnn.Output cv = OpenCvDnn.run(qop, x, n, c, res, res);
+                assertEquals(space.numClasses(), cv.classes(), a.key());
+                double cvVsOrt = 0;
+                double qopVsQdq = 0;
+                double spread = 0;
+                for (int j = 0; j < ortQop.length; j++) {
+                    cvVsOrt = Math.max(cvVsOrt, Math.abs(ortQop[j] - cv.logits()[j]));
+                    qopVsQdq = Math.max(qopVsQdq, Math.abs(ortQop[j] - ortQdq[j]));
+                    spread = Math.max(spread, Math.abs(ortQop[j] - ortQop[j % space.numClasses()]));
+                }
+                System.out.printf("%s %s: max |OpenCV - ORT| %.3g, max |QOperator - QDQ| (ORT) %.3g, spread %.3g%n",
+                        space.name(), a.key(), cvVsOrt, qopVsQdq, spread);
+                assertTrue(spread > 1e-3, a.key() + ": logits barely depend on the input, spread " + spread);
+                assertEquals(top1(ortQop, space.numClasses()), top1(cv.logits(), space.numClasses()), a.key());
+                assertEquals(top1(ortQdq, space.numClasses()), top1(ortQop, space.numClasses()), a.key());
+                checked++;
+            }
+        }
+        assertEquals(6, checked);
+    }
+
     private static int pick(List<Integer> choices, SplittableRandom rng) {
         return choices.get(rng.nextInt(choices.size()));
     }

@@ -436,6 +436,7 @@ public final class IndependentFleet {
                     Files.delete(r.reportFile());
                     if (r.int8OnnxFile() != null) {
                         Files.delete(r.int8OnnxFile());
+                        Files.deleteIfExists(Specialiser.openCvInt8File(r.int8OnnxFile()));
                     }
                     Delivery d = new Delivery(w.index(), w.name(), null, CandidateRow.of(o.delivered()),
                             o.proposed().stream().map(CandidateRow::of).toList(),
@@ -623,6 +624,9 @@ public final class IndependentFleet {
                     AtomicFiles.writeBytes(out.resolve(n + ".onnx"), s.onnx());
                     if (s.int8Onnx() != null) {
                         AtomicFiles.writeBytes(out.resolve(n + Specialiser.INT8_SUFFIX), s.int8Onnx());
+                        // the QOperator form is a function of the INT8 bytes: the very file the specialiser wrote
+                        AtomicFiles.writeBytes(out.resolve(n + Specialiser.OPENCV_INT8_SUFFIX),
+                                ofa4j.exporter.Int8Exporter.toQOperator(s.int8Onnx()));
                     }
                     AtomicFiles.writeBytes(out.resolve(n + ".json"), s.report());
                     JsonFiles.write(out.resolve(n + STATE_SUFFIX), new State(STATE_FORMAT_VERSION, withSha));

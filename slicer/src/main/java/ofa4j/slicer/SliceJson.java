@@ -253,12 +253,14 @@ public final class SliceJson {
      *     ({@code measured.int8_val_accuracy}) and timed ({@code measured.latency_ms}) with an INT8
      *     device profile, and {@code predicted} is the INT8 prediction; absent in files of earlier
      *     versions (fp32)
+     * @param int8OpenCvOnnx the same INT8 model in QOperator form, the one OpenCV DNN runs ({@code
+     *     T.int8.opencv.onnx}); absent without an INT8 model and in files of earlier versions
      */
     public record Report(int formatVersion, String target, ConstraintJson constraint, ArchConfig.Json arch, String key,
             SearchSummary search, PredictedSlice predicted, MeasuredSlice measured, List<CandidateRow> candidates,
             long macs, long params, long peakActivationBytes, OnnxFile onnx, String backend,
             @SerializedName("step_ms") Map<String, Double> stepMs, @SerializedName("int8_onnx") OnnxFile int8Onnx,
-            String precision) {
+            String precision, @SerializedName("int8_opencv_onnx") OnnxFile int8OpenCvOnnx) {
 
         /** Checks the version and the keys every report has. */
         public Report {

@@ -22,8 +22,10 @@ import ofa4j.models.Subnet;
  * atomically ({@link AtomicFiles}).
  *
  * <p>Files in the output directory, per target {@code T}: {@code T.onnx}, {@code T.json}, with
- * {@link Int8Settings} also {@code T.int8.onnx} (post-training INT8 of the same subnet, its
- * validation and test accuracy measured in ONNX Runtime next to the FP32 ones); and {@code
+ * {@link Int8Settings} also {@code T.int8.onnx} (post-training INT8 of the same subnet in QDQ form, its
+ * validation and test accuracy measured in ONNX Runtime next to the FP32 ones) and {@code
+ * T.int8.opencv.onnx} (the same INT8 model in QOperator form, {@link Int8Exporter#toQOperator},
+ * which OpenCV's DNN module runs as well); and {@code
  * pareto.png} from {@link #specialiseAll}.
  *
  * <p>The work with the supernet, the data and ONNX is done by a {@link Backend} (the
@@ -354,6 +356,24 @@ public final class Specialiser {
     /** Suffix of the INT8 model of a target: {@code T.int8.onnx}. */
     public static final String INT8_SUFFIX = ".int8.onnx";
 
+    /** Suffix of the INT8 model of a target in the QOperator form OpenCV DNN runs: {@code T.int8.opencv.onnx}. */
+    public static final String OPENCV_INT8_SUFFIX = ".int8.opencv.onnx";
+
+    /**
+     * The QOperator file written next to an INT8 model.
+     *
+     * @param int8OnnxFile {@code T.int8.onnx}
+     * @return {@code T.int8.opencv.onnx} in the same directory
+     * @throws IllegalArgumentException if the name does not end in {@value #INT8_SUFFIX}
+     */
+    public static Path openCvInt8File(Path int8OnnxFile) {
+        String n = int8OnnxFile.getFileName().toString();
+        if (!n.endsWith(INT8_SUFFIX)) {
+            throw new IllegalArgumentException("an INT8 model file must end in " + INT8_SUFFIX + ", found '" + n + "'");
+        }
+        return int8OnnxFile.resolveSibling(n.substring(0, n.length() - INT8_SUFFIX.length()) + OPENCV_INT8_SUFFIX);
+    }
+
     private final Backend backend;
     private final Path outDir;
     private final Int8Settings int8;
@@ -560,7 +580,8 @@ public final class Specialiser {
     }
 
     /** The INT8 model of a delivered slice, as measured and written. */
-    private record Int8Model(double val, double test, String calibration, Path file, byte[] bytes) {}
+    private record Int8Model(double val, double test, String calibration, Path file, byte[] bytes, Path openCvFile,
+            byte[] openCvBytes) {}
 
     /**
      * Makes, measures and writes the INT8 model of a delivered slice: the FP32 metadata (without its
@@ -598,7 +619,12 @@ public final class Specialiser {
         t = System.nanoTime();
         AtomicFiles.writeBytes(file, bytes);
         steps.put("write_int8_onnx", since(t));
-        return new Int8Model(v, te, calibration, file, bytes);
+        t = System.nanoTime();
+        byte[] qop = step(name, "INT8 QOperator form", () -> Int8Exporter.toQOperator(bytes));
+        Path openCv = openCvInt8File(file);
+        AtomicFiles.writeBytes(openCv, qop);
+        steps.put("write_int8_opencv_onnx", since(t));
+        return new Int8Model(v, te, calibration, file, bytes, openCv, qop);
     }
 
     /**
@@ -830,7 +856,9 @@ public final class Specialiser {
                 new SliceJson.OnnxFile(onnxFile.getFileName().toString(), onnx.length, Hashing.sha256Hex(onnx)),
                 backend.describe(), st, q == null ? null
                         : new SliceJson.OnnxFile(q.file().getFileName().toString(), q.bytes().length,
-                                Hashing.sha256Hex(q.bytes())), precision.id());
+                                Hashing.sha256Hex(q.bytes())), precision.id(), q == null ? null
+                        : new SliceJson.OnnxFile(q.openCvFile().getFileName().toString(), q.openCvBytes().length,
+                                Hashing.sha256Hex(q.openCvBytes())));
     }
 
     private static String fmt(double v) {

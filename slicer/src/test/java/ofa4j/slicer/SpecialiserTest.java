@@ -1,5 +1,6 @@
 package ofa4j.slicer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -209,8 +210,24 @@ class SpecialiserTest {
         assertEquals(r.candidate().arch().key(), meta.get(Specialiser.METADATA_PREFIX + "arch_key"));
         // the latency was measured on the FP32 model: the INT8 file does not claim it
         assertFalse(meta.containsKey(Specialiser.METADATA_PREFIX + "measured_latency_ms"), meta.toString());
+        // and its QOperator form for OpenCV DNN, rewritten from the very bytes of the INT8 file
+        Path qop = dir.resolve("here-5ms" + Specialiser.OPENCV_INT8_SUFFIX);
+        assertEquals(qop, Specialiser.openCvInt8File(r.int8OnnxFile()));
+        IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Specialiser.openCvInt8File(dir.resolve("here-5ms.onnx")));
+        assertEquals("an INT8 model file must end in .int8.onnx, found 'here-5ms.onnx'", bad.getMessage());
+        byte[] qopBytes = Files.readAllBytes(qop);
+        assertArrayEquals(ofa4j.exporter.Int8Exporter.toQOperator(q), qopBytes);
+        assertEquals("here-5ms.int8.opencv.onnx", rep.int8OpenCvOnnx().file());
+        assertEquals(qopBytes.length, rep.int8OpenCvOnnx().bytes());
+        assertEquals(ofa4j.models.Hashing.sha256Hex(qopBytes), rep.int8OpenCvOnnx().sha256());
+        assertTrue(rep.stepMs().get("write_int8_opencv_onnx") >= 0, rep.stepMs().toString());
+        Map<String, String> qopMeta = ofa4j.exporter.OnnxExporter.readMetadata(qop);
+        assertEquals("qoperator", qopMeta.get(ofa4j.exporter.Int8Exporter.META_FORM));
+        assertEquals("0.740000", qopMeta.get(Specialiser.METADATA_PREFIX + "measured_int8_test_accuracy"));
         try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(List.of("here-5ms.int8.onnx", "here-5ms.json", "here-5ms.onnx", "pareto.png"),
+            assertEquals(List.of("here-5ms.int8.onnx", "here-5ms.int8.opencv.onnx", "here-5ms.json", "here-5ms.onnx",
+                    "pareto.png"),
                     files.map(p -> p.getFileName().toString()).sorted().toList(), "no temporary files may remain");
         }
         // without INT8 settings the report has no INT8 keys at all

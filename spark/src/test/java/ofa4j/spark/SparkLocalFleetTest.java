@@ -192,6 +192,9 @@ class SparkLocalFleetTest {
             assertEquals(dir.resolve("spark").resolve(w.target() + ".onnx"), g.onnxFile());
             assertNotNull(g.int8OnnxFile());
             assertTrue(Files.size(g.int8OnnxFile()) > 1000);
+            // the fleet writes the QOperator form (for OpenCV DNN) of the INT8 bytes it shipped
+            assertArrayEquals(Int8Exporter.toQOperator(Files.readAllBytes(g.int8OnnxFile())),
+                    Files.readAllBytes(Specialiser.openCvInt8File(g.int8OnnxFile())), w.target());
             // no timing in either: the ONNX models are the same bytes
             assertArrayEquals(Files.readAllBytes(w.onnxFile()), Files.readAllBytes(g.onnxFile()), w.target());
             String report = Files.readString(g.reportFile());
