@@ -57,23 +57,28 @@ public final class FixedMbBlock {
      * @return output
      */
     public NDArray forward(Ctx c, NDArray x) {
+        // quantizeActivation names are the ONNX values of the exported block (LayerEmitter.block)
         NDArray y = x;
         if (expandW != null) {
-            y = Fn.conv(y, expandW, 1, 1);
-            y = Fn.act(c, FixedNetwork.bn(c, prefix + ".expand.bn", y, expandBn), spec.activation());
+            y = Fn.conv(y, c.quantizeWeight(expandW), 1, 1);
+            y = c.quantizeActivation(prefix + ".expand", FixedNetwork.bn(c, prefix + ".expand.bn", y, expandBn));
+            y = c.quantizeActivation(prefix + ".expand.act", Fn.act(c, y, spec.activation()));
         }
-        y = Fn.conv(y, dwW, spec.stride(), spec.hiddenChannels());
-        y = Fn.act(c, FixedNetwork.bn(c, prefix + ".dw.bn", y, dwBn), spec.activation());
+        y = Fn.conv(y, c.quantizeWeight(dwW), spec.stride(), spec.hiddenChannels());
+        y = c.quantizeActivation(prefix + ".dw", FixedNetwork.bn(c, prefix + ".dw.bn", y, dwBn));
+        y = c.quantizeActivation(prefix + ".dw.act", Fn.act(c, y, spec.activation()));
         if (se != null) {
             long n = y.getShape().get(0);
-            NDArray p = Fn.gap(y).reshape(n, spec.hiddenChannels(), 1, 1);
-            NDArray s = ai.djl.nn.Activation.relu(Fn.conv(p, se[0], se[1], 1, 1));
-            s = Fn.conv(s, se[2], se[3], 1, 1);
-            y = y.mul(Fn.hsigmoid(c, s));
+            NDArray p = c.quantizeActivation(prefix + ".se.pool", Fn.gap(y).reshape(n, spec.hiddenChannels(), 1, 1));
+            NDArray s = c.quantizeActivation(prefix + ".se.reduce", Fn.conv(p, c.quantizeWeight(se[0]), se[1], 1, 1));
+            s = c.quantizeActivation(prefix + ".se.relu", ai.djl.nn.Activation.relu(s));
+            s = c.quantizeActivation(prefix + ".se.expand", Fn.conv(s, c.quantizeWeight(se[2]), se[3], 1, 1));
+            s = c.quantizeActivation(prefix + ".se.hsigmoid", Fn.hsigmoid(c, s));
+            y = c.quantizeActivation(prefix + ".se.mul", y.mul(s));
         }
-        y = Fn.conv(y, projectW, 1, 1);
-        y = FixedNetwork.bn(c, prefix + ".project.bn", y, projectBn);
-        return spec.residual() ? y.add(x) : y;
+        y = Fn.conv(y, c.quantizeWeight(projectW), 1, 1);
+        y = c.quantizeActivation(prefix + ".project", FixedNetwork.bn(c, prefix + ".project.bn", y, projectBn));
+        return spec.residual() ? c.quantizeActivation(prefix + ".add", y.add(x)) : y;
     }
 
     /**

@@ -13,6 +13,7 @@ import ofa4j.models.LayerSpec;
 import ofa4j.models.Subnet;
 import ofa4j.models.Tensor;
 import ofa4j.supernet.ops.Ctx;
+import ofa4j.supernet.ops.FakeQuant;
 import ofa4j.supernet.ops.Fn;
 
 /**
@@ -70,6 +71,11 @@ public final class FixedNetwork implements AutoCloseable {
      * Runs one layer of a static network (shared by {@link FixedNetwork} and {@link FixedLayer}, so
      * that a layer timed alone computes exactly what it computes inside a network).
      *
+     * <p>In a fake-quantized pass ({@link Ctx#quantized}) weights and activations are quantized where
+     * the INT8 export quantizes them; activations are named as the ONNX values of the exported graph
+     * ({@code input}, {@code stem.conv}, {@code stem.act}, {@code pool}...), the output of a conv's BN
+     * standing for the BN-folded conv's output.
+     *
      * @param c the pass
      * @param l the layer
      * @param y its input (images for the stem; pooled features [N, C] for the linear layers)
@@ -80,18 +86,23 @@ public final class FixedNetwork implements AutoCloseable {
     static NDArray layer(Ctx c, LayerSpec l, NDArray y, Function<String, NDArray> arrays, FixedMbBlock block) {
         switch (l.kind()) {
             case STEM:
-                NDArray s = Fn.conv(Fn.toMemoryFormat(c, y), arrays.apply("stem.conv.weight"), l.stride(), 1);
-                return Fn.act(c, bn(c, "stem.bn", s, bn(arrays, "stem.bn")), l.activation());
+                NDArray in = c.quantizeActivation("input", Fn.toMemoryFormat(c, y));
+                NDArray s = Fn.conv(in, c.quantizeWeight(arrays.apply("stem.conv.weight")), l.stride(), 1);
+                s = c.quantizeActivation("stem.conv", bn(c, "stem.bn", s, bn(arrays, "stem.bn")));
+                return c.quantizeActivation("stem.act", Fn.act(c, s, l.activation()));
             case BLOCK:
                 return Fn.scoped(c, y, cc -> block.forward(cc, y));
             case FINAL_EXPAND:
-                NDArray f = Fn.conv(y, arrays.apply("final_expand.conv.weight"), 1, 1);
-                f = Fn.act(c, bn(c, "final_expand.bn", f, bn(arrays, "final_expand.bn")), l.activation());
-                return Fn.gap(f);
+                NDArray f = Fn.conv(y, c.quantizeWeight(arrays.apply("final_expand.conv.weight")), 1, 1);
+                f = c.quantizeActivation("final_expand.conv", bn(c, "final_expand.bn", f, bn(arrays, "final_expand.bn")));
+                f = c.quantizeActivation("final_expand.act", Fn.act(c, f, l.activation()));
+                return c.quantizeActivation("pool", Fn.gap(f));
             case FEATURE_MIX:
-                return Fn.act(c, Fn.linear(y, arrays.apply("feature_mix.weight"), null), l.activation());
+                NDArray m = c.quantizeActivation("feature_mix.gemm",
+                        Fn.linear(y, c.quantizeWeight(arrays.apply("feature_mix.weight")), null));
+                return c.quantizeActivation("feature_mix.act", Fn.act(c, m, l.activation()));
             case CLASSIFIER:
-                return Fn.linear(y, arrays.apply("classifier.weight"), arrays.apply("classifier.bias"));
+                return Fn.linear(y, c.quantizeWeight(arrays.apply("classifier.weight")), arrays.apply("classifier.bias"));
             default:
                 throw new IllegalStateException("unknown layer kind " + l.kind());
         }
@@ -142,6 +153,26 @@ public final class FixedNetwork implements AutoCloseable {
      * @return logits [N, classes]
      */
     public NDArray forward(NDManager scope, NDArray x, boolean training, boolean channelsLast) {
+        return forward(Ctx.of(scope, training, channelsLast), x);
+    }
+
+    /**
+     * Fake-quantized forward: computes, in float, what the subnet's INT8 export computes (weights
+     * int8 per channel, activations uint8 where the export quantizes them, BN in inference mode with
+     * the subnet's statistics), with straight-through gradients for quantization-aware training.
+     *
+     * @param scope owner of every array the pass creates
+     * @param x images [N, C, r, r]
+     * @param training true keeps every intermediate array in {@code scope} for a backward pass (BN
+     *     stays in inference mode either way)
+     * @param quant the export's activation quantization
+     * @return logits [N, classes]
+     */
+    public NDArray forward(NDManager scope, NDArray x, boolean training, FakeQuant quant) {
+        return forward(Ctx.quantized(scope, training, quant), x);
+    }
+
+    private NDArray forward(Ctx c, NDArray x) {
         int r = subnet.arch().resolution();
         int ch = subnet.space().inChannels();
         Shape s = x.getShape();
@@ -149,7 +180,6 @@ public final class FixedNetwork implements AutoCloseable {
             throw new IllegalArgumentException(
                     "input must have shape [N, " + ch + ", " + r + ", " + r + "] for resolution " + r + ", found " + s);
         }
-        Ctx c = Ctx.of(scope, training, channelsLast);
         Function<String, NDArray> look = arrays::get;
         NDArray y = x;
         int b = 0;

@@ -23,6 +23,7 @@ import ofa4j.supernet.data.Batches;
 import ofa4j.supernet.data.DataSplits;
 import ofa4j.supernet.data.ImageSet;
 import ofa4j.supernet.fixed.FixedNetwork;
+import ofa4j.supernet.ops.FakeQuant;
 
 /**
  * Fine-tunes an extracted subnet on its own (OFA fine-tunes its specialised nets for 25 or 75
@@ -39,6 +40,15 @@ import ofa4j.supernet.fixed.FixedNetwork;
  * them are written atomically; a resumed run continues after the last epoch {@value
  * #STATE_FILE} names, with the same per-step seeds, so an interrupted run ends where an
  * uninterrupted one would (up to float summation order).
+ *
+ * <p>Quantization-aware fine-tuning ({@link #runQuantizationAware}) runs the same loop on the
+ * subnet's fake-quantized forward ({@link FakeQuant}: what its INT8 export computes, with
+ * straight-through gradients), BN in inference mode with the subnet's statistics (the ones the
+ * export folds; they stay frozen). The activation scales are the export's own, taken from the
+ * caller's {@link Calibrator} on the current weights at the start of every epoch: refreshed per
+ * epoch rather than tracked by a moving average, so that each epoch trains exactly the model the
+ * export would write from its starting weights, with the export's calibration images and method
+ * (min/max or percentile), and a resumed run recalibrates to the same scales.
  */
 public final class FineTuner {
 
@@ -113,9 +123,10 @@ public final class FineTuner {
      * @param subnetFile subnet after them, in the same directory
      * @param optimizerFile optimizer state after them
      * @param history every finished epoch
+     * @param quantizationAware true for quantization-aware fine-tuning (absent in older files: false)
      */
     public record State(int formatVersion, String archKey, Settings settings, int epochsDone, String subnetFile,
-            String optimizerFile, List<Epoch> history) {
+            String optimizerFile, List<Epoch> history, boolean quantizationAware) {
         /** Checks the version. */
         public State {
             JsonFiles.checkVersion(STATE_FILE, formatVersion, FORMAT_VERSION, FORMAT_VERSION);
@@ -131,6 +142,18 @@ public final class FineTuner {
      * @param resumedFrom epochs already done when this call started
      */
     public record Result(Subnet subnet, State state, int resumedFrom) {}
+
+    /** Where quantization-aware fine-tuning takes the activation quantization of the INT8 export. */
+    @FunctionalInterface
+    public interface Calibrator {
+        /**
+         * Calibrates the INT8 export of a subnet.
+         *
+         * @param subnet the subnet with its current weights
+         * @return the scale and zero point of every activation the export quantizes, by ONNX value name
+         */
+        Map<String, FakeQuant.Activation> calibrate(Subnet subnet);
+    }
 
     /**
      * Fine-tunes (or resumes fine-tuning of) a subnet.
@@ -148,12 +171,43 @@ public final class FineTuner {
      */
     public static Result run(Subnet teacher, Subnet start, DataSplits data, Settings s, Path dir, boolean resume,
             PrintWriter log) throws IOException {
-        return run(teacher, start, data, s, dir, resume, log, s.epochs());
+        return run(teacher, start, data, s, dir, resume, log, s.epochs(), null);
+    }
+
+    /**
+     * Quantization-aware fine-tuning (or its resumption) of a subnet: as {@link #run(Subnet, Subnet,
+     * DataSplits, Settings, Path, boolean, PrintWriter)} on the fake-quantized forward, BN frozen.
+     *
+     * @param teacher the teacher (FP32)
+     * @param start the subnet to fine-tune, e.g. the result of an FP32 fine-tune
+     * @param data the data splits
+     * @param s the settings
+     * @param dir its own directory (created)
+     * @param resume continue from the directory's state file
+     * @param log progress lines, or null
+     * @param calibrator the INT8 export's activation quantization of the current weights
+     * @return the fine-tuned subnet
+     * @throws IOException if a file cannot be read or written
+     * @throws IllegalArgumentException as {@link #run(Subnet, Subnet, DataSplits, Settings, Path, boolean, PrintWriter)}
+     */
+    public static Result runQuantizationAware(Subnet teacher, Subnet start, DataSplits data, Settings s, Path dir,
+            boolean resume, PrintWriter log, Calibrator calibrator) throws IOException {
+        if (calibrator == null) {
+            throw new IllegalArgumentException("quantization-aware fine-tuning needs a calibrator, found null");
+        }
+        return run(teacher, start, data, s, dir, resume, log, s.epochs(), calibrator);
     }
 
     /** As {@link #run(Subnet, Subnet, DataSplits, Settings, Path, boolean, PrintWriter)}, stopping after epoch {@code stopAfter} (an interruption, for tests). */
     static Result run(Subnet teacher, Subnet start, DataSplits data, Settings s, Path dir, boolean resume,
             PrintWriter log, int stopAfter) throws IOException {
+        return run(teacher, start, data, s, dir, resume, log, stopAfter, null);
+    }
+
+    /** The loop; {@code qat} null for an FP32 fine-tune. */
+    static Result run(Subnet teacher, Subnet start, DataSplits data, Settings s, Path dir, boolean resume,
+            PrintWriter log, int stopAfter, Calibrator qat) throws IOException {
+        boolean quantized = qat != null;
         Files.createDirectories(dir);
         Path stateFile = dir.resolve(STATE_FILE);
         State state = null;
@@ -163,6 +217,10 @@ public final class FineTuner {
                         + " continue it or another --out");
             }
             state = JsonFiles.read(stateFile, State.class);
+            if (state.quantizationAware() != quantized) {
+                throw new IllegalArgumentException("the fine-tune in " + dir + " is " + (state.quantizationAware()
+                        ? "quantization-aware" : "FP32") + "; this one is " + (quantized ? "quantization-aware" : "FP32"));
+            }
             if (!state.archKey().equals(start.arch().key()) || !state.settings().equals(s)) {
                 throw new IllegalArgumentException("the fine-tune in " + dir + " is of subnet " + state.archKey()
                         + " with " + state.settings() + "; this one is of " + start.arch().key() + " with " + s);
@@ -202,6 +260,7 @@ public final class FineTuner {
             }
             for (int epoch = done + 1; epoch <= Math.min(s.epochs(), stopAfter); epoch++) {
                 long t0 = System.nanoTime();
+                FakeQuant fq = quantized ? new FakeQuant(qat.calibrate(current)) : null;
                 int[] order = Shuffle.permutation(train.size(), new SplittableRandom(s.seed() * 1_000_003L + epoch));
                 double lossSum = 0;
                 long correct = 0;
@@ -221,7 +280,12 @@ public final class FineTuner {
                         NDArray soft = s.kdRatio() > 0
                                 ? teacherNet.forward(scope, x, false).softmax(1).stopGradient() : null;
                         try (GradientCollector gc = scope.getEngine().newGradientCollector()) {
-                            NDArray logits = net.forward(scope, x, true);
+                            NDArray logits = fq == null ? net.forward(scope, x, true) : net.forward(scope, x, true, fq);
+                            if (fq != null && step == 0 && !fq.unvisited().isEmpty()) {
+                                throw new IllegalStateException("the fake-quantized forward of " + arch.key()
+                                        + " never reached the INT8 export's activations " + fq.unvisited()
+                                        + ": the network's value names and the exporter's disagree");
+                            }
                             NDArray loss = Losses.smoothedCrossEntropy(scope, logits, labels, s.labelSmoothing());
                             if (soft != null) {
                                 NDArray kd = Losses.softCrossEntropy(soft, logits);
@@ -248,14 +312,15 @@ public final class FineTuner {
                 current.save(dir.resolve(subFile));
                 opt.save(dir.resolve(optFile));
                 State old = state;
-                state = new State(FORMAT_VERSION, arch.key(), s, epoch, subFile, optFile, history);
+                state = new State(FORMAT_VERSION, arch.key(), s, epoch, subFile, optFile, history, quantized);
                 JsonFiles.write(stateFile, state);
                 if (old != null) { // the files of the previous epoch are no longer named by the state
                     Files.deleteIfExists(dir.resolve(old.subnetFile()));
                     Files.deleteIfExists(dir.resolve(old.optimizerFile()));
                 }
                 if (log != null) {
-                    log.printf(Locale.ROOT, "fine-tune epoch %d/%d: loss %.4f, train top-1 %.2f%%, %.1f s%n", epoch,
+                    log.printf(Locale.ROOT, "%s epoch %d/%d: loss %.4f, train top-1 %.2f%%, %.1f s%n",
+                            quantized ? "QAT" : "fine-tune", epoch,
                             s.epochs(), e.trainLoss(), 100 * e.trainAccuracy(), e.seconds());
                     log.flush();
                 }
