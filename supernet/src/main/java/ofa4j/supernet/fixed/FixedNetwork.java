@@ -84,25 +84,69 @@ public final class FixedNetwork implements AutoCloseable {
      * @return the layer's output ({@code FINAL_EXPAND} includes the global average pooling)
      */
     static NDArray layer(Ctx c, LayerSpec l, NDArray y, Function<String, NDArray> arrays, FixedMbBlock block) {
+        return layer(c, l, y, arrays, block, null);
+    }
+
+    /**
+     * As {@link #layer(Ctx, LayerSpec, NDArray, Function, FixedMbBlock)}, naming the input.
+     *
+     * @param in the ONNX value name of the layer's input ({@link #outputName} of the previous
+     *     layer), needed by a fake-quantized pass
+     */
+    static NDArray layer(Ctx c, LayerSpec l, NDArray y, Function<String, NDArray> arrays, FixedMbBlock block,
+            String in) {
         switch (l.kind()) {
-            case STEM:
-                NDArray in = c.quantizeActivation("input", Fn.toMemoryFormat(c, y));
-                NDArray s = Fn.conv(in, c.quantizeWeight(arrays.apply("stem.conv.weight")), l.stride(), 1);
-                s = c.quantizeActivation("stem.conv", bn(c, "stem.bn", s, bn(arrays, "stem.bn")));
+            case STEM: {
+                NDArray w = arrays.apply("stem.conv.weight");
+                NDArray x = c.quantizeActivation("input", Fn.toMemoryFormat(c, y));
+                NDArray[] bn = bn(arrays, "stem.bn");
+                NDArray s = c.quantizeFoldedBias("input", bn(c, "stem.bn", Fn.conv(x, c.quantizeWeight(w), l.stride(), 1), bn),
+                        w, bn);
+                s = c.quantizeActivation("stem.conv", s);
                 return c.quantizeActivation("stem.act", Fn.act(c, s, l.activation()));
+            }
             case BLOCK:
-                return Fn.scoped(c, y, cc -> block.forward(cc, y));
-            case FINAL_EXPAND:
-                NDArray f = Fn.conv(y, c.quantizeWeight(arrays.apply("final_expand.conv.weight")), 1, 1);
-                f = c.quantizeActivation("final_expand.conv", bn(c, "final_expand.bn", f, bn(arrays, "final_expand.bn")));
+                return Fn.scoped(c, y, cc -> block.forward(cc, y, in));
+            case FINAL_EXPAND: {
+                NDArray w = arrays.apply("final_expand.conv.weight");
+                NDArray[] bn = bn(arrays, "final_expand.bn");
+                NDArray f = c.quantizeFoldedBias(in, bn(c, "final_expand.bn", Fn.conv(y, c.quantizeWeight(w), 1, 1), bn), w, bn);
+                f = c.quantizeActivation("final_expand.conv", f);
                 f = c.quantizeActivation("final_expand.act", Fn.act(c, f, l.activation()));
                 return c.quantizeActivation("pool", Fn.gap(f));
-            case FEATURE_MIX:
+            }
+            case FEATURE_MIX: {
                 NDArray m = c.quantizeActivation("feature_mix.gemm",
                         Fn.linear(y, c.quantizeWeight(arrays.apply("feature_mix.weight")), null));
                 return c.quantizeActivation("feature_mix.act", Fn.act(c, m, l.activation()));
+            }
+            case CLASSIFIER: {
+                NDArray w = arrays.apply("classifier.weight");
+                return Fn.linear(y, c.quantizeWeight(w), c.quantizeBias(in, w, arrays.apply("classifier.bias")));
+            }
+            default:
+                throw new IllegalStateException("unknown layer kind " + l.kind());
+        }
+    }
+
+    /**
+     * The ONNX value name of a layer's output in the exported graph (the input of the next layer).
+     *
+     * @param l the layer
+     * @return its name
+     */
+    static String outputName(LayerSpec l) {
+        switch (l.kind()) {
+            case STEM:
+                return "stem.act";
+            case BLOCK:
+                return "blocks." + l.blockIndex() + (l.residual() ? ".add" : ".project");
+            case FINAL_EXPAND:
+                return "pool";
+            case FEATURE_MIX:
+                return "feature_mix.act";
             case CLASSIFIER:
-                return Fn.linear(y, c.quantizeWeight(arrays.apply("classifier.weight")), arrays.apply("classifier.bias"));
+                return "logits";
             default:
                 throw new IllegalStateException("unknown layer kind " + l.kind());
         }
@@ -182,9 +226,11 @@ public final class FixedNetwork implements AutoCloseable {
         }
         Function<String, NDArray> look = arrays::get;
         NDArray y = x;
+        String in = "input";
         int b = 0;
         for (LayerSpec l : layers) {
-            y = layer(c, l, y, look, l.kind() == LayerSpec.Kind.BLOCK ? blocks.get(b++) : null);
+            y = layer(c, l, y, look, l.kind() == LayerSpec.Kind.BLOCK ? blocks.get(b++) : null, in);
+            in = outputName(l);
         }
         return y;
     }

@@ -151,6 +151,33 @@ public final class Ctx {
         return quant == null ? w : quant.weight(this, w);
     }
 
+    /**
+     * Rounds a layer's own bias to the export's int32 grid in a quantized pass; any other pass
+     * returns it unchanged.
+     *
+     * @param input ONNX value name of the layer's input
+     * @param w the layer's weight (unquantized)
+     * @param b the bias
+     * @return the bias as the INT8 model holds it
+     */
+    public NDArray quantizeBias(String input, NDArray w, NDArray b) {
+        return quant == null ? b : quant.bias(this, input, w, b);
+    }
+
+    /**
+     * Gives a conv + batch norm output the export's rounded folded bias in a quantized pass; any
+     * other pass returns it unchanged.
+     *
+     * @param input ONNX value name of the conv's input
+     * @param y the batch norm's output
+     * @param w the conv's weight (unquantized)
+     * @param bn gamma, beta, running mean, running variance
+     * @return the output as the INT8 model's conv computes it
+     */
+    public NDArray quantizeFoldedBias(String input, NDArray y, NDArray w, NDArray[] bn) {
+        return quant == null ? y : quant.foldedBias(this, input, y, w, bn, Fn.BN_EPS);
+    }
+
     /** @return the manager of this pass */
     public NDManager scope() {
         return scope;

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,9 +27,12 @@ import java.util.concurrent.ConcurrentHashMap;
  *       BN-folded weight {@code w * k[c]}, {@code k = gamma / sqrt(var + eps)}; with per-channel
  *       symmetric scales {@code q(w * k[c]) = k[c] * q(w)} (the scale scales with {@code |k[c]|} and
  *       rounding is odd-symmetric except at exact ties), so fake-quantizing the unfolded weight of a
- *       conv followed by a BN in inference mode computes the exported conv. The export's int32
- *       biases (scale {@code s_input * s_weight[c]}, steps of ~1e-6 of the activations) are not
- *       simulated.
+ *       conv followed by a BN in inference mode computes the exported conv.
+ *   <li>Biases ({@link #bias}, {@link #foldedBias}): the export stores them as int32 in steps of
+ *       {@code s_input * s_weight[c]}; rounding them moves a conv's output by up to half a step,
+ *       which is small, but enough to move about 1 in 1,000 outputs across a rounding boundary of
+ *       the next quantization, so it is simulated too. The exporter's coarser weight scale for a
+ *       channel whose bias would not fit in 2^30 steps (a BN gamma near 0) is not.
  *   <li>Activations ({@link #activation}): uint8 per tensor with the export's scale and zero point
  *       for that tensor, {@code q = (clip(round(x / s) + z, 0, 255) - z) * s} with round half to
  *       even, as ONNX Runtime's {@code QuantizeLinear}. A tensor the export does not quantize (a
@@ -132,16 +137,94 @@ public final class FakeQuant {
      */
     public NDArray weight(Ctx c, NDArray w) {
         NDManager m = c.scope();
-        NDArray v = w.getManager() == m ? w : w.get(m, new NDIndex().addAllDim());
+        NDArray v = view(m, w);
         NDArray d = v.stopGradient();
         long[] one = new long[d.getShape().dimension()]; // [out, 1, 1, ...]: broadcasts over the channel
-        java.util.Arrays.fill(one, 1);
+        Arrays.fill(one, 1);
         one[0] = d.getShape().get(0);
-        NDArray max = d.reshape(one[0], -1).abs().max(new int[] {1}).reshape(new ai.djl.ndarray.types.Shape(one));
-        NDArray s = max.div(m.create((float) WEIGHT_MAX));
-        s = s.add(s.eq(0f).toType(DataType.FLOAT32, false)); // an all-zero channel: scale 1, as the exporter
+        NDArray s = weightScale(m, d, null).reshape(new Shape(one));
         NDArray q = d.div(s).add(0.5f).floor().clip((float) -WEIGHT_MAX, (float) WEIGHT_MAX).mul(s);
         return v.add(q.sub(d));
+    }
+
+    /**
+     * Rounds the bias of a conv or linear layer with its own bias (squeeze-excite convs, the
+     * classifier) to the export's int32 grid: steps of {@code s_input * s_weight[c]}.
+     *
+     * @param c the pass
+     * @param input ONNX value name of the layer's input (a quantized activation)
+     * @param w the layer's (unquantized) weight [out, ...]
+     * @param b the bias [out]
+     * @return the rounded bias with a straight-through gradient
+     * @throws IllegalStateException if {@code input} is not a quantized activation
+     */
+    public NDArray bias(Ctx c, String input, NDArray w, NDArray b) {
+        NDManager m = c.scope();
+        NDArray v = view(m, b);
+        NDArray d = v.stopGradient();
+        NDArray step = weightScale(m, view(m, w).stopGradient(), null).mul(m.create(inputScale(input)));
+        return v.add(d.div(step).round().mul(step).sub(d));
+    }
+
+    /**
+     * Adds to the output of a conv and its batch norm (inference mode) the difference between the
+     * export's int32 bias and the folded bias {@code beta - mean * k}, {@code k = gamma / sqrt(var +
+     * eps)}: the export rounds it to steps of {@code s_input * s_folded[c]} with {@code s_folded[c] =
+     * |k[c]| * max|w[c]| / 127}. A constant: no gradient flows through the correction.
+     *
+     * @param c the pass
+     * @param input ONNX value name of the conv's input (a quantized activation)
+     * @param y the batch norm's output [N, C, ...]
+     * @param w the conv's (unquantized) weight [C, ...]
+     * @param bn gamma, beta, running mean, running variance [C]
+     * @param eps the batch norm's epsilon
+     * @return {@code y} with the export's bias
+     * @throws IllegalStateException if {@code input} is not a quantized activation
+     */
+    public NDArray foldedBias(Ctx c, String input, NDArray y, NDArray w, NDArray[] bn, float eps) {
+        NDManager m = c.scope();
+        NDArray gamma = view(m, bn[0]).stopGradient();
+        NDArray beta = view(m, bn[1]).stopGradient();
+        NDArray mean = view(m, bn[2]).stopGradient();
+        NDArray var = view(m, bn[3]).stopGradient();
+        NDArray k = gamma.div(var.add(eps).sqrt());
+        NDArray b = beta.sub(mean.mul(k));
+        NDArray step = weightScale(m, view(m, w).stopGradient(), k).mul(m.create(inputScale(input)));
+        NDArray delta = b.div(step).round().mul(step).sub(b);
+        long[] shape = new long[y.getShape().dimension()];
+        Arrays.fill(shape, 1);
+        shape[1] = delta.getShape().get(0);
+        return y.add(delta.reshape(new Shape(shape)));
+    }
+
+    /** A view of {@code a} owned by {@code m} (a result lands in its first operand's manager: DJL notes, pitfall 6). */
+    private static NDArray view(NDManager m, NDArray a) {
+        return a.getManager() == m ? a : a.get(m, new NDIndex().addAllDim());
+    }
+
+    /**
+     * The exporter's per-channel weight scale {@code max|w[c] * k[c]| / 127}, 1 for an all-zero channel.
+     *
+     * @param d the weight, detached [C, ...]
+     * @param k per-channel factors (the folded BN scale) [C], or null for 1
+     * @return the scales [C]
+     */
+    private static NDArray weightScale(NDManager m, NDArray d, NDArray k) {
+        NDArray max = d.reshape(d.getShape().get(0), -1).abs().max(new int[] {1});
+        if (k != null) {
+            max = max.mul(k.abs());
+        }
+        NDArray s = max.div(m.create((float) WEIGHT_MAX));
+        return s.add(s.eq(0f).toType(DataType.FLOAT32, false));
+    }
+
+    private float inputScale(String input) {
+        Activation a = activations.get(input);
+        if (a == null) {
+            throw new IllegalStateException("the input '" + input + "' of a quantized layer is not a quantized"
+                    + " activation of the export (quantized: " + activations.keySet() + ")");
+        }
+        return a.scale();
     }
 
     /**
