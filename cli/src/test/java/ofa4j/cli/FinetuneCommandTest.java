@@ -14,6 +14,17 @@ class FinetuneCommandTest {
         return new FinetuneCommand.Accuracies(0.88, 0.87, 0.88 - points / 100, 0.86);
     }
 
+    /** Index of the largest of {@code classes} values in row {@code row}. */
+    static int argmax(float[] v, int row, int classes) {
+        int best = 0;
+        for (int k = 1; k < classes; k++) {
+            if (v[row * classes + k] > v[row * classes + best]) {
+                best = k;
+            }
+        }
+        return best;
+    }
+
     @Test
     void autoRunsQatOnlyWhenInt8LosesMoreThanOnePointOfValidationAccuracy() {
         assertTrue(FinetuneCommand.QatMode.AUTO.runs(loses(1.5)));
