@@ -8,7 +8,9 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import ofa4j.exporter.Int8Exporter;
 import ofa4j.exporter.OnnxExporter;
+import ofa4j.models.AtomicFiles;
 import ofa4j.models.ArchConfig;
 import ofa4j.models.JsonFiles;
 import ofa4j.models.Subnet;
@@ -17,6 +19,7 @@ import ofa4j.predictor.AccuracyTableInfo;
 import ofa4j.predictor.SupernetScorer;
 import ofa4j.slicer.Specialiser;
 import ofa4j.slicer.SupernetBackend;
+import ofa4j.supernet.ops.FakeQuant;
 import ofa4j.supernet.train.FineTuner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,9 +32,13 @@ import picocli.CommandLine.Spec;
         name = "finetune",
         description = "Fine-tune a slice: extract the subnet (BN recalibrated as the run's slices are), train it for N epochs"
                 + " with distillation from the supernet's max subnet (BN recalibrated), resumable after every epoch; report validation and"
-                + " test accuracy (FP32 and post-training INT8) before and after, and write the fine-tuned ONNX model.",
+                + " test accuracy (FP32 and post-training INT8) before and after, and write the fine-tuned ONNX model. Then, if"
+                + " post-training INT8 loses more than 1 point of validation accuracy (--qat auto) or always (--qat on),"
+                + " quantization-aware fine-tuning: training through the INT8 export's fake-quantized forward; the INT8 model is"
+                + " exported from its weights.",
         footer = {"", "Examples:", "  ofa finetune --run runs/quick --slice runs/quick/slices/lat-0.201ms.json --epochs 3 --out out/ft",
-                "  ofa finetune --run runs/quick --slice runs/quick/slices/lat-0.201ms.json --epochs 3 --out out/ft --resume"})
+                "  ofa finetune --run runs/quick --slice runs/quick/slices/lat-0.201ms.json --epochs 3 --out out/ft --resume",
+                "  ofa finetune --run runs/quick --arch min --epochs 1 --qat on --qat-epochs 2 --out out/ft-min"})
 final class FinetuneCommand implements Callable<Integer> {
 
     /** The report written in the output directory. */
@@ -66,6 +73,56 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Mixin Int8Option int8Options;
 
+    @Option(names = "--qat", defaultValue = "auto", paramLabel = "WHEN",
+            description = "Quantization-aware fine-tuning after the FP32 fine-tune: auto (when post-training INT8 loses more than"
+                    + " 1 point of validation accuracy), on, off (default ${DEFAULT-VALUE}).")
+    String qat = "auto";
+
+    @Option(names = "--qat-epochs", defaultValue = "2", description = "Epochs of quantization-aware fine-tuning (default ${DEFAULT-VALUE}).")
+    int qatEpochs = 2;
+
+    @Option(names = "--qat-lr", defaultValue = "0.001", description = "Peak learning rate of quantization-aware fine-tuning,"
+            + " cosine to 0 (default ${DEFAULT-VALUE}: a tenth of the fine-tune's; the weights are trained already).")
+    double qatLr = 0.001;
+
+    /** Validation accuracy post-training INT8 may lose before {@code --qat auto} fine-tunes quantization-aware: 1 point. */
+    static final double QAT_THRESHOLD = 0.01;
+
+    /** Sub-directory of {@code --out} holding the quantization-aware fine-tune's state. */
+    static final String QAT_DIR = "qat";
+
+    /** The INT8 model written beside the FP32 one. */
+    static final String INT8_FILE = "finetuned.int8.onnx";
+
+    /** When quantization-aware fine-tuning runs. */
+    enum QatMode {
+        /** When post-training INT8 loses more than {@link #QAT_THRESHOLD} of validation accuracy. */
+        AUTO,
+        /** Always. */
+        ON,
+        /** Never. */
+        OFF;
+
+        /**
+         * Whether quantization-aware fine-tuning runs after a fine-tune that reached {@code a}.
+         *
+         * @param a the FP32 fine-tune's accuracies
+         * @return true for {@code on}, and for {@code auto} when INT8 loses more than 1 point of validation accuracy
+         */
+        boolean runs(Accuracies a) {
+            return this == ON || (this == AUTO && a.val() - a.int8Val() > QAT_THRESHOLD);
+        }
+
+        static QatMode parse(String s) {
+            for (QatMode m : values()) {
+                if (m.name().toLowerCase(Locale.ROOT).equals(s)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("--qat must be one of auto, on, off; found '" + s + "'");
+        }
+    }
+
     /**
      * The fine-tune's report.
      *
@@ -78,11 +135,30 @@ final class FinetuneCommand implements Callable<Integer> {
      * @param after accuracies of the fine-tuned subnet
      * @param history every epoch
      * @param onnx the fine-tuned FP32 model
-     * @param qat whether quantization-aware fine-tuning ran: never (not implemented); see note
+     * @param qat whether quantization-aware fine-tuning ran
      * @param note how to read it
+     * @param qatMode the {@code --qat} setting: auto, on, off
+     * @param quantizationAware the quantization-aware fine-tune when it ran, else absent
+     * @param int8Onnx the INT8 model: exported from the quantization-aware weights when it ran, else
+     *     from the FP32 fine-tuned ones
      */
     record Report(int formatVersion, String arch, int epochs, int resumedFrom, double seconds, Accuracies before,
-            Accuracies after, java.util.List<FineTuner.Epoch> history, String onnx, boolean qat, String note) {}
+            Accuracies after, java.util.List<FineTuner.Epoch> history, String onnx, boolean qat, String note,
+            String qatMode, Qat quantizationAware, String int8Onnx) {}
+
+    /**
+     * The quantization-aware fine-tune.
+     *
+     * @param epochs its epochs
+     * @param lr its peak learning rate
+     * @param resumedFrom epochs already done when this call started
+     * @param seconds wall time of the epochs run by this call (with the per-epoch calibrations)
+     * @param before accuracies of its start (the FP32 fine-tuned subnet): {@code after} of the report
+     * @param after accuracies of its result; INT8 from the INT8 export of its weights
+     * @param history every epoch
+     */
+    record Qat(int epochs, double lr, int resumedFrom, double seconds, Accuracies before, Accuracies after,
+            java.util.List<FineTuner.Epoch> history) {}
 
     /**
      * Top-1 of one subnet, fractions.
@@ -101,6 +177,14 @@ final class FinetuneCommand implements Callable<Integer> {
         }
         FineTuner.Settings settings = new FineTuner.Settings(epochs, 128, lr, kdRatio, 0.1, 3e-5, common.seed);
         Specialiser.Int8Settings q8 = int8Options.settings();
+        QatMode mode = QatMode.parse(qat);
+        if (qatEpochs < 1 || qatEpochs > 1000) {
+            throw new IllegalArgumentException("--qat-epochs must be in [1, 1000], found " + qatEpochs);
+        }
+        if (!(qatLr > 0 && qatLr < 10)) {
+            throw new IllegalArgumentException("--qat-lr must be in (0, 10), found " + qatLr);
+        }
+        FineTuner.Settings qatSettings = new FineTuner.Settings(qatEpochs, 128, qatLr, kdRatio, 0.1, 3e-5, common.seed);
         common.applyThreads();
         Path out = common.outDir("finetune");
         PrintWriter w = spec.commandLine().getOut();
@@ -133,25 +217,66 @@ final class FinetuneCommand implements Callable<Integer> {
             Accuracies after = measure(backend, r.subnet(), q8, calibSeed);
             w.printf(Locale.ROOT, "after %d epoch(s): val %.2f%% test %.2f%% | INT8 val %.2f%% test %.2f%% (%.1f s)%n",
                     epochs, 100 * after.val(), 100 * after.test(), 100 * after.int8Val(), 100 * after.int8Test(), seconds);
+            double int8Loss = after.val() - after.int8Val();
+            boolean runQat = mode.runs(after);
+            String note = String.format(Locale.ROOT, "post-training INT8 loses %.2f points of validation accuracy (%s 1)",
+                    100 * int8Loss, int8Loss > QAT_THRESHOLD ? ">" : "<=");
+            Subnet int8Weights = r.subnet();
+            Qat qatReport = null;
+            if (runQat) {
+                note += mode == QatMode.ON ? ": quantization-aware fine-tuning (--qat on)"
+                        : ": quantization-aware fine-tuning (--qat auto)";
+                w.println(note);
+                w.flush();
+                long t1 = System.nanoTime();
+                FineTuner.Result q = FineTuner.runQuantizationAware(teacher, r.subnet(), run.data, qatSettings,
+                        out.resolve(QAT_DIR), resume, common.quiet ? null : w,
+                        s -> activations(backend, s, q8, calibSeed));
+                double qs = (System.nanoTime() - t1) / 1e9;
+                Accuracies qa = measure(backend, q.subnet(), q8, calibSeed);
+                qatReport = new Qat(qatEpochs, qatLr, q.resumedFrom(), qs, after, qa, q.state().history());
+                int8Weights = q.subnet();
+                w.printf(Locale.ROOT, "after %d QAT epoch(s): val %.2f%% test %.2f%% | INT8 val %.2f%% test %.2f%% (%.1f s)%n",
+                        qatEpochs, 100 * qa.val(), 100 * qa.test(), 100 * qa.int8Val(), 100 * qa.int8Test(), qs);
+                note += String.format(Locale.ROOT, "; INT8 validation accuracy %.2f%% -> %.2f%%, test %.2f%% -> %.2f%%",
+                        100 * after.int8Val(), 100 * qa.int8Val(), 100 * after.int8Test(), 100 * qa.int8Test());
+            } else {
+                note += mode == QatMode.OFF ? ": no quantization-aware fine-tuning (--qat off)"
+                        : ": no quantization-aware fine-tuning needed (--qat auto)";
+            }
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("ofa4j.finetune.epochs", Integer.toString(epochs));
             meta.put("ofa4j.finetune.measured_val_accuracy", String.format(Locale.ROOT, "%.6f", after.val()));
             meta.put("ofa4j.finetune.measured_test_accuracy", String.format(Locale.ROOT, "%.6f", after.test()));
             Path onnx = out.resolve("finetuned.onnx");
             OnnxExporter.export(r.subnet(), onnx, meta);
-            double int8Loss = after.val() - after.int8Val();
-            String note = int8Loss > 0.01
-                    ? String.format(Locale.ROOT, "post-training INT8 loses %.2f points of validation accuracy (> 1):"
-                            + " quantization-aware fine-tuning would be next, but it is not implemented", 100 * int8Loss)
-                    : String.format(Locale.ROOT, "post-training INT8 loses %.2f points of validation accuracy (<= 1): no"
-                            + " quantization-aware fine-tuning needed (it is not implemented)", 100 * int8Loss);
-            Report rep = new Report(1, a.key(), epochs, r.resumedFrom(), seconds, before, after, r.state().history(),
-                    onnx.getFileName().toString(), false, note);
+            Map<String, String> meta8 = new LinkedHashMap<>();
+            meta8.put("ofa4j.finetune.epochs", Integer.toString(epochs));
+            meta8.put("ofa4j.finetune.qat_epochs", Integer.toString(runQat ? qatEpochs : 0));
+            Accuracies last = qatReport != null ? qatReport.after() : after;
+            meta8.put("ofa4j.finetune.measured_int8_val_accuracy", String.format(Locale.ROOT, "%.6f", last.int8Val()));
+            meta8.put("ofa4j.finetune.measured_int8_test_accuracy", String.format(Locale.ROOT, "%.6f", last.int8Test()));
+            Path onnx8 = out.resolve(INT8_FILE);
+            AtomicFiles.writeBytes(onnx8, backend.exportInt8(int8Weights, meta8, q8, calibSeed));
+            Report rep = new Report(2, a.key(), epochs, r.resumedFrom(), seconds, before, after, r.state().history(),
+                    onnx.getFileName().toString(), runQat, note, mode.name().toLowerCase(Locale.ROOT), qatReport,
+                    onnx8.getFileName().toString());
             JsonFiles.write(out.resolve(REPORT_FILE), rep);
-            w.println(note);
-            w.println("wrote " + onnx + " and " + out.resolve(REPORT_FILE));
+            if (!runQat) {
+                w.println(note);
+            }
+            w.println("wrote " + onnx + ", " + onnx8 + " and " + out.resolve(REPORT_FILE));
         }
         return 0;
+    }
+
+    /** The INT8 export's activation quantization of {@code s}, calibrated exactly as {@link #measure} exports it. */
+    private static Map<String, FakeQuant.Activation> activations(SupernetBackend b, Subnet s, Specialiser.Int8Settings q8,
+            long seed) {
+        Map<String, FakeQuant.Activation> m = new LinkedHashMap<>();
+        Int8Exporter.activationQuantization(s, b.int8Calibration(s, q8, seed))
+                .forEach((k, v) -> m.put(k, new FakeQuant.Activation(v.scale(), v.zeroPoint())));
+        return m;
     }
 
     private static Accuracies measure(SupernetBackend b, Subnet s, Specialiser.Int8Settings q8, long seed) {

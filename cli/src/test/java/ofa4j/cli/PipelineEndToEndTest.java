@@ -26,6 +26,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -583,14 +584,20 @@ class PipelineEndToEndTest {
     void finetuneTrainsASliceAndResumes() throws Exception {
         Path ft = dir.resolve("finetune");
         CliRunner.Result r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--epochs", "1",
-                "--int8-images", "50", "--out", ft.toString(), "--quiet");
+                "--int8-images", "50", "--qat", "off", "--out", ft.toString(), "--quiet");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("before: val ") && r.out().contains("after 1 epoch(s): val "), r.out());
+        assertTrue(r.out().contains(": no quantization-aware fine-tuning (--qat off)"), r.out());
         JsonObject rep = JsonParser.parseString(Files.readString(ft.resolve("finetune.json"))).getAsJsonObject();
         assertEquals(1, rep.get("epochs").getAsInt());
         assertEquals(0, rep.get("resumed_from").getAsInt());
         assertEquals(1, rep.getAsJsonArray("history").size());
         assertEquals(false, rep.get("qat").getAsBoolean());
+        assertEquals("off", rep.get("qat_mode").getAsString());
+        assertNull(rep.get("quantization_aware"));
+        assertFalse(Files.exists(ft.resolve("qat")));
+        // without QAT the INT8 model is the post-training export of the fine-tuned weights
+        assertEquals("0", OnnxExporter.readMetadata(ft.resolve("finetuned.int8.onnx")).get("ofa4j.finetune.qat_epochs"));
         for (String when : List.of("before", "after")) {
             for (String k : List.of("val", "test", "int8_val", "int8_test")) {
                 double a = rep.getAsJsonObject(when).get(k).getAsDouble();
@@ -676,6 +683,70 @@ class PipelineEndToEndTest {
         double sliced = rep.get("sliced_val").getAsDouble();
         assertTrue(sliced > 0 && sliced <= 1, rep.toString());
         assertTrue(!rep.has("note") || rep.get("note").isJsonNull(), rep.toString());
+    }
+
+    @Test
+    void finetuneWithQatOnTrainsTheFakeQuantizedSubnetAndReportsInt8BeforeAndAfter() throws Exception {
+        Path ft = dir.resolve("finetune-qat");
+        CliRunner.Result r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--epochs", "1",
+                "--int8-images", "50", "--qat", "on", "--qat-epochs", "1", "--out", ft.toString(), "--quiet");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains(": quantization-aware fine-tuning (--qat on)"), r.out());
+        assertTrue(r.out().contains("after 1 QAT epoch(s): val "), r.out());
+        JsonObject rep = JsonParser.parseString(Files.readString(ft.resolve("finetune.json"))).getAsJsonObject();
+        assertEquals(2, rep.get("format_version").getAsInt());
+        assertTrue(rep.get("qat").getAsBoolean());
+        assertEquals("on", rep.get("qat_mode").getAsString());
+        JsonObject q = rep.getAsJsonObject("quantization_aware");
+        assertEquals(1, q.get("epochs").getAsInt());
+        assertEquals(0.001, q.get("lr").getAsDouble());
+        assertEquals(1, q.getAsJsonArray("history").size());
+        // QAT starts from the FP32 fine-tune: its "before" is the report's "after"
+        assertEquals(rep.getAsJsonObject("after"), q.getAsJsonObject("before"));
+        for (String k : List.of("val", "test", "int8_val", "int8_test")) {
+            double a = q.getAsJsonObject("after").get(k).getAsDouble();
+            assertTrue(a > 0.1 && a <= 1, "quantization_aware.after." + k + " = " + a);
+        }
+        assertTrue(rep.get("note").getAsString().contains("; INT8 validation accuracy "), rep.get("note").getAsString());
+        // QAT changed the trained weights and left the BN statistics (frozen, folded by the export) alone
+        ofa4j.models.Subnet fp32 = ofa4j.models.Subnet.load(ft.resolve("subnet-e1.bin"));
+        ofa4j.models.Subnet qat = ofa4j.models.Subnet.load(ft.resolve("qat").resolve("subnet-e1.bin"));
+        double changed = 0;
+        for (var e : fp32.tensors().entrySet()) {
+            float[] x = e.getValue().data();
+            float[] y = qat.tensors().get(e.getKey()).data();
+            boolean statistic = e.getKey().endsWith(".mean") || e.getKey().endsWith(".var");
+            for (int i = 0; i < x.length; i++) {
+                if (statistic) {
+                    assertEquals(x[i], y[i], 0f, e.getKey());
+                } else {
+                    changed = Math.max(changed, Math.abs(x[i] - y[i]));
+                }
+            }
+        }
+        assertTrue(changed > 1e-4, "QAT changed no weight (max change " + changed + ")");
+        Map<String, String> meta = OnnxExporter.readMetadata(ft.resolve("finetuned.int8.onnx"));
+        assertEquals("1", meta.get("ofa4j.finetune.qat_epochs"));
+        assertEquals("int8", meta.get("ofa4j.precision"));
+        assertEquals(String.format(java.util.Locale.ROOT, "%.6f", q.getAsJsonObject("after").get("int8_val").getAsDouble()),
+                meta.get("ofa4j.finetune.measured_int8_val_accuracy"));
+        // resumable: nothing left to train in either stage
+        r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--epochs", "1", "--int8-images", "50",
+                "--qat", "on", "--qat-epochs", "1", "--out", ft.toString(), "--resume", "--quiet");
+        assertEquals(0, r.code(), r.err());
+        rep = JsonParser.parseString(Files.readString(ft.resolve("finetune.json"))).getAsJsonObject();
+        assertEquals(1, rep.getAsJsonObject("quantization_aware").get("resumed_from").getAsInt());
+        assertEquals(q.getAsJsonObject("after"), rep.getAsJsonObject("quantization_aware").getAsJsonObject("after"));
+        // bad values: one line naming the value and what is allowed, before any work
+        r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--qat", "maybe", "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--qat must be one of auto, on, off; found 'maybe'"), r.err());
+        r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--qat-epochs", "0", "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--qat-epochs must be in [1, 1000], found 0"), r.err());
+        r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--qat-lr", "-1", "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--qat-lr must be in (0, 10), found -1.0"), r.err());
     }
 
     @Test

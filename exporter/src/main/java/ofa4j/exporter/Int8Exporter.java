@@ -217,17 +217,9 @@ public final class Int8Exporter {
             }
         }
         ModelProto fp32 = OnnxExporter.toModel(subnet, extraMetadata, LayerEmitter.H_SIGMOID_ALPHA);
-        int c = subnet.space().inChannels();
-        int r = subnet.arch().resolution();
-        long perImage = (long) c * r * r;
-        if (calibration.inputs().length != perImage * calibration.images()) {
-            throw new IllegalArgumentException("calibration images of subnet " + subnet.arch().key() + " must be "
-                    + calibration.images() + " x " + c + " x " + r + " x " + r + " = " + perImage * calibration.images()
-                    + " floats, found " + calibration.inputs().length);
-        }
         GraphProto g = fp32.getGraph();
         QdqRewriter.Plan plan = QdqRewriter.plan(g);
-        Map<String, double[]> ranges = calibrate(fp32, plan.calibrated(), calibration, c, r);
+        Map<String, double[]> ranges = calibrate(subnet, fp32, plan, calibration);
         String doc = g.getDocString() + "\nINT8 (" + SCHEME + "); activation ranges calibrated on "
                 + calibration.images() + " images (" + calibration.source() + "), " + calibration.describe() + ".";
         ModelProto.Builder m = fp32.toBuilder().setDocString(doc)
@@ -287,6 +279,56 @@ public final class Int8Exporter {
             }
         }
         return b.build().toByteArray();
+    }
+
+    /** Calibrates the activation ranges of {@code plan} in the FP32 model of {@code subnet}. */
+    private static Map<String, double[]> calibrate(Subnet subnet, ModelProto fp32, QdqRewriter.Plan plan,
+            Calibration calibration) {
+        int c = subnet.space().inChannels();
+        int r = subnet.arch().resolution();
+        long perImage = (long) c * r * r;
+        if (calibration.inputs().length != perImage * calibration.images()) {
+            throw new IllegalArgumentException("calibration images of subnet " + subnet.arch().key() + " must be "
+                    + calibration.images() + " x " + c + " x " + r + " x " + r + " = " + perImage * calibration.images()
+                    + " floats, found " + calibration.inputs().length);
+        }
+        return calibrate(fp32, plan.calibrated(), calibration, c, r);
+    }
+
+    /**
+     * Quantization of one uint8 activation of an INT8 export: {@code x ~ (q - zeroPoint) * scale}.
+     *
+     * @param scale the step, > 0
+     * @param zeroPoint the code of 0, in [0, 255]
+     */
+    public record ActivationQuantization(float scale, int zeroPoint) {}
+
+    /**
+     * The scale and zero point that {@link #toBytes} would give every quantized activation of this
+     * subnet with this calibration (same graph, same calibration run, same rule), by ONNX value
+     * name: the graph input and each calibrated node output. Values that only move another's values
+     * ({@code Resize}, {@code Flatten}) share their source's and are not listed. Used by
+     * quantization-aware training to simulate the export.
+     *
+     * @param subnet the subnet
+     * @param calibration the calibration images and method
+     * @return the activation quantization by value name, in graph order
+     * @throws IllegalArgumentException as {@link #toBytes}
+     */
+    public static Map<String, ActivationQuantization> activationQuantization(Subnet subnet, Calibration calibration) {
+        if (calibration == null) {
+            throw new IllegalArgumentException("calibration must not be null");
+        }
+        ModelProto fp32 = OnnxExporter.toModel(subnet, Map.of(), LayerEmitter.H_SIGMOID_ALPHA);
+        QdqRewriter.Plan plan = QdqRewriter.plan(fp32.getGraph());
+        Map<String, double[]> ranges = calibrate(subnet, fp32, plan, calibration);
+        Map<String, ActivationQuantization> out = new LinkedHashMap<>();
+        for (String t : plan.calibrated()) {
+            double[] rg = ranges.get(t);
+            QdqRewriter.Params p = QdqRewriter.Params.of(rg[0], rg[1]);
+            out.put(t, new ActivationQuantization(p.scale(), p.zeroPoint()));
+        }
+        return out;
     }
 
     /** Random inputs a single-layer INT8 timing model is calibrated on. */

@@ -220,15 +220,28 @@ public final class SupernetBackend implements Specialiser.Backend {
      */
     @Override
     public byte[] exportInt8(Subnet subnet, Map<String, String> metadata, Specialiser.Int8Settings int8, long seed) {
+        return Int8Exporter.toBytes(subnet, int8Calibration(subnet, int8, seed), metadata);
+    }
+
+    /**
+     * The calibration of {@link #exportInt8}: {@code int8.images()} training images chosen by {@code
+     * seed} (all when the split has fewer), resized to the subnet's resolution and normalised as
+     * for evaluation, with the method of {@code int8}.
+     *
+     * @param subnet the subnet
+     * @param int8 the INT8 settings
+     * @param seed seed of the image choice
+     * @return the calibration
+     */
+    public Int8Exporter.Calibration int8Calibration(Subnet subnet, Specialiser.Int8Settings int8, long seed) {
         ImageSet train = data.train();
         int n = Math.min(int8.images(), train.size());
         int[] idx = Shuffle.sample(train.size(), n, new SplittableRandom(seed));
         float[] x = Batches.pixels(train, idx, subnet.arch().resolution(), data.mean(), data.std());
         String source = n + " images of " + train.name() + ", seed " + seed;
-        Int8Exporter.Calibration cal = int8.method() == Int8Exporter.Method.MINMAX
+        return int8.method() == Int8Exporter.Method.MINMAX
                 ? Int8Exporter.Calibration.minMax(x, n, source)
                 : Int8Exporter.Calibration.percentile(int8.percentile(), x, n, source);
-        return Int8Exporter.toBytes(subnet, cal, metadata);
     }
 
     /** {@inheritDoc} */

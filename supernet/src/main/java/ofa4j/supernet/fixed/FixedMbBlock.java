@@ -57,23 +57,47 @@ public final class FixedMbBlock {
      * @return output
      */
     public NDArray forward(Ctx c, NDArray x) {
+        return forward(c, x, null);
+    }
+
+    /**
+     * Runs the block, naming its input (needed by a fake-quantized pass, {@link Ctx#quantized}).
+     *
+     * @param c the pass
+     * @param x input [N, in, H, W]
+     * @param in the ONNX value name of {@code x} in the exported graph
+     * @return output
+     */
+    public NDArray forward(Ctx c, NDArray x, String in) {
+        // quantize* names are the ONNX values of the exported block (LayerEmitter.block)
         NDArray y = x;
+        String cur = in;
         if (expandW != null) {
-            y = Fn.conv(y, expandW, 1, 1);
-            y = Fn.act(c, FixedNetwork.bn(c, prefix + ".expand.bn", y, expandBn), spec.activation());
+            y = FixedNetwork.bn(c, prefix + ".expand.bn", Fn.conv(y, c.quantizeWeight(expandW), 1, 1), expandBn);
+            y = c.quantizeActivation(prefix + ".expand", c.quantizeFoldedBias(cur, y, expandW, expandBn));
+            y = c.quantizeActivation(prefix + ".expand.act", Fn.act(c, y, spec.activation()));
+            cur = prefix + ".expand.act";
         }
-        y = Fn.conv(y, dwW, spec.stride(), spec.hiddenChannels());
-        y = Fn.act(c, FixedNetwork.bn(c, prefix + ".dw.bn", y, dwBn), spec.activation());
+        y = FixedNetwork.bn(c, prefix + ".dw.bn", Fn.conv(y, c.quantizeWeight(dwW), spec.stride(), spec.hiddenChannels()), dwBn);
+        y = c.quantizeActivation(prefix + ".dw", c.quantizeFoldedBias(cur, y, dwW, dwBn));
+        y = c.quantizeActivation(prefix + ".dw.act", Fn.act(c, y, spec.activation()));
+        cur = prefix + ".dw.act";
         if (se != null) {
             long n = y.getShape().get(0);
-            NDArray p = Fn.gap(y).reshape(n, spec.hiddenChannels(), 1, 1);
-            NDArray s = ai.djl.nn.Activation.relu(Fn.conv(p, se[0], se[1], 1, 1));
-            s = Fn.conv(s, se[2], se[3], 1, 1);
-            y = y.mul(Fn.hsigmoid(c, s));
+            String pool = prefix + ".se.pool";
+            String relu = prefix + ".se.relu";
+            NDArray p = c.quantizeActivation(pool, Fn.gap(y).reshape(n, spec.hiddenChannels(), 1, 1));
+            NDArray s = Fn.conv(p, c.quantizeWeight(se[0]), c.quantizeBias(pool, se[0], se[1]), 1, 1);
+            s = c.quantizeActivation(relu, ai.djl.nn.Activation.relu(c.quantizeActivation(prefix + ".se.reduce", s)));
+            s = Fn.conv(s, c.quantizeWeight(se[2]), c.quantizeBias(relu, se[2], se[3]), 1, 1);
+            s = c.quantizeActivation(prefix + ".se.expand", s);
+            s = c.quantizeActivation(prefix + ".se.hsigmoid", Fn.hsigmoid(c, s));
+            y = c.quantizeActivation(prefix + ".se.mul", y.mul(s));
+            cur = prefix + ".se.mul";
         }
-        y = Fn.conv(y, projectW, 1, 1);
-        y = FixedNetwork.bn(c, prefix + ".project.bn", y, projectBn);
-        return spec.residual() ? y.add(x) : y;
+        y = FixedNetwork.bn(c, prefix + ".project.bn", Fn.conv(y, c.quantizeWeight(projectW), 1, 1), projectBn);
+        y = c.quantizeActivation(prefix + ".project", c.quantizeFoldedBias(cur, y, projectW, projectBn));
+        return spec.residual() ? c.quantizeActivation(prefix + ".add", y.add(x)) : y;
     }
 
     /**

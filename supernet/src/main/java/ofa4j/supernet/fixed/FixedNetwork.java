@@ -13,6 +13,7 @@ import ofa4j.models.LayerSpec;
 import ofa4j.models.Subnet;
 import ofa4j.models.Tensor;
 import ofa4j.supernet.ops.Ctx;
+import ofa4j.supernet.ops.FakeQuant;
 import ofa4j.supernet.ops.Fn;
 
 /**
@@ -70,6 +71,11 @@ public final class FixedNetwork implements AutoCloseable {
      * Runs one layer of a static network (shared by {@link FixedNetwork} and {@link FixedLayer}, so
      * that a layer timed alone computes exactly what it computes inside a network).
      *
+     * <p>In a fake-quantized pass ({@link Ctx#quantized}) weights and activations are quantized where
+     * the INT8 export quantizes them; activations are named as the ONNX values of the exported graph
+     * ({@code input}, {@code stem.conv}, {@code stem.act}, {@code pool}...), the output of a conv's BN
+     * standing for the BN-folded conv's output.
+     *
      * @param c the pass
      * @param l the layer
      * @param y its input (images for the stem; pooled features [N, C] for the linear layers)
@@ -78,20 +84,69 @@ public final class FixedNetwork implements AutoCloseable {
      * @return the layer's output ({@code FINAL_EXPAND} includes the global average pooling)
      */
     static NDArray layer(Ctx c, LayerSpec l, NDArray y, Function<String, NDArray> arrays, FixedMbBlock block) {
+        return layer(c, l, y, arrays, block, null);
+    }
+
+    /**
+     * As {@link #layer(Ctx, LayerSpec, NDArray, Function, FixedMbBlock)}, naming the input.
+     *
+     * @param in the ONNX value name of the layer's input ({@link #outputName} of the previous
+     *     layer), needed by a fake-quantized pass
+     */
+    static NDArray layer(Ctx c, LayerSpec l, NDArray y, Function<String, NDArray> arrays, FixedMbBlock block,
+            String in) {
+        switch (l.kind()) {
+            case STEM: {
+                NDArray w = arrays.apply("stem.conv.weight");
+                NDArray x = c.quantizeActivation("input", Fn.toMemoryFormat(c, y));
+                NDArray[] bn = bn(arrays, "stem.bn");
+                NDArray s = c.quantizeFoldedBias("input", bn(c, "stem.bn", Fn.conv(x, c.quantizeWeight(w), l.stride(), 1), bn),
+                        w, bn);
+                s = c.quantizeActivation("stem.conv", s);
+                return c.quantizeActivation("stem.act", Fn.act(c, s, l.activation()));
+            }
+            case BLOCK:
+                return Fn.scoped(c, y, cc -> block.forward(cc, y, in));
+            case FINAL_EXPAND: {
+                NDArray w = arrays.apply("final_expand.conv.weight");
+                NDArray[] bn = bn(arrays, "final_expand.bn");
+                NDArray f = c.quantizeFoldedBias(in, bn(c, "final_expand.bn", Fn.conv(y, c.quantizeWeight(w), 1, 1), bn), w, bn);
+                f = c.quantizeActivation("final_expand.conv", f);
+                f = c.quantizeActivation("final_expand.act", Fn.act(c, f, l.activation()));
+                return c.quantizeActivation("pool", Fn.gap(f));
+            }
+            case FEATURE_MIX: {
+                NDArray m = c.quantizeActivation("feature_mix.gemm",
+                        Fn.linear(y, c.quantizeWeight(arrays.apply("feature_mix.weight")), null));
+                return c.quantizeActivation("feature_mix.act", Fn.act(c, m, l.activation()));
+            }
+            case CLASSIFIER: {
+                NDArray w = arrays.apply("classifier.weight");
+                return Fn.linear(y, c.quantizeWeight(w), c.quantizeBias(in, w, arrays.apply("classifier.bias")));
+            }
+            default:
+                throw new IllegalStateException("unknown layer kind " + l.kind());
+        }
+    }
+
+    /**
+     * The ONNX value name of a layer's output in the exported graph (the input of the next layer).
+     *
+     * @param l the layer
+     * @return its name
+     */
+    static String outputName(LayerSpec l) {
         switch (l.kind()) {
             case STEM:
-                NDArray s = Fn.conv(Fn.toMemoryFormat(c, y), arrays.apply("stem.conv.weight"), l.stride(), 1);
-                return Fn.act(c, bn(c, "stem.bn", s, bn(arrays, "stem.bn")), l.activation());
+                return "stem.act";
             case BLOCK:
-                return Fn.scoped(c, y, cc -> block.forward(cc, y));
+                return "blocks." + l.blockIndex() + (l.residual() ? ".add" : ".project");
             case FINAL_EXPAND:
-                NDArray f = Fn.conv(y, arrays.apply("final_expand.conv.weight"), 1, 1);
-                f = Fn.act(c, bn(c, "final_expand.bn", f, bn(arrays, "final_expand.bn")), l.activation());
-                return Fn.gap(f);
+                return "pool";
             case FEATURE_MIX:
-                return Fn.act(c, Fn.linear(y, arrays.apply("feature_mix.weight"), null), l.activation());
+                return "feature_mix.act";
             case CLASSIFIER:
-                return Fn.linear(y, arrays.apply("classifier.weight"), arrays.apply("classifier.bias"));
+                return "logits";
             default:
                 throw new IllegalStateException("unknown layer kind " + l.kind());
         }
@@ -142,6 +197,26 @@ public final class FixedNetwork implements AutoCloseable {
      * @return logits [N, classes]
      */
     public NDArray forward(NDManager scope, NDArray x, boolean training, boolean channelsLast) {
+        return forward(Ctx.of(scope, training, channelsLast), x);
+    }
+
+    /**
+     * Fake-quantized forward: computes, in float, what the subnet's INT8 export computes (weights
+     * int8 per channel, activations uint8 where the export quantizes them, BN in inference mode with
+     * the subnet's statistics), with straight-through gradients for quantization-aware training.
+     *
+     * @param scope owner of every array the pass creates
+     * @param x images [N, C, r, r]
+     * @param training true keeps every intermediate array in {@code scope} for a backward pass (BN
+     *     stays in inference mode either way)
+     * @param quant the export's activation quantization
+     * @return logits [N, classes]
+     */
+    public NDArray forward(NDManager scope, NDArray x, boolean training, FakeQuant quant) {
+        return forward(Ctx.quantized(scope, training, quant), x);
+    }
+
+    private NDArray forward(Ctx c, NDArray x) {
         int r = subnet.arch().resolution();
         int ch = subnet.space().inChannels();
         Shape s = x.getShape();
@@ -149,12 +224,13 @@ public final class FixedNetwork implements AutoCloseable {
             throw new IllegalArgumentException(
                     "input must have shape [N, " + ch + ", " + r + ", " + r + "] for resolution " + r + ", found " + s);
         }
-        Ctx c = Ctx.of(scope, training, channelsLast);
         Function<String, NDArray> look = arrays::get;
         NDArray y = x;
+        String in = "input";
         int b = 0;
         for (LayerSpec l : layers) {
-            y = layer(c, l, y, look, l.kind() == LayerSpec.Kind.BLOCK ? blocks.get(b++) : null);
+            y = layer(c, l, y, look, l.kind() == LayerSpec.Kind.BLOCK ? blocks.get(b++) : null, in);
+            in = outputName(l);
         }
         return y;
     }

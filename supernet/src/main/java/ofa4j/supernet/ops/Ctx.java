@@ -15,9 +15,14 @@ public final class Ctx {
     private final boolean training;
     private final BnStatistics calibration;
     private final boolean channelsLast;
+    private final FakeQuant quant;
     private NDArray sixth;
 
     private Ctx(NDManager scope, boolean training, BnStatistics calibration, boolean channelsLast) {
+        this(scope, training, calibration, channelsLast, null);
+    }
+
+    private Ctx(NDManager scope, boolean training, BnStatistics calibration, boolean channelsLast, FakeQuant quant) {
         if (scope == null) {
             throw new IllegalArgumentException("the forward scope manager must not be null");
         }
@@ -25,6 +30,7 @@ public final class Ctx {
         this.training = training;
         this.calibration = calibration;
         this.channelsLast = channelsLast;
+        this.quant = quant;
     }
 
     /**
@@ -93,7 +99,83 @@ public final class Ctx {
      * @return the context
      */
     public Ctx withScope(NDManager sub) {
-        return new Ctx(sub, training, calibration, channelsLast);
+        return new Ctx(sub, training, calibration, channelsLast, quant);
+    }
+
+    /**
+     * A fake-quantized pass (quantization-aware training or its evaluation): weights and the
+     * activations the INT8 export quantizes go through {@code quant}, and batch norm stays in
+     * inference mode whatever {@code training} says (running statistics, not updated): those are the
+     * statistics the export folds into the convs, so the pass computes what the INT8 model does.
+     *
+     * @param scope owner of all temporaries
+     * @param training true: every intermediate array stays in {@code scope} for a backward pass
+     * @param quant the fake quantizer
+     * @return the context
+     */
+    public static Ctx quantized(NDManager scope, boolean training, FakeQuant quant) {
+        if (quant == null) {
+            throw new IllegalArgumentException("a quantized pass needs a fake quantizer, found null");
+        }
+        return new Ctx(scope, training, null, CHANNELS_LAST, quant);
+    }
+
+    /** @return whether batch norm normalises with the batch statistics (training, not fake-quantized) */
+    public boolean bnUsesBatchStatistics() {
+        return training && quant == null;
+    }
+
+    /** @return the fake quantizer of a quantized pass, or null */
+    public FakeQuant fakeQuant() {
+        return quant;
+    }
+
+    /**
+     * Fake-quantizes an activation in a quantized pass; any other pass returns it unchanged.
+     *
+     * @param name the ONNX value name of the tensor in the exported graph
+     * @param x the tensor
+     * @return the tensor as the INT8 model sees it
+     */
+    public NDArray quantizeActivation(String name, NDArray x) {
+        return quant == null ? x : quant.activation(this, name, x);
+    }
+
+    /**
+     * Fake-quantizes a conv or linear weight in a quantized pass; any other pass returns it unchanged.
+     *
+     * @param w the weight
+     * @return the weight as the INT8 model sees it
+     */
+    public NDArray quantizeWeight(NDArray w) {
+        return quant == null ? w : quant.weight(this, w);
+    }
+
+    /**
+     * Rounds a layer's own bias to the export's int32 grid in a quantized pass; any other pass
+     * returns it unchanged.
+     *
+     * @param input ONNX value name of the layer's input
+     * @param w the layer's weight (unquantized)
+     * @param b the bias
+     * @return the bias as the INT8 model holds it
+     */
+    public NDArray quantizeBias(String input, NDArray w, NDArray b) {
+        return quant == null ? b : quant.bias(this, input, w, b);
+    }
+
+    /**
+     * Gives a conv + batch norm output the export's rounded folded bias in a quantized pass; any
+     * other pass returns it unchanged.
+     *
+     * @param input ONNX value name of the conv's input
+     * @param y the batch norm's output
+     * @param w the conv's weight (unquantized)
+     * @param bn gamma, beta, running mean, running variance
+     * @return the output as the INT8 model's conv computes it
+     */
+    public NDArray quantizeFoldedBias(String input, NDArray y, NDArray w, NDArray[] bn) {
+        return quant == null ? y : quant.foldedBias(this, input, y, w, bn, Fn.BN_EPS);
     }
 
     /** @return the manager of this pass */

@@ -158,7 +158,8 @@ public final class Fn {
 
     /**
      * Batch norm over axis 1. Training: batch statistics, running statistics updated in place
-     * (torch momentum 0.1). Evaluation: running statistics. Recalibration ({@link
+     * (torch momentum 0.1). Evaluation, and every fake-quantized pass ({@link Ctx#quantized}):
+     * running statistics. Recalibration ({@link
      * Ctx#calibration()} set): batch statistics recorded under {@code name}, running statistics
      * untouched.
      *
@@ -193,7 +194,7 @@ public final class Fn {
             stats.add(name, m.toFloatArray(), bv, (int) s.get(0));
             return out;
         }
-        return BatchNorm.batchNorm(x, mean, var, gamma, beta, 1, DJL_BN_MOMENTUM, BN_EPS, c.training())
+        return BatchNorm.batchNorm(x, mean, var, gamma, beta, 1, DJL_BN_MOMENTUM, BN_EPS, c.bnUsesBatchStatistics())
                 .singletonOrThrow();
     }
 

@@ -177,7 +177,7 @@ public final class ScratchTrainer {
             last[0] = new State(FORMAT_VERSION, settings, saved.epochsDone(), saved.subnetFile(), saved.optimizerFile(),
                     saved.history(), before + (System.nanoTime() - t0) / 1e9);
             JsonFiles.write(dir.resolve(STATE_FILE), last[0]);
-        }, stopAfter, progress == null ? null : e -> progress.accept(String.format(java.util.Locale.ROOT,
+        }, stopAfter, null, progress == null ? null : e -> progress.accept(String.format(java.util.Locale.ROOT,
                 "epoch %d/%d: loss %.4f, train top-1 %.2f%%, %.1f s", e.epoch(), epochs, e.trainLoss(),
                 100 * e.trainAccuracy(), e.seconds())));
         State end = last[0];

@@ -19,6 +19,7 @@ import ofa4j.models.Tensor;
 import ofa4j.supernet.data.Batches;
 import ofa4j.supernet.data.ImageSet;
 import ofa4j.supernet.fixed.FixedNetwork;
+import ofa4j.supernet.ops.FakeQuant;
 
 /**
  * The epoch loop of a standalone subnet's training, resumable after every epoch; shared by {@link
@@ -109,12 +110,16 @@ final class SubnetEpochs {
      * @param resumed the state to resume, or null to start
      * @param writer records each finished epoch
      * @param stopAfter last epoch to run (an interruption, for tests), or {@code recipe.epochs}
+     * @param quantizer null for float training; else, at the start of every epoch, the fake
+     *     quantization of the current weights (quantization-aware training: the forward runs through
+     *     it, BN with its running statistics, frozen)
      * @param onEpoch takes each finished epoch, or null
      * @return the trained subnet (the resumed one when nothing was left to do)
      * @throws IOException if a file cannot be read or written
      */
     static Subnet run(Subnet start, Subnet teacher, ImageSet train, float[] mean, float[] std, Recipe r, Path dir,
-            Saved resumed, StateWriter writer, int stopAfter, Consumer<FineTuner.Epoch> onEpoch) throws IOException {
+            Saved resumed, StateWriter writer, int stopAfter, java.util.function.Function<Subnet, FakeQuant> quantizer,
+            Consumer<FineTuner.Epoch> onEpoch) throws IOException {
         Files.createDirectories(dir);
         Subnet current = resumed == null ? start : Subnet.load(dir.resolve(resumed.subnetFile()));
         int done = resumed == null ? 0 : resumed.epochsDone();
@@ -150,6 +155,7 @@ final class SubnetEpochs {
             }
             for (int epoch = done + 1; epoch <= Math.min(r.epochs(), stopAfter); epoch++) {
                 long t0 = System.nanoTime();
+                FakeQuant fq = quantizer == null ? null : quantizer.apply(current);
                 int[] order = Shuffle.permutation(train.size(), new SplittableRandom(r.seed() * 1_000_003L + epoch));
                 double lossSum = 0;
                 long correct = 0;
@@ -169,7 +175,12 @@ final class SubnetEpochs {
                         NDArray soft = teacherNet != null && r.kdRatio() > 0
                                 ? teacherNet.forward(scope, x, false).softmax(1).stopGradient() : null;
                         try (GradientCollector gc = scope.getEngine().newGradientCollector()) {
-                            NDArray logits = net.forward(scope, x, true);
+                            NDArray logits = fq == null ? net.forward(scope, x, true) : net.forward(scope, x, true, fq);
+                            if (fq != null && step == 0 && !fq.unvisited().isEmpty()) {
+                                throw new IllegalStateException("the fake-quantized forward of " + start.arch().key()
+                                        + " never reached the INT8 export's activations " + fq.unvisited()
+                                        + ": the network's value names and the exporter's disagree");
+                            }
                             NDArray loss = Losses.smoothedCrossEntropy(scope, logits, labels, r.labelSmoothing());
                             if (soft != null) {
                                 NDArray kd = Losses.softCrossEntropy(soft, logits);
