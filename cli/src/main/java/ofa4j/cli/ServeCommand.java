@@ -423,19 +423,11 @@ final class ServeCommand implements Callable<Integer> {
             HttpBodies.SliceAnswer b = search(r, true, cancel);
             HttpBodies.AutoSide sa = side(a, r);
             HttpBodies.AutoSide sb = side(b, r);
-            boolean q8;
-            String rule;
-            if (sa.overBudget() != sb.overBudget()) {
-                q8 = sa.overBudget();
-                rule = ", the " + (q8 ? "fp32" : "int8") + " slice's measured latency is over the budget";
-            } else {
-                q8 = sb.valAccuracy() >= sa.valAccuracy();
-                rule = (sb.valAccuracy() == sa.valAccuracy() ? ", a tie goes to the smaller INT8 model" : "")
-                        + (sa.overBudget() ? "; both measured latencies are over the budget" : "");
-            }
-            String why = String.format(java.util.Locale.ROOT, "%s: measured validation accuracy %.2f%% (%s) vs %.2f%% (%s)%s",
-                    q8 ? "int8" : "fp32", 100 * (q8 ? sb : sa).valAccuracy(), q8 ? "int8" : "fp32",
-                    100 * (q8 ? sa : sb).valAccuracy(), q8 ? "fp32" : "int8", rule);
+            ofa4j.slicer.AutoChoice.Decision d = ofa4j.slicer.AutoChoice.decide(sa.valAccuracy(), sa.overBudget(),
+                    sb.valAccuracy(), sb.overBudget(), "measured latency is over the budget",
+                    "measured latencies are over the budget");
+            boolean q8 = d.int8();
+            String why = d.why();
             return (q8 ? b : a).withAuto(new HttpBodies.AutoBody(q8 ? "int8" : "fp32", why, sa, sb));
         }
 

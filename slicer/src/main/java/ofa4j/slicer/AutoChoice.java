@@ -92,20 +92,50 @@ public record AutoChoice(int formatVersion, String target, String chosen, String
         }
         Side a = Side.of(fp32, out);
         Side b = Side.of(int8, out);
+        Decision d = decide(a.valAccuracy(), a.overBudget(), b.valAccuracy(), b.overBudget(),
+                "delivered latency is over its bound", "delivered latencies are over their bounds");
+        boolean q8 = d.int8();
+        String why = d.why();
+        return new AutoChoice(FORMAT_VERSION, fp32.target(), q8 ? "int8" : "fp32", (q8 ? b : a).onnx(), why, a, b);
+    }
+
+    /**
+     * The rule of {@code auto}, shared by the CLI and the service: a slice over its latency bound
+     * loses to one within it; otherwise the higher measured validation accuracy wins, a tie going to
+     * the smaller INT8 model.
+     *
+     * @param int8 true to deliver the INT8 slice
+     * @param why the chosen precision and the two accuracies, with the rule that decided
+     */
+    public record Decision(boolean int8, String why) {}
+
+    /**
+     * Applies the rule of {@code auto}.
+     *
+     * @param fp32Acc the FP32 slice's measured validation accuracy
+     * @param fp32Over whether its latency is over the bound
+     * @param int8Acc the INT8 slice's measured validation accuracy
+     * @param int8Over whether its latency is over the bound
+     * @param overOne how one slice over the bound is said ("delivered latency is over its bound")
+     * @param overBoth how both over the bound are said ("delivered latencies are over their bounds")
+     * @return the decision
+     */
+    public static Decision decide(double fp32Acc, boolean fp32Over, double int8Acc, boolean int8Over, String overOne,
+            String overBoth) {
         boolean q8;
         String rule;
-        if (a.overBudget() != b.overBudget()) {
-            q8 = a.overBudget();
-            rule = ", the " + (q8 ? "fp32" : "int8") + " slice's delivered latency is over its bound";
+        if (fp32Over != int8Over) {
+            q8 = fp32Over;
+            rule = ", the " + (q8 ? "fp32" : "int8") + " slice's " + overOne;
         } else {
-            q8 = b.valAccuracy() >= a.valAccuracy();
-            rule = (b.valAccuracy() == a.valAccuracy() ? ", a tie goes to the smaller INT8 model" : "")
-                    + (a.overBudget() ? "; both delivered latencies are over their bounds" : "");
+            q8 = int8Acc >= fp32Acc;
+            rule = (int8Acc == fp32Acc ? ", a tie goes to the smaller INT8 model" : "")
+                    + (fp32Over ? "; both " + overBoth : "");
         }
         String why = String.format(Locale.ROOT, "%s: measured validation accuracy %.2f%% (%s) vs %.2f%% (%s)%s",
-                q8 ? "int8" : "fp32", 100 * (q8 ? b : a).valAccuracy(), q8 ? "int8" : "fp32",
-                100 * (q8 ? a : b).valAccuracy(), q8 ? "fp32" : "int8", rule);
-        return new AutoChoice(FORMAT_VERSION, fp32.target(), q8 ? "int8" : "fp32", (q8 ? b : a).onnx(), why, a, b);
+                q8 ? "int8" : "fp32", 100 * (q8 ? int8Acc : fp32Acc), q8 ? "int8" : "fp32",
+                100 * (q8 ? fp32Acc : int8Acc), q8 ? "fp32" : "int8", rule);
+        return new Decision(q8, why);
     }
 
     /**
