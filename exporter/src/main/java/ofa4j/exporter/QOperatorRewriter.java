@@ -68,16 +68,13 @@ final class QOperatorRewriter {
         Map<String, TensorProto> inits = new LinkedHashMap<>();
         g.getInitializerList().forEach(t -> inits.put(t.getName(), t));
         Map<String, NodeProto> producer = new HashMap<>();
-        Map<String, List<NodeProto>> readers = new HashMap<>();
+        Map<String, List<NodeProto>> readers = QdqRewriter.consumers(g);
         Set<String> names = new HashSet<>(inits.keySet());
         g.getInputList().forEach(v -> names.add(v.getName()));
         for (NodeProto n : g.getNodeList()) {
             for (String o : n.getOutputList()) {
                 producer.put(o, n);
                 names.add(o);
-            }
-            for (String i : n.getInputList()) {
-                readers.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
             }
         }
         Set<String> graphOutputs = new HashSet<>();
@@ -94,7 +91,7 @@ final class QOperatorRewriter {
                 if (at < 0) {
                     throw new IllegalStateException("DequantizeLinear output '" + o + "' is not named *" + QdqRewriter.DQ);
                 }
-                renamed.put(o, claim(names, o.substring(0, at) + FLOAT + o.substring(at + QdqRewriter.DQ.length())));
+                renamed.put(o, QdqRewriter.claim(names, o.substring(0, at) + FLOAT + o.substring(at + QdqRewriter.DQ.length())));
             }
         }
         for (NodeProto n : g.getNodeList()) {
@@ -178,8 +175,8 @@ final class QOperatorRewriter {
         if (n.getInput(1).equals(s) && n.getInput(2).equals(z)) {
             return n;
         }
-        newInits.add(inits.get(n.getInput(1)).toBuilder().setName(claim(names, s)).build());
-        newInits.add(inits.get(n.getInput(2)).toBuilder().setName(claim(names, z)).build());
+        newInits.add(inits.get(n.getInput(1)).toBuilder().setName(QdqRewriter.claim(names, s)).build());
+        newInits.add(inits.get(n.getInput(2)).toBuilder().setName(QdqRewriter.claim(names, z)).build());
         return n.toBuilder().setInput(1, s).setInput(2, z).build();
     }
 
@@ -261,7 +258,7 @@ final class QOperatorRewriter {
                 t[c * rows + r] = src[r * cols + c];
             }
         }
-        String name = claim(names, w.getInput(0) + TRANSPOSED);
+        String name = QdqRewriter.claim(names, w.getInput(0) + TRANSPOSED);
         newInits.add(QdqRewriter.int8Tensor(name, new int[] {cols, rows}, t));
         return NodeProto.newBuilder().setOpType("QLinearMatMul").setName(n.getName()).addAllInput(x.getInputList())
                 .addInput(name).addInput(w.getInput(1)).addInput(w.getInput(2)).addInput(q.getInput(1))
@@ -281,7 +278,7 @@ final class QOperatorRewriter {
             for (int k = 0; k < dims.length; k++) {
                 dims[k] = (int) v.getDims(k);
             }
-            String name = claim(names, dq.getInput(0) + DEQUANTIZED_CONSTANT);
+            String name = QdqRewriter.claim(names, dq.getInput(0) + DEQUANTIZED_CONSTANT);
             newInits.add(QdqRewriter.floatTensor(name, dims, d));
             b.setInput(i, name);
         }
@@ -312,12 +309,5 @@ final class QOperatorRewriter {
             }
         }
         throw new IllegalStateException("Gemm " + n.getName() + " is not transB = 1");
-    }
-
-    private static String claim(Set<String> names, String name) {
-        if (!names.add(name)) {
-            throw new IllegalStateException("value name '" + name + "' is used twice");
-        }
-        return name;
     }
 }

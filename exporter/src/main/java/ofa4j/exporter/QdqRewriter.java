@@ -120,7 +120,8 @@ final class QdqRewriter {
         return new Plan(List.copyOf(quantized), List.copyOf(calibrated), shared);
     }
 
-    private static Map<String, List<NodeProto>> consumers(GraphProto g) {
+    /** The nodes reading each value of a graph, in node order. */
+    static Map<String, List<NodeProto>> consumers(GraphProto g) {
         Map<String, List<NodeProto>> m = new HashMap<>();
         for (NodeProto n : g.getNodeList()) {
             for (String i : n.getInputList()) {
@@ -346,7 +347,8 @@ final class QdqRewriter {
                 .addInput(name + SCALE).addInput(name + ZERO_POINT).addOutput(dq).addAttribute(intAttr("axis", 0)));
     }
 
-    private static String claim(Set<String> names, String name) {
+    /** Adds a new value name to those a graph uses; a name used twice is a bug of the rewriter. */
+    static String claim(Set<String> names, String name) {
         if (!names.add(name)) {
             throw new IllegalStateException("value name '" + name + "' is used twice");
         }
