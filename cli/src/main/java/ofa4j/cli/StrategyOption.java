@@ -28,10 +28,16 @@ public final class StrategyOption {
      * @throws IllegalArgumentException naming an unknown strategy (with the allowed ones) or a budget
      *     that does not suit it
      */
-    @Option(names = "--gradient-lambda", defaultValue = "0.1", paramLabel = "L",
+    @Option(names = "--gradient-lambda", defaultValue = "1", paramLabel = "L",
             description = "--strategy gradient: weight of the expected latency (or MACs) relative to its bound in the"
                     + " loss (default ${DEFAULT-VALUE}).")
-    double gradientLambda = 0.1;
+    double gradientLambda = 1;
+
+    @Option(names = "--gradient-penalty", paramLabel = "linear|hinge",
+            description = "--strategy gradient: how the expected latency (or MACs) enters the loss: linear (lambda x"
+                    + " E / T, a pull towards cheaper subnets at every step) or hinge (lambda x max(0, E / T - 1), a pull"
+                    + " only over the bound, the default).")
+    String gradientPenalty;
 
     boolean gradient() {
         return ofa4j.slicer.GradientSearch.NAME.equals(name);
@@ -53,9 +59,12 @@ public final class StrategyOption {
         if (evaluations != null && (evaluations < 1 || evaluations > 100_000)) {
             throw new IllegalArgumentException("--evaluations: steps of gradient must be in [1, 100000], found " + evaluations);
         }
-        return ofa4j.slicer.GradientSearch.builder(ofa4j.slicer.GradientSearch.supernetLoss(net, data.val(), data.mean(),
+        ofa4j.slicer.GradientSearch.Penalty penalty = gradientPenalty == null ? null
+                : ofa4j.slicer.GradientSearch.Penalty.parse(gradientPenalty);
+        ofa4j.slicer.GradientSearch.Builder b = ofa4j.slicer.GradientSearch.builder(ofa4j.slicer.GradientSearch.supernetLoss(net, data.val(), data.mean(),
                 data.std(), Math.min(64, data.val().size()))).optSteps(evaluations == null ? 200 : evaluations.intValue())
-                .optLambda(gradientLambda).optFrontAxis(axis).build();
+                .optLambda(gradientLambda).optFrontAxis(axis);
+        return (penalty == null ? b : b.optPenalty(penalty)).build();
     }
 
     SearchStrategy create(CostAxis axis) {

@@ -30,9 +30,10 @@ import ofa4j.supernet.data.ImageSet;
  * every stage, the input resolution); each step samples one path by the straight-through
  * Gumbel-softmax (Jang et al., ICLR 2017): the hard sample runs forward, the gradient reaches the
  * soft sample through a gate of value 1 on each chosen path ({@link PathGates}); the loss is the
- * validation cross-entropy of a batch plus {@code lambda x E[cost] / T}, the expected cost of the
- * constraint's first latency bound (or MACs) under the logits' distribution, relative to its bound
- * {@code T}. Only the logits learn (Adam); the supernet's weights and running statistics stay.
+ * validation cross-entropy of a batch plus {@code lambda x E[cost] / T} ({@link Penalty#LINEAR}) or
+ * {@code lambda x max(0, E[cost] / T - 1)} ({@link Penalty#HINGE}), with {@code E[cost]} the expected
+ * cost of the constraint's first latency bound (or MACs) under the logits' distribution and {@code T}
+ * its bound. Only the logits learn (Adam); the supernet's weights and running statistics stay.
  *
  * <p>Gradients: a path's gate gradient {@code G} gives {@code dL/d alpha_k = G y_sel (1[k = sel] -
  * y_k) / tau} for the decision that chose it ({@code y} the soft sample); a block's gate serves its
@@ -51,6 +52,35 @@ public final class GradientSearch implements SearchStrategy {
 
     /** The name of this strategy ({@link #name()}). */
     public static final String NAME = "gradient";
+
+    /** How the expected cost enters the loss. */
+    public enum Penalty {
+        /**
+         * {@code lambda x E[cost] / T} at every step (ProxylessNAS's and FBNet's additive form): a
+         * pull towards cheaper subnets even well under the bound.
+         */
+        LINEAR,
+        /**
+         * {@code lambda x max(0, E[cost] / T - 1)}: a pull only while the expected cost is over the
+         * bound, so that under it the cross-entropy alone decides (a budget, as every other strategy
+         * here is given one).
+         */
+        HINGE;
+
+        /**
+         * @param name {@code linear} or {@code hinge}, any case
+         * @return the penalty
+         * @throws IllegalArgumentException naming the value and the allowed ones
+         */
+        public static Penalty parse(String name) {
+            for (Penalty p : values()) {
+                if (p.name().equalsIgnoreCase(name)) {
+                    return p;
+                }
+            }
+            throw new IllegalArgumentException("unknown gradient penalty '" + name + "': use linear or hinge");
+        }
+    }
 
     /**
      * What one step of the loss says about the paths of a sampled subnet.
@@ -80,6 +110,7 @@ public final class GradientSearch implements SearchStrategy {
     private final double tauStart;
     private final double tauEnd;
     private final double lambda;
+    private final Penalty penalty;
     private final int candidates;
     private final double sign;
     private final CostAxis frontAxis;
@@ -91,6 +122,7 @@ public final class GradientSearch implements SearchStrategy {
         this.tauStart = b.tauStart;
         this.tauEnd = b.tauEnd;
         this.lambda = b.lambda;
+        this.penalty = b.penalty;
         this.candidates = b.candidates;
         this.sign = b.ascend ? -1 : 1;
         this.frontAxis = b.frontAxis;
@@ -187,12 +219,15 @@ public final class GradientSearch implements SearchStrategy {
         final double[] m;
         final double[] v;
         final double[] grad;
+        /** d E[cost] / d alpha of the current step, before the penalty's weight. */
+        final double[] costGrad;
 
         Decision(int n) {
             alpha = new double[n];
             m = new double[n];
             v = new double[n];
             grad = new double[n];
+            costGrad = new double[n];
         }
 
         double[] probs() {
@@ -333,6 +368,7 @@ public final class GradientSearch implements SearchStrategy {
                 soft.put(d, y);
                 hard.put(d, sel);
                 java.util.Arrays.fill(d.grad, 0);
+                java.util.Arrays.fill(d.costGrad, 0);
             }
             int[] k = new int[dec.kernel.length];
             int[] e = new int[dec.expand.length];
@@ -390,30 +426,36 @@ public final class GradientSearch implements SearchStrategy {
                 ArchConfig base = dec.arch(ak, ae, ad, ar);
                 double c0 = cost.applyAsDouble(base);
                 double expected = c0;
-                double scale = lambda / bound;
                 for (int s = 0; s < ad.length; s++) {
                     for (int j = 0; j < ss.depths().get(ad[s]); j++) {
                         int slot = s * maxDepth + j;
-                        expected += costTerm(dec.kernel[slot], cost, c0, scale, i -> {
+                        expected += costTerm(dec.kernel[slot], cost, c0, i -> {
                             int[] kk = ak.clone();
                             kk[slot] = i;
                             return dec.arch(kk, ae, ad, ar);
                         });
-                        expected += costTerm(dec.expand[slot], cost, c0, scale, i -> {
+                        expected += costTerm(dec.expand[slot], cost, c0, i -> {
                             int[] ee = ae.clone();
                             ee[slot] = i;
                             return dec.arch(ak, ee, ad, ar);
                         });
                     }
                     int stage = s;
-                    expected += costTerm(dec.depth[s], cost, c0, scale, i -> {
+                    expected += costTerm(dec.depth[s], cost, c0, i -> {
                         int[] dd = ad.clone();
                         dd[stage] = i;
                         return dec.arch(ak, ae, dd, ar);
                     });
                 }
-                expected += costTerm(dec.resolution, cost, c0, scale, i -> dec.arch(ak, ae, ad, i));
+                expected += costTerm(dec.resolution, cost, c0, i -> dec.arch(ak, ae, ad, i));
                 lastExpected = expected;
+                // linear: lambda x E / T everywhere; hinge: lambda x max(0, E / T - 1), no pull below the bound
+                double weight = penalty == Penalty.LINEAR || expected > bound ? lambda / bound : 0;
+                for (Decision d : dec.all()) {
+                    for (int i = 0; i < d.grad.length; i++) {
+                        d.grad[i] += weight * d.costGrad[i];
+                    }
+                }
             }
             // Adam (Kingma and Ba 2015: beta1 0.9, beta2 0.999, eps 1e-8)
             for (Decision d : dec.all()) {
@@ -491,8 +533,9 @@ public final class GradientSearch implements SearchStrategy {
         List<Candidate> scored = scorer.score(ranked);
         Candidate best = scored.get(0);
         history.add(best.predictedAccuracy());
-        notes.add(String.format(Locale.ROOT, "%d steps, tau %.2f -> %.2f, lambda %.3f on %s (bound %s), mean loss of the"
-                        + " last 10 steps %.4f, expected cost at the end %s", steps, tauStart, tauEnd, lambda, costName,
+        notes.add(String.format(Locale.ROOT, "%d steps, tau %.2f -> %.2f, lambda %.3f (%s) on %s (bound %s), mean loss"
+                        + " of the last 10 steps %.4f, expected cost at the end %s", steps, tauStart, tauEnd, lambda,
+                penalty.name().toLowerCase(Locale.ROOT), costName,
                 Double.isNaN(bound) ? "-" : String.format(Locale.ROOT, "%.4g", bound),
                 history.size() >= 2 ? history.get(history.size() - 2) : Double.NaN,
                 Double.isNaN(lastExpected) ? "-" : String.format(Locale.ROOT, "%.4g", lastExpected)));
@@ -503,11 +546,12 @@ public final class GradientSearch implements SearchStrategy {
     }
 
     /**
-     * Adds the first-order expected-cost gradient of one decision ({@code scale x p_k (D_k - sum_c p_c
-     * D_c)}, {@code D_c} the cost change of choice c) and returns its share of the expected cost.
+     * Adds the first-order expected-cost gradient of one decision ({@code p_k (D_k - sum_c p_c D_c)},
+     * {@code D_c} the cost change of choice c) to its {@code costGrad} and returns its share of the
+     * expected cost.
      */
     private static double costTerm(Decision d, java.util.function.ToDoubleFunction<ArchConfig> cost, double c0,
-            double scale, java.util.function.IntFunction<ArchConfig> with) {
+            java.util.function.IntFunction<ArchConfig> with) {
         double[] p = d.probs();
         double[] delta = new double[p.length];
         double mean = 0;
@@ -516,7 +560,7 @@ public final class GradientSearch implements SearchStrategy {
             mean += p[i] * delta[i];
         }
         for (int i = 0; i < p.length; i++) {
-            d.grad[i] += scale * p[i] * (delta[i] - mean);
+            d.costGrad[i] += p[i] * (delta[i] - mean);
         }
         return mean;
     }
@@ -540,7 +584,8 @@ public final class GradientSearch implements SearchStrategy {
         private double learningRate = 0.05;
         private double tauStart = 5;
         private double tauEnd = 0.5;
-        private double lambda = 0.1;
+        private double lambda = 1;
+        private Penalty penalty = Penalty.HINGE;
         private int candidates = 8;
         private boolean ascend;
 
@@ -584,11 +629,20 @@ public final class GradientSearch implements SearchStrategy {
         }
 
         /**
-         * @param l weight of the expected cost relative to its bound (default 0.1)
+         * @param l weight of the expected cost relative to its bound (default 1)
          * @return this builder
          */
         public Builder optLambda(double l) {
             this.lambda = l;
+            return this;
+        }
+
+        /**
+         * @param p how the expected cost enters the loss (default {@link Penalty#HINGE})
+         * @return this builder
+         */
+        public Builder optPenalty(Penalty p) {
+            this.penalty = java.util.Objects.requireNonNull(p, "penalty");
             return this;
         }
 

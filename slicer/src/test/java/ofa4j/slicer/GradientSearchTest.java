@@ -106,6 +106,58 @@ class GradientSearchTest {
         assertTrue(bad <= 0.25 * 3 * slots, bad + " of " + 3 * slots);
     }
 
+    /** A loss that falls with every larger kernel, expand ratio and depth: the best subnet is the largest the bound allows. */
+    private static GradientSearch.PathLoss biggerIsBetter(SearchSpace s) {
+        return (arch, rng) -> {
+            int n = arch.depths().stream().mapToInt(Integer::intValue).sum();
+            double[] g = new double[n + 1];
+            int b = 1;
+            double loss = 0;
+            for (int st = 0; st < arch.depths().size(); st++) {
+                for (int j = 0; j < arch.depths().get(st); j++) {
+                    ofa4j.models.BlockChoice c = arch.blocks().get(st * s.maxDepth() + j);
+                    g[b] = 0.5 * (s.kernels().size() - 1 - s.kernels().indexOf(c.kernel()))
+                            + 0.5 * (s.expandRatios().size() - 1 - s.expandRatios().indexOf(c.expand()))
+                            - (j >= s.depths().get(0) ? 1 : 0); // a block beyond the smallest depth lowers the loss
+                    loss += g[b++];
+                }
+            }
+            return new GradientSearch.Step(loss, g, 0);
+        };
+    }
+
+    @Test
+    void hingePenaltySpendsTheBudgetWhereTheLinearOneStopsShort() {
+        TestPredictors.SmoothAccuracy acc = new TestPredictors.SmoothAccuracy(space, 1);
+        TestPredictors.LayerLatency cpu = TestPredictors.LayerLatency.cpu(space);
+        double lo = cpu.predictMs(space.min());
+        double bound = lo + 0.5 * (cpu.predictMs(space.max()) - lo);
+        Constraint c = Constraint.builder().maxLatencyMs(cpu, bound).build();
+        double hinge = 0;
+        double linear = 0;
+        for (long seed = 0; seed < 3; seed++) {
+            for (GradientSearch.Penalty p : GradientSearch.Penalty.values()) {
+                SearchResult r = GradientSearch.builder(biggerIsBetter(space)).optSteps(400).optLambda(20).optPenalty(p)
+                        .optCandidates(1).build().search(space, acc, c, seed);
+                double used = (cpu.predictMs(r.best().arch()) - lo) / (bound - lo);
+                assertTrue(used <= 1 + 1e-9, p + " " + r.best().arch().key());
+                if (p == GradientSearch.Penalty.HINGE) {
+                    hinge += used / 3;
+                } else {
+                    linear += used / 3;
+                }
+            }
+        }
+        System.out.printf("[gradient] share of the latency budget over the min subnet used: hinge %.2f, linear %.2f%n",
+                hinge, linear);
+        assertTrue(hinge > linear + 0.3, "hinge " + hinge + " vs linear " + linear);
+        assertTrue(hinge > 0.8, "hinge used " + hinge + " of the budget");
+        assertEquals(GradientSearch.Penalty.HINGE, GradientSearch.Penalty.parse("Hinge"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GradientSearch.Penalty.parse("quadratic"));
+        assertTrue(e.getMessage().contains("'quadratic'") && e.getMessage().contains("linear or hinge"), e.getMessage());
+    }
+
     @Test
     void constraintsHoldAndSeededRunsRepeat() {
         TestPredictors.SmoothAccuracy acc = new TestPredictors.SmoothAccuracy(space, 1);
