@@ -90,6 +90,9 @@ final class SliceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // a bad name fails before the run is opened; the gradient search needs the supernet, made below
         SearchStrategy search = strategy.gradient() ? null : strategy.create(CostAxis.macs());
+        if (strategy.gradient()) {
+            strategy.checkGradient();
+        }
         Specialiser.Int8Settings int8Settings = int8 ? int8Options.settings() : null;
         boolean auto = "auto".equals(precision);
         Precision prec = auto ? Precision.FP32 : parsePrecision(precision);

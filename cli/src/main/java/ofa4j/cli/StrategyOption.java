@@ -20,14 +20,6 @@ public final class StrategyOption {
                     + " the steps of phi, default 50; for gradient the optimisation steps, default 200).")
     Long evaluations;
 
-    /**
-     * Creates the chosen strategy.
-     *
-     * @param axis the cost axis of its front
-     * @return the strategy
-     * @throws IllegalArgumentException naming an unknown strategy (with the allowed ones) or a budget
-     *     that does not suit it
-     */
     @Option(names = "--gradient-lambda", defaultValue = "1", paramLabel = "L",
             description = "--strategy gradient: weight of the expected latency (or MACs) relative to its bound in the"
                     + " loss (default ${DEFAULT-VALUE}).")
@@ -44,21 +36,38 @@ public final class StrategyOption {
     }
 
     /**
-     * Creates the gradient-based search on a trained supernet ({@code --strategy gradient}).
+     * Checks the gradient search's settings before a run is opened ({@code --strategy gradient}).
      *
-     * @param net the supernet
-     * @param data its data (the validation split feeds the loss)
-     * @param axis the cost axis of its front
-     * @return the strategy
-     * @throws IllegalArgumentException for a step count below 1
+     * @throws IllegalArgumentException naming a lambda outside [0, 100], a step count outside [1, 100000] or an
+     *     unknown penalty
      */
-    SearchStrategy createGradient(ofa4j.supernet.Supernet net, ofa4j.supernet.data.DataSplits data, CostAxis axis) {
+    void checkGradient() {
         if (!(gradientLambda >= 0 && gradientLambda <= 100)) {
             throw new IllegalArgumentException("--gradient-lambda must be in [0, 100], found " + gradientLambda);
         }
         if (evaluations != null && (evaluations < 1 || evaluations > 100_000)) {
             throw new IllegalArgumentException("--evaluations: steps of gradient must be in [1, 100000], found " + evaluations);
         }
+        if (gradientPenalty != null) {
+            try {
+                ofa4j.slicer.GradientSearch.Penalty.parse(gradientPenalty);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--gradient-penalty: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * Creates the gradient-based search on a trained supernet ({@code --strategy gradient}).
+     *
+     * @param net the supernet
+     * @param data its data (the validation split feeds the loss)
+     * @param axis the cost axis of its front
+     * @return the strategy
+     * @throws IllegalArgumentException naming a bad setting ({@link #checkGradient})
+     */
+    SearchStrategy createGradient(ofa4j.supernet.Supernet net, ofa4j.supernet.data.DataSplits data, CostAxis axis) {
+        checkGradient();
         ofa4j.slicer.GradientSearch.Penalty penalty = gradientPenalty == null ? null
                 : ofa4j.slicer.GradientSearch.Penalty.parse(gradientPenalty);
         ofa4j.slicer.GradientSearch.Builder b = ofa4j.slicer.GradientSearch.builder(ofa4j.slicer.GradientSearch.supernetLoss(net, data.val(), data.mean(),
@@ -67,6 +76,14 @@ public final class StrategyOption {
         return (penalty == null ? b : b.optPenalty(penalty)).build();
     }
 
+    /**
+     * Creates the chosen strategy.
+     *
+     * @param axis the cost axis of its front
+     * @return the strategy
+     * @throws IllegalArgumentException naming an unknown strategy (with the allowed ones) or a budget
+     *     that does not suit it
+     */
     SearchStrategy create(CostAxis axis) {
         try {
             return SearchStrategies.create(name, evaluations, axis);

@@ -30,6 +30,13 @@ class StrategyOptionTest {
         r = CliRunner.run("slice", "--run", run.toString(), "--strategy", "bayes-opt", "--evaluations", "1");
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("bayes-opt") && r.err().contains("found 1"), r.err());
+        r = CliRunner.run("slice", "--run", run.toString(), "--strategy", "gradient", "--gradient-penalty", "quadratic");
+        assertEquals(2, r.code(), r.err());
+        assertEquals("ofa slice: --gradient-penalty: unknown gradient penalty 'quadratic': use linear or hinge",
+                r.err().strip());
+        r = CliRunner.run("slice", "--run", run.toString(), "--strategy", "gradient", "--gradient-lambda", "-1");
+        assertEquals(2, r.code(), r.err());
+        assertEquals("ofa slice: --gradient-lambda must be in [0, 100], found -1.0", r.err().strip());
         assertTrue(!Files.exists(run) && !Files.exists(Path.of("slice")), "nothing was written");
     }
 
