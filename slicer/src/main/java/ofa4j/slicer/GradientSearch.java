@@ -38,7 +38,10 @@ import ofa4j.supernet.data.ImageSet;
  * <p>Gradients: a path's gate gradient {@code G} gives {@code dL/d alpha_k = G y_sel (1[k = sel] -
  * y_k) / tau} for the decision that chose it ({@code y} the soft sample); a block's gate serves its
  * kernel and expand decisions and, for a block beyond the smallest depth, its stage's depth decision
- * (summed over such blocks); the logits' gate serves the resolution. The expected cost is taken to
+ * (summed over such blocks). No gradient reaches the input resolution through the network (a gate on the
+ * logits only says whether sharper logits help), so the resolution's logits learn by the score-function
+ * estimate (REINFORCE, as ProxylessNAS does for non-differentiable choices): {@code dL/d alpha_k = (L -
+ * b) (1[k = sel] - p_k)}, {@code b} a moving average of the loss (decay 0.9). The expected cost is taken to
  * first order around the current argmax subnet ({@code E = c(A) + sum_d sum_k p_dk (c(A with d = k) -
  * c(A))}), whose gradient is exact and computed in closed form from the cost table. Temperature
  * anneals geometrically from {@code tauStart} to {@code tauEnd} (FBNet anneals 5.0 down).
@@ -87,7 +90,7 @@ public final class GradientSearch implements SearchStrategy {
      *
      * @param loss the loss of the step (e.g. the batch's cross-entropy)
      * @param blockGates d loss / d gate of each active block, in network order
-     * @param logitsGate d loss / d gate of the logits
+     * @param logitsGate d loss / d gate of the logits (reported; the resolution learns from the loss itself)
      */
     public record Step(double loss, double[] blockGates, double logitsGate) {}
 
@@ -348,6 +351,7 @@ public final class GradientSearch implements SearchStrategy {
         int lossN = 0;
         List<Double> history = new ArrayList<>();
         double lastExpected = Double.NaN;
+        double baseline = Double.NaN;
         for (int t = 0; t < steps; t++) {
             double tau = steps == 1 ? tauStart : tauStart * Math.pow(tauEnd / tauStart, t / (double) (steps - 1));
             Map<Decision, double[]> soft = new LinkedHashMap<>();
@@ -407,7 +411,6 @@ public final class GradientSearch implements SearchStrategy {
                     }
                 }
             }
-            gate.merge(dec.resolution, st.logitsGate(), Double::sum);
             for (Map.Entry<Decision, Double> en : gate.entrySet()) {
                 Decision d = en.getKey();
                 double[] y = soft.get(d);
@@ -416,6 +419,14 @@ public final class GradientSearch implements SearchStrategy {
                 for (int i = 0; i < y.length; i++) {
                     d.grad[i] += g * y[sel] * ((i == sel ? 1 : 0) - y[i]) / tau;
                 }
+            }
+            // resolution: score-function estimate against a moving-average baseline of the loss
+            double advantage = Double.isNaN(baseline) ? 0 : st.loss() - baseline;
+            baseline = Double.isNaN(baseline) ? st.loss() : 0.9 * baseline + 0.1 * st.loss();
+            double[] pr = dec.resolution.probs();
+            int rsel = hard.get(dec.resolution);
+            for (int i = 0; i < pr.length; i++) {
+                dec.resolution.grad[i] += sign * advantage * ((i == rsel ? 1 : 0) - pr[i]);
             }
             // expected cost, first order around the argmax subnet
             if (cost != null && lambda != 0) {

@@ -159,6 +159,33 @@ class GradientSearchTest {
     }
 
     @Test
+    void theResolutionLearnsFromTheLossAloneAndClimbingDoesNot() {
+        // the loss falls by 0.2 per resolution step, under batch noise of sd 0.15; no gate says anything of it
+        List<Integer> res = space.resolutions();
+        GradientSearch.PathLoss loss = (arch, rng) -> {
+            int n = arch.depths().stream().mapToInt(Integer::intValue).sum();
+            double noise = 0.15 * Math.sqrt(-2 * Math.log(Math.max(1e-12, rng.nextDouble())))
+                    * Math.cos(2 * Math.PI * rng.nextDouble());
+            return new GradientSearch.Step(1 + 0.2 * (res.size() - 1 - res.indexOf(arch.resolution())) + noise,
+                    new double[n + 1], 0);
+        };
+        TestPredictors.SmoothAccuracy acc = new TestPredictors.SmoothAccuracy(space, 1);
+        int largest = 0;
+        int largestClimbing = 0;
+        for (long seed = 0; seed < 4; seed++) {
+            ArchConfig a = GradientSearch.builder(loss).optSteps(200).optCandidates(1).build()
+                    .search(space, acc, Constraint.none(), seed).best().arch();
+            ArchConfig w = GradientSearch.builder(loss).optSteps(200).optCandidates(1).brokenAscent().build()
+                    .search(space, acc, Constraint.none(), seed).best().arch();
+            largest += a.resolution() == res.get(res.size() - 1) ? 1 : 0;
+            largestClimbing += w.resolution() == res.get(res.size() - 1) ? 1 : 0;
+        }
+        assertTrue(res.size() >= 2, res.toString());
+        assertEquals(4, largest, "searches that chose the largest of " + res);
+        assertEquals(0, largestClimbing, "climbing searches that chose the largest of " + res);
+    }
+
+    @Test
     void constraintsHoldAndSeededRunsRepeat() {
         TestPredictors.SmoothAccuracy acc = new TestPredictors.SmoothAccuracy(space, 1);
         TestPredictors.LayerLatency cpu = TestPredictors.LayerLatency.cpu(space);
