@@ -38,22 +38,21 @@ public final class StrategyOption {
     /**
      * Checks the gradient search's settings before a run is opened ({@code --strategy gradient}).
      *
+     * @return the chosen penalty, or null for the strategy's default
      * @throws IllegalArgumentException naming a lambda outside [0, 100], a step count outside [1, 100000] or an
      *     unknown penalty
      */
-    void checkGradient() {
+    ofa4j.slicer.GradientSearch.Penalty checkGradient() {
         if (!(gradientLambda >= 0 && gradientLambda <= 100)) {
             throw new IllegalArgumentException("--gradient-lambda must be in [0, 100], found " + gradientLambda);
         }
         if (evaluations != null && (evaluations < 1 || evaluations > 100_000)) {
             throw new IllegalArgumentException("--evaluations: steps of gradient must be in [1, 100000], found " + evaluations);
         }
-        if (gradientPenalty != null) {
-            try {
-                ofa4j.slicer.GradientSearch.Penalty.parse(gradientPenalty);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--gradient-penalty: " + e.getMessage(), e);
-            }
+        try {
+            return gradientPenalty == null ? null : ofa4j.slicer.GradientSearch.Penalty.parse(gradientPenalty);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--gradient-penalty: " + e.getMessage(), e);
         }
     }
 
@@ -67,9 +66,7 @@ public final class StrategyOption {
      * @throws IllegalArgumentException naming a bad setting ({@link #checkGradient})
      */
     SearchStrategy createGradient(ofa4j.supernet.Supernet net, ofa4j.supernet.data.DataSplits data, CostAxis axis) {
-        checkGradient();
-        ofa4j.slicer.GradientSearch.Penalty penalty = gradientPenalty == null ? null
-                : ofa4j.slicer.GradientSearch.Penalty.parse(gradientPenalty);
+        ofa4j.slicer.GradientSearch.Penalty penalty = checkGradient();
         ofa4j.slicer.GradientSearch.Builder b = ofa4j.slicer.GradientSearch.builder(ofa4j.slicer.GradientSearch.supernetLoss(net, data.val(), data.mean(),
                 data.std(), Math.min(64, data.val().size()))).optSteps(evaluations == null ? 200 : evaluations.intValue())
                 .optLambda(gradientLambda).optFrontAxis(axis);

@@ -90,9 +90,8 @@ public final class GradientSearch implements SearchStrategy {
      *
      * @param loss the loss of the step (e.g. the batch's cross-entropy)
      * @param blockGates d loss / d gate of each active block, in network order
-     * @param logitsGate d loss / d gate of the logits (reported; the resolution learns from the loss itself)
      */
-    public record Step(double loss, double[] blockGates, double logitsGate) {}
+    public record Step(double loss, double[] blockGates) {}
 
     /** The loss of a sampled subnet and its path-gate gradients. */
     @FunctionalInterface
@@ -166,8 +165,6 @@ public final class GradientSearch implements SearchStrategy {
                     gates[i] = scope.create(new float[] {1f});
                     gates[i].setRequiresGradient(true);
                 }
-                NDArray out = scope.create(new float[] {1f});
-                out.setRequiresGradient(true);
                 double l;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray logits = net.forwardGated(scope, x, arch, new PathGates() {
@@ -178,7 +175,7 @@ public final class GradientSearch implements SearchStrategy {
 
                         @Override
                         public NDArray logits() {
-                            return out;
+                            return null; // the resolution learns from the loss itself
                         }
                     });
                     NDArray ce = logits.logSoftmax(1).mul(onehot).sum(new int[] {1}).neg().mean();
@@ -189,7 +186,7 @@ public final class GradientSearch implements SearchStrategy {
                 for (int i = 0; i < blocks; i++) {
                     g[i] = gates[i].getGradient().getFloat();
                 }
-                return new Step(l, g, out.getGradient().getFloat());
+                return new Step(l, g);
             }
         };
     }

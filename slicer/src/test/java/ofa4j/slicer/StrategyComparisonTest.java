@@ -214,7 +214,7 @@ class StrategyComparisonTest {
         GradientSearch.PathLoss flat = (arch, rng) -> {
             steps.incrementAndGet();
             int blocks = arch.depths().stream().mapToInt(Integer::intValue).sum();
-            return new GradientSearch.Step(1.0, new double[blocks], 0);
+            return new GradientSearch.Step(1.0, new double[blocks]);
         };
         StrategyComparison.Settings s = trueSettings(List.of("random", GradientSearch.NAME));
         List<StrategyComparison.Row> rows;
