@@ -74,10 +74,7 @@ final class CompareCommand implements Callable<Integer> {
             description = "Evaluations per search (default 50 on true evaluations, 50100 on the predictor).")
     Long evaluations;
 
-    @Option(names = "--calibration-images", defaultValue = "2000",
-            description = "BN recalibration images when the run's accuracy table records none (default ${DEFAULT-VALUE};"
-                    + " otherwise the table's images and seed, so that measurements are comparable with its rows).")
-    int calibrationImages;
+    @Mixin CalibrationOption calibration;
 
     @Mixin PredictorOption predictor;
 
@@ -117,7 +114,7 @@ final class CompareCommand implements Callable<Integer> {
                 PredictorStage.LoadedPredictor acc = m == StrategyComparison.Mode.PREDICTOR ? predictor.load(runDir) : null) {
             ConstrainedSpace space = new ConstrainedSpace(run.net.space(), c, List.of(dev));
             boolean asTable = info != null && info.valImages() == run.data.val().size();
-            int calib = asTable ? info.calibrationImages() : calibrationImages;
+            int calib = calibration.images(asTable ? info : null);
             long calibSeed = asTable ? info.calibrationSeed() : AccuracyDatasetBuilder.calibrationSeed(common.seed);
             String protocol = String.format(Locale.ROOT, "checkpoint %s; BN recalibration on %d training images, seed %d;"
                     + " top-1 on %d validation images", run.checkpointSha.substring(0, 12), calib, calibSeed,

@@ -73,6 +73,8 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Mixin Int8Option int8Options;
 
+    @Mixin CalibrationOption calibration;
+
     @Option(names = "--qat", defaultValue = "auto", paramLabel = "WHEN",
             description = "Quantization-aware fine-tuning after the FP32 fine-tune: auto (when post-training INT8 loses more than"
                     + " 1 point of validation accuracy), on, off (default ${DEFAULT-VALUE}).")
@@ -126,7 +128,7 @@ final class FinetuneCommand implements Callable<Integer> {
     /**
      * The fine-tune's report.
      *
-     * @param formatVersion 1
+     * @param formatVersion 2
      * @param arch the subnet's key
      * @param epochs epochs of the fine-tune
      * @param resumedFrom epochs already done when this call started
@@ -141,10 +143,12 @@ final class FinetuneCommand implements Callable<Integer> {
      * @param quantizationAware the quantization-aware fine-tune when it ran, else absent
      * @param int8Onnx the INT8 model: exported from the quantization-aware weights when it ran, else
      *     from the FP32 fine-tuned ones
+     * @param calibrationImages BN recalibration images of the extracted subnet and the teacher: the run's
+     *     accuracy table's when it records them, else {@code --calibration-images}
      */
     record Report(int formatVersion, String arch, int epochs, int resumedFrom, double seconds, Accuracies before,
             Accuracies after, java.util.List<FineTuner.Epoch> history, String onnx, boolean qat, String note,
-            String qatMode, Qat quantizationAware, String int8Onnx) {}
+            String qatMode, Qat quantizationAware, String int8Onnx, int calibrationImages) {}
 
     /**
      * The quantization-aware fine-tune.
@@ -184,6 +188,7 @@ final class FinetuneCommand implements Callable<Integer> {
         if (!(qatLr > 0 && qatLr < 10)) {
             throw new IllegalArgumentException("--qat-lr must be in (0, 10), found " + qatLr);
         }
+        calibration.images(); // refused before the run is opened
         FineTuner.Settings qatSettings = new FineTuner.Settings(qatEpochs, 128, qatLr, kdRatio, 0.1, 3e-5, common.seed);
         common.applyThreads();
         Path out = common.outDir("finetune");
@@ -200,7 +205,7 @@ final class FinetuneCommand implements Callable<Integer> {
                 a = ArchOption.parse(arch, run.net.space());
             }
             AccuracyTableInfo info = AccuracyTableInfo.read(runDir.resolve("predictor"));
-            int calib = info != null ? info.calibrationImages() : 500;
+            int calib = calibration.images(info);
             long calibSeed = info != null ? info.calibrationSeed() : AccuracyDatasetBuilder.calibrationSeed(common.seed);
             SupernetBackend backend = new SupernetBackend(run.net, run.data, calib, SupernetScorer.DEFAULT_EVAL_BATCH);
             Subnet start = backend.extract(a, calibSeed);
@@ -260,7 +265,7 @@ final class FinetuneCommand implements Callable<Integer> {
             AtomicFiles.writeBytes(onnx8, backend.exportInt8(int8Weights, meta8, q8, calibSeed));
             Report rep = new Report(2, a.key(), epochs, r.resumedFrom(), seconds, before, after, r.state().history(),
                     onnx.getFileName().toString(), runQat, note, mode.name().toLowerCase(Locale.ROOT), qatReport,
-                    onnx8.getFileName().toString());
+                    onnx8.getFileName().toString(), calib);
             JsonFiles.write(out.resolve(REPORT_FILE), rep);
             if (!runQat) {
                 w.println(note);

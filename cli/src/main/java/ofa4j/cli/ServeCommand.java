@@ -102,9 +102,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "ONNX model bytes kept for download (default ${DEFAULT-VALUE} MB).")
     int onnxCacheMb;
 
-    @Option(names = "--calibration-images", defaultValue = "2000",
-            description = "BN recalibration images when the run's accuracy table records none (default ${DEFAULT-VALUE}; otherwise the table's).")
-    int calibrationImages;
+    @Mixin CalibrationOption calibration;
 
     @Mixin CandidatesOption candidates;
 
@@ -140,7 +138,7 @@ final class ServeCommand implements Callable<Integer> {
             spec.commandLine().getErr().flush();
         }
         common.applyThreads();
-        try (Backend backend = Backend.open(runDir, predictor.which, dataOptions, calibrationImages, candidates,
+        try (Backend backend = Backend.open(runDir, predictor.which, dataOptions, calibration.images(), candidates,
                         common.seed, common.quiet);
                 SlicingServer server = new SlicingServer(backend, options)) {
             int bound = server.start(host, port);

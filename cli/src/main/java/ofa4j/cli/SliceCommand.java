@@ -64,9 +64,7 @@ final class SliceCommand implements Callable<Integer> {
 
     @Mixin BoundsOptions bounds;
 
-    @Option(names = "--calibration-images", defaultValue = "2000",
-            description = "BN recalibration images when the run's accuracy table records none (default ${DEFAULT-VALUE}; otherwise the table's, so that measured candidates are rows of it).")
-    int calibrationImages;
+    @Mixin CalibrationOption calibration;
 
     @Mixin CandidatesOption candidates;
 
@@ -118,7 +116,7 @@ final class SliceCommand implements Callable<Integer> {
             if (search == null) {
                 search = strategy.createGradient(run.net, run.data, CostAxis.macs());
             }
-            SliceStage.LoopSettings loop = new SliceStage.LoopSettings(candidates.k, rounds, calibrationImages,
+            SliceStage.LoopSettings loop = new SliceStage.LoopSettings(candidates.k, rounds, calibration.images(),
                     candidates.screenImages(run.data.val().size(), false), int8Settings);
             spec.commandLine().getOut().printf("search strategy: %s%n", search.name());
             SliceStage.LoopSettings loop8 = new SliceStage.LoopSettings(loop.k(), loop.rounds(), loop.calibrationImages(),

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import ofa4j.cli.serve.SlicingServer;
 import ofa4j.exporter.OnnxExporter;
+import ofa4j.predictor.AccuracyTableInfo;
 import ofa4j.predictor.PredictorStage;
 import ofa4j.predictor.QualityReport;
 import ofa4j.slicer.RunReport;
@@ -596,6 +597,9 @@ class PipelineEndToEndTest {
         assertEquals("off", rep.get("qat_mode").getAsString());
         assertNull(rep.get("quantization_aware"));
         assertFalse(Files.exists(ft.resolve("qat")));
+        // the run's accuracy table decides the BN recalibration, as for the run's own slices
+        assertEquals(AccuracyTableInfo.read(run.resolve("predictor")).calibrationImages(),
+                rep.get("calibration_images").getAsInt());
         // without QAT the INT8 model is the post-training export of the fine-tuned weights
         assertEquals("0", OnnxExporter.readMetadata(ft.resolve("finetuned.int8.onnx")).get("ofa4j.finetune.qat_epochs"));
         for (String when : List.of("before", "after")) {
@@ -621,6 +625,12 @@ class PipelineEndToEndTest {
         r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--slice", "x.json", "--quiet");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("exactly one of --slice (a slice report) and --arch"), r.err());
+        r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--calibration-images", "0",
+                "--out", dir.resolve("ft-bad").toString(), "--quiet");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--calibration-images must be >= 1, found 0"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(Files.exists(dir.resolve("ft-bad")));
         r = CliRunner.run("finetune", "--run", run.toString(), "--arch", "min", "--epochs", "0", "--quiet");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--epochs must be in [1, 1000], found 0"), r.err());
