@@ -167,17 +167,8 @@ public final class GradientSearch implements SearchStrategy {
                 }
                 double l;
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray logits = net.forwardGated(scope, x, arch, new PathGates() {
-                        @Override
-                        public NDArray block(int index, LayerSpec layer) {
-                            return gates[index];
-                        }
-
-                        @Override
-                        public NDArray logits() {
-                            return null; // the resolution learns from the loss itself
-                        }
-                    });
+                    // no logits gate: the resolution learns from the loss itself
+                    NDArray logits = net.forwardGated(scope, x, arch, (index, layer) -> gates[index]);
                     NDArray ce = logits.logSoftmax(1).mul(onehot).sum(new int[] {1}).neg().mean();
                     l = ce.getFloat();
                     gc.backward(ce);

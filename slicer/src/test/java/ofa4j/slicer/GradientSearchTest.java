@@ -167,7 +167,7 @@ class GradientSearchTest {
             double noise = 0.15 * Math.sqrt(-2 * Math.log(Math.max(1e-12, rng.nextDouble())))
                     * Math.cos(2 * Math.PI * rng.nextDouble());
             return new GradientSearch.Step(1 + 0.2 * (res.size() - 1 - res.indexOf(arch.resolution())) + noise,
-                    new double[n + 1]);
+                    new double[n]);
         };
         TestPredictors.SmoothAccuracy acc = new TestPredictors.SmoothAccuracy(space, 1);
         int largest = 0;

@@ -11,6 +11,7 @@ import ofa4j.models.LayerSpec;
  * Wu et al., CVPR 2019). A gated block computes {@code in + g x (block(in) - in)} when it has a
  * residual connection and {@code g x block(in)} otherwise; a logits gate scales the logits.
  */
+@FunctionalInterface
 public interface PathGates {
 
     /**
@@ -22,6 +23,8 @@ public interface PathGates {
      */
     NDArray block(int index, LayerSpec layer);
 
-    /** @return the gate of the logits, or null for none */
-    NDArray logits();
+    /** @return the gate of the logits, or null for none (the default) */
+    default NDArray logits() {
+        return null;
+    }
 }

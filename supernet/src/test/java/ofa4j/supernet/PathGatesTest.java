@@ -24,17 +24,7 @@ class PathGatesTest {
     private static double loss(Supernet net, NDManager m, NDArray x, ArchConfig a, float blockGate, int gated) {
         try (NDManager s = m.newSubManager()) {
             NDArray g = s.create(new float[] {blockGate});
-            NDArray y = net.forwardGated(s, x, a, new PathGates() {
-                @Override
-                public NDArray block(int index, LayerSpec layer) {
-                    return index == gated ? g : null;
-                }
-
-                @Override
-                public NDArray logits() {
-                    return null;
-                }
-            });
+            NDArray y = net.forwardGated(s, x, a, (index, layer) -> index == gated ? g : null);
             return y.square().mean().getFloat();
         }
     }
